@@ -1,0 +1,404 @@
+//! Business-hours calendars: an IANA time zone, weekly open intervals in local wall time,
+//! closed dates (holidays) and special dates with their own intervals.
+//!
+//! [`Calendar::new`] is the only way to build one and refuses anything ambiguous: an
+//! unknown zone, an interval that closes before it opens, overlapping intervals, a date
+//! listed twice, or a calendar with no open time at all. The arithmetic over a calendar
+//! (business time, deadlines) lives in [`super::business_time`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use chrono::{Datelike, NaiveDate, Weekday};
+
+use super::business_time::DayTable;
+use super::error::DomainError;
+use super::zone::ZoneTimeline;
+
+/// A wall-clock time of day, in seconds after local midnight; 24:00 is allowed as a
+/// closing time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimeOfDay(u32);
+
+impl TimeOfDay {
+    /// Midnight at the start of the day.
+    pub const MIDNIGHT: TimeOfDay = TimeOfDay(0);
+    /// Midnight at the end of the day (24:00).
+    pub const END_OF_DAY: TimeOfDay = TimeOfDay(86_400);
+
+    /// A time from hours and minutes; `None` past 24:00.
+    pub fn hm(hours: u32, minutes: u32) -> Option<TimeOfDay> {
+        let s = hours * 3600 + minutes * 60;
+        (minutes < 60 && s <= 86_400).then_some(TimeOfDay(s))
+    }
+
+    /// Seconds after midnight.
+    pub fn seconds(self) -> u32 {
+        self.0
+    }
+}
+
+impl FromStr for TimeOfDay {
+    type Err = DomainError;
+    /// Parses `HH:MM` or `HH:MM:SS`, 00:00 through 24:00.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || DomainError::InvalidTimeOfDay(s.to_owned());
+        let parts: Vec<&str> = s.split(':').collect();
+        if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.len() != 2) {
+            return Err(bad());
+        }
+        let num = |p: &str| p.parse::<u32>().map_err(|_| bad());
+        let (h, m) = (num(parts[0])?, num(parts[1])?);
+        let sec = if parts.len() == 3 { num(parts[2])? } else { 0 };
+        if m >= 60 || sec >= 60 {
+            return Err(bad());
+        }
+        let total = h * 3600 + m * 60 + sec;
+        if total > 86_400 {
+            return Err(bad());
+        }
+        Ok(TimeOfDay(total))
+    }
+}
+
+impl fmt::Display for TimeOfDay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (h, m, s) = (self.0 / 3600, self.0 / 60 % 60, self.0 % 60);
+        if s == 0 {
+            write!(f, "{h:02}:{m:02}")
+        } else {
+            write!(f, "{h:02}:{m:02}:{s:02}")
+        }
+    }
+}
+
+/// An open interval of local wall time within one day: `[open, close)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OpenInterval {
+    /// When support opens.
+    pub open: TimeOfDay,
+    /// When support closes; may be 24:00.
+    pub close: TimeOfDay,
+}
+
+impl fmt::Display for OpenInterval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.open, self.close)
+    }
+}
+
+/// A date on which the calendar is closed all day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosedDate {
+    /// The local date.
+    pub date: NaiveDate,
+    /// Why, shown back in explanations (e.g. "New Year's Day").
+    pub reason: String,
+}
+
+/// A date with its own open intervals instead of the weekday's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecialDate {
+    /// The local date.
+    pub date: NaiveDate,
+    /// The open intervals that day.
+    pub intervals: Vec<OpenInterval>,
+    /// Why, shown back in explanations (e.g. "Christmas Eve: mornings only").
+    pub reason: String,
+}
+
+/// What a calendar says about one date that differs from its weekday.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DateException {
+    /// Closed all day.
+    Closed(ClosedDate),
+    /// Open on its own intervals.
+    Special(SpecialDate),
+}
+
+impl DateException {
+    /// The date this exception is for.
+    pub fn date(&self) -> NaiveDate {
+        match self {
+            DateException::Closed(c) => c.date,
+            DateException::Special(s) => s.date,
+        }
+    }
+}
+
+impl fmt::Display for DateException {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DateException::Closed(c) => write!(f, "{} closed ({})", c.date, c.reason),
+            DateException::Special(s) => {
+                let iv: Vec<String> = s.intervals.iter().map(|i| i.to_string()).collect();
+                write!(f, "{} open {} ({})", s.date, iv.join(", "), s.reason)
+            }
+        }
+    }
+}
+
+/// A validated business-hours calendar, ready for arithmetic.
+#[derive(Debug, Clone)]
+pub struct Calendar {
+    /// The IANA zone name as given.
+    time_zone: String,
+    /// The zone's offset changes.
+    zone: Arc<ZoneTimeline>,
+    /// Open intervals per weekday, Monday first; sorted, merged, non-overlapping.
+    weekly: [Vec<OpenInterval>; 7],
+    /// Closed and special dates by date.
+    exceptions: BTreeMap<NaiveDate, DateException>,
+    /// Precomputed cumulative open time, for closed-form arithmetic.
+    pub(crate) table: Arc<DayTable>,
+}
+
+/// Days from 1970-01-01 to `date`.
+pub(crate) fn day_number(date: NaiveDate) -> i64 {
+    i64::from(date.num_days_from_ce()) - 719_163
+}
+
+/// The date of a day number.
+pub(crate) fn date_of(day: i64) -> NaiveDate {
+    NaiveDate::from_num_days_from_ce_opt((day + 719_163) as i32).unwrap_or(NaiveDate::MAX)
+}
+
+/// Weekday index, Monday = 0, of a day number (1970-01-01 was a Thursday).
+pub(crate) fn weekday_index(day: i64) -> usize {
+    (day + 3).rem_euclid(7) as usize
+}
+
+fn normalize(label: &str, mut intervals: Vec<OpenInterval>) -> Result<Vec<OpenInterval>, DomainError> {
+    for i in &intervals {
+        if i.close <= i.open {
+            return Err(DomainError::InvertedInterval {
+                open: i.open.to_string(),
+                close: i.close.to_string(),
+            });
+        }
+    }
+    intervals.sort();
+    let mut out: Vec<OpenInterval> = Vec::with_capacity(intervals.len());
+    for i in intervals {
+        match out.last_mut() {
+            Some(last) if i.open < last.close => {
+                return Err(DomainError::OverlappingIntervals {
+                    day: label.to_owned(),
+                    first: last.to_string(),
+                    second: i.to_string(),
+                });
+            }
+            Some(last) if i.open == last.close => last.close = i.close,
+            _ => out.push(i),
+        }
+    }
+    Ok(out)
+}
+
+impl Calendar {
+    /// Builds a calendar. `weekly` lists intervals per weekday (a weekday not listed is
+    /// closed); `exceptions` lists closed and special dates.
+    pub fn new(
+        time_zone: &str,
+        weekly: Vec<(Weekday, Vec<OpenInterval>)>,
+        exceptions: Vec<DateException>,
+    ) -> Result<Calendar, DomainError> {
+        let zone = ZoneTimeline::for_name(time_zone)?;
+        let mut week: [Option<Vec<OpenInterval>>; 7] = Default::default();
+        for (wd, intervals) in weekly {
+            let slot = &mut week[wd.num_days_from_monday() as usize];
+            if slot.is_some() {
+                return Err(DomainError::DuplicateWeekday(format!("{wd:?}")));
+            }
+            *slot = Some(normalize(&format!("{wd:?}"), intervals)?);
+        }
+        let weekly = week.map(Option::unwrap_or_default);
+        let mut map = BTreeMap::new();
+        for e in exceptions {
+            let e = match e {
+                DateException::Special(mut s) => {
+                    s.intervals = normalize(&s.date.to_string(), s.intervals)?;
+                    DateException::Special(s)
+                }
+                closed => closed,
+            };
+            let date = e.date();
+            if map.insert(date, e).is_some() {
+                return Err(DomainError::DuplicateDate(date.to_string()));
+            }
+        }
+        let any_open = weekly.iter().any(|d| !d.is_empty())
+            || map
+                .values()
+                .any(|e| matches!(e, DateException::Special(s) if !s.intervals.is_empty()));
+        if !any_open {
+            return Err(DomainError::NoOpenTime);
+        }
+        let mut cal = Calendar {
+            time_zone: time_zone.to_owned(),
+            zone,
+            weekly,
+            exceptions: map,
+            table: Arc::new(DayTable::default()),
+        };
+        cal.table = Arc::new(DayTable::build(&cal));
+        Ok(cal)
+    }
+
+    /// Monday-Friday 09:00-17:00 in `time_zone`, the calendar of an account that names none.
+    pub fn office_hours(time_zone: &str) -> Result<Calendar, DomainError> {
+        let nine_to_five = OpenInterval {
+            open: TimeOfDay(9 * 3600),
+            close: TimeOfDay(17 * 3600),
+        };
+        let days = [
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+        ];
+        Calendar::new(
+            time_zone,
+            days.into_iter().map(|d| (d, vec![nine_to_five])).collect(),
+            Vec::new(),
+        )
+    }
+
+    /// The IANA zone name.
+    pub fn time_zone(&self) -> &str {
+        &self.time_zone
+    }
+
+    /// The zone's offset timeline.
+    pub(crate) fn zone(&self) -> &ZoneTimeline {
+        &self.zone
+    }
+
+    /// Open intervals per weekday, Monday first.
+    pub fn weekly(&self) -> &[Vec<OpenInterval>; 7] {
+        &self.weekly
+    }
+
+    /// Closed and special dates, in date order.
+    pub fn exceptions(&self) -> impl Iterator<Item = &DateException> {
+        self.exceptions.values()
+    }
+
+    /// Closed and special dates from `from` through `to`, inclusive.
+    pub fn exceptions_between(&self, from: NaiveDate, to: NaiveDate) -> Vec<&DateException> {
+        if to < from {
+            return Vec::new();
+        }
+        self.exceptions.range(from..=to).map(|(_, e)| e).collect()
+    }
+
+    /// The wall-time intervals that apply on local day `day`.
+    pub(crate) fn wall_intervals(&self, day: i64) -> &[OpenInterval] {
+        if !self.exceptions.is_empty() {
+            match self.exceptions.get(&date_of(day)) {
+                Some(DateException::Closed(_)) => return &[],
+                Some(DateException::Special(s)) => return &s.intervals,
+                None => {}
+            }
+        }
+        &self.weekly[weekday_index(day)]
+    }
+
+    /// Visits the UTC ranges open on local day `day`, in time order, until `visit` returns
+    /// false.
+    pub(crate) fn visit_open_ranges(&self, day: i64, mut visit: impl FnMut(i64, i64) -> bool) {
+        for i in self.wall_intervals(day) {
+            let (open, close) = (i64::from(i.open.seconds()), i64::from(i.close.seconds()));
+            if !self.zone.visit_wall_interval(day, open, close, &mut visit) {
+                return;
+            }
+        }
+    }
+
+    /// Nominal open seconds of a weekday (Monday = 0), ignoring offset changes.
+    pub(crate) fn nominal_seconds(&self, weekday: usize) -> i64 {
+        self.weekly[weekday]
+            .iter()
+            .map(|i| i64::from(i.close.seconds() - i.open.seconds()))
+            .sum()
+    }
+
+    /// The day numbers with a closed or special date.
+    pub(crate) fn exception_days(&self) -> impl Iterator<Item = i64> + '_ {
+        self.exceptions.keys().map(|d| day_number(*d))
+    }
+
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iv(o: &str, c: &str) -> OpenInterval {
+        OpenInterval {
+            open: o.parse().unwrap(),
+            close: c.parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn times_of_day_parse_and_print() {
+        assert_eq!("24:00".parse::<TimeOfDay>().unwrap(), TimeOfDay::END_OF_DAY);
+        assert_eq!("09:30:15".parse::<TimeOfDay>().unwrap().to_string(), "09:30:15");
+        for bad in ["24:01", "9:00", "12:60", "ab:cd", "12", "12:00:00:00"] {
+            assert!(bad.parse::<TimeOfDay>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn refuses_bad_calendars() {
+        let e = Calendar::new("Nowhere/City", vec![], vec![]).unwrap_err();
+        assert!(matches!(e, DomainError::UnknownTimeZone(_)));
+        let e = Calendar::new("UTC", vec![], vec![]).unwrap_err();
+        assert_eq!(e, DomainError::NoOpenTime);
+        let e = Calendar::new("UTC", vec![(Weekday::Mon, vec![iv("17:00", "09:00")])], vec![])
+            .unwrap_err();
+        assert!(matches!(e, DomainError::InvertedInterval { .. }));
+        let e = Calendar::new(
+            "UTC",
+            vec![(Weekday::Mon, vec![iv("09:00", "12:00"), iv("11:00", "13:00")])],
+            vec![],
+        )
+        .unwrap_err();
+        assert!(matches!(e, DomainError::OverlappingIntervals { .. }));
+        let d = NaiveDate::from_ymd_opt(2026, 12, 25).unwrap();
+        let closed = DateException::Closed(ClosedDate {
+            date: d,
+            reason: "x".into(),
+        });
+        let e = Calendar::new(
+            "UTC",
+            vec![(Weekday::Mon, vec![iv("09:00", "17:00")])],
+            vec![closed.clone(), closed],
+        )
+        .unwrap_err();
+        assert!(matches!(e, DomainError::DuplicateDate(_)));
+    }
+
+    #[test]
+    fn adjacent_intervals_merge() {
+        let c = Calendar::new(
+            "UTC",
+            vec![(Weekday::Mon, vec![iv("12:00", "17:00"), iv("09:00", "12:00")])],
+            vec![],
+        )
+        .unwrap();
+        assert_eq!(c.weekly()[0], vec![iv("09:00", "17:00")]);
+    }
+
+    #[test]
+    fn day_numbers() {
+        let d = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        assert_eq!(day_number(d), 0);
+        assert_eq!(date_of(0), d);
+        assert_eq!(weekday_index(0), 3);
+    }
+}

@@ -1,0 +1,446 @@
+//! The product catalog: benefits, channels, priorities, per-priority terms and plans.
+//!
+//! This module is the single source of truth for the three built-in support tiers
+//! (standard, extended, premium) from the seed page; the in-memory store and the
+//! Postgres seed both read [`builtin_plans`]. Custom plans are built with
+//! [`Plan::new`], which checks them the same way.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use super::error::DomainError;
+
+/// A support benefit a plan may include. Keys are stable snake_case strings used on the
+/// wire and in storage; never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Benefit {
+    /// Access to the community and the knowledge base.
+    CommunityKnowledgeBase,
+    /// Cases opened through the online portal.
+    OnlineSupport,
+    /// Cases opened by phone.
+    PhoneSupport,
+    /// A named technical account manager (TAM).
+    TechnicalAccountManager,
+    /// Regular status calls and service reports (weekly call).
+    WeeklyStatusCalls,
+    /// Strategic planning sessions.
+    StrategicPlanning,
+    /// Special programs and forum access.
+    SpecialPrograms,
+    /// Deployment review, at least twice per contract year.
+    DeploymentReview,
+    /// Upgrade support.
+    UpgradeSupport,
+    /// Cases handled by the senior support team.
+    SeniorSupportTeam,
+    /// 24x7 phone support for critical issues.
+    CriticalPhoneSupport24x7,
+    /// Case escalation and management.
+    CaseEscalationManagement,
+    /// On-site escalation management for a P1 that cannot be solved remotely.
+    OnsiteEscalationManagement,
+    /// Product roadmap participation (quarterly webinars).
+    RoadmapParticipation,
+    /// Priority review of feature requests.
+    PriorityFeatureRequests,
+    /// Product feedback sessions.
+    ProductFeedbackSessions,
+}
+
+impl Benefit {
+    /// Every benefit, in catalog order.
+    pub const ALL: [Benefit; 16] = [
+        Benefit::CommunityKnowledgeBase,
+        Benefit::OnlineSupport,
+        Benefit::PhoneSupport,
+        Benefit::TechnicalAccountManager,
+        Benefit::WeeklyStatusCalls,
+        Benefit::StrategicPlanning,
+        Benefit::SpecialPrograms,
+        Benefit::DeploymentReview,
+        Benefit::UpgradeSupport,
+        Benefit::SeniorSupportTeam,
+        Benefit::CriticalPhoneSupport24x7,
+        Benefit::CaseEscalationManagement,
+        Benefit::OnsiteEscalationManagement,
+        Benefit::RoadmapParticipation,
+        Benefit::PriorityFeatureRequests,
+        Benefit::ProductFeedbackSessions,
+    ];
+
+    /// The stable snake_case key of this benefit.
+    pub fn key(self) -> &'static str {
+        match self {
+            Benefit::CommunityKnowledgeBase => "community_knowledge_base",
+            Benefit::OnlineSupport => "online_support",
+            Benefit::PhoneSupport => "phone_support",
+            Benefit::TechnicalAccountManager => "technical_account_manager",
+            Benefit::WeeklyStatusCalls => "weekly_status_calls",
+            Benefit::StrategicPlanning => "strategic_planning",
+            Benefit::SpecialPrograms => "special_programs",
+            Benefit::DeploymentReview => "deployment_review",
+            Benefit::UpgradeSupport => "upgrade_support",
+            Benefit::SeniorSupportTeam => "senior_support_team",
+            Benefit::CriticalPhoneSupport24x7 => "critical_phone_support_24x7",
+            Benefit::CaseEscalationManagement => "case_escalation_management",
+            Benefit::OnsiteEscalationManagement => "onsite_escalation_management",
+            Benefit::RoadmapParticipation => "roadmap_participation",
+            Benefit::PriorityFeatureRequests => "priority_feature_requests",
+            Benefit::ProductFeedbackSessions => "product_feedback_sessions",
+        }
+    }
+}
+
+impl fmt::Display for Benefit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+impl FromStr for Benefit {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Benefit::ALL
+            .into_iter()
+            .find(|b| b.key() == s)
+            .ok_or_else(|| DomainError::UnknownBenefit(s.to_owned()))
+    }
+}
+
+/// A way a customer can reach support.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Channel {
+    /// The online portal.
+    Online,
+    /// The phone line.
+    Phone,
+}
+
+impl Channel {
+    /// The benefit that grants this channel.
+    pub fn benefit(self) -> Benefit {
+        match self {
+            Channel::Online => Benefit::OnlineSupport,
+            Channel::Phone => Benefit::PhoneSupport,
+        }
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Channel::Online => "online",
+            Channel::Phone => "phone",
+        })
+    }
+}
+
+/// A case priority. The seed defines targets for P1 and P2 only; P3 and P4 exist so that
+/// callers can ask about them and get an explicit "no target".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Priority {
+    /// Critical.
+    P1,
+    /// High.
+    P2,
+    /// Medium.
+    P3,
+    /// Low.
+    P4,
+}
+
+impl Priority {
+    /// Every priority, most urgent first.
+    pub const ALL: [Priority; 4] = [Priority::P1, Priority::P2, Priority::P3, Priority::P4];
+
+    /// Index 0..4, used for per-priority tables.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Priority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "P{}", self.index() + 1)
+    }
+}
+
+/// When support for a priority is staffed, which decides the clock its targets run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Coverage {
+    /// Only during the account's business hours: targets count open time only.
+    BusinessHours,
+    /// Around the clock: targets count every second.
+    AroundTheClock,
+}
+
+/// The terms that apply to one priority under a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriorityTerms {
+    /// The priority these terms are for.
+    pub priority: Priority,
+    /// When support is staffed for this priority, and so which clock targets use.
+    pub coverage: Coverage,
+    /// Time allowed until the first response; `None` means no target.
+    pub first_response: Option<Duration>,
+    /// Time allowed between updates after the first response; `None` means no target.
+    pub update_cadence: Option<Duration>,
+}
+
+impl PriorityTerms {
+    /// Terms with no target at all, staffed in business hours.
+    pub fn none(priority: Priority) -> Self {
+        PriorityTerms {
+            priority,
+            coverage: Coverage::BusinessHours,
+            first_response: None,
+            update_cadence: None,
+        }
+    }
+
+    fn check(&self) -> Result<(), DomainError> {
+        for (field, d) in [
+            ("first_response_target", self.first_response),
+            ("update_cadence", self.update_cadence),
+        ] {
+            if let Some(d) = d {
+                if d.as_secs() == 0 {
+                    return Err(DomainError::InvalidTerms(format!(
+                        "{} {}: {field} must be at least one second",
+                        self.priority, field
+                    )));
+                }
+                if d.as_secs() > MAX_TARGET_SECS {
+                    return Err(DomainError::InvalidTerms(format!(
+                        "{}: {field} exceeds 100 years",
+                        self.priority
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Targets are refused beyond a hundred years: no support contract means more, and it
+/// keeps every instant arithmetic far from overflow.
+pub const MAX_TARGET_SECS: u64 = 100 * 366 * 86_400;
+
+/// Per-priority terms, one slot per priority.
+pub type TermsTable = [PriorityTerms; 4];
+
+/// A support plan: what a contract on it entitles an account to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The plan's id, e.g. `premium` (the resource name is `plans/{id}`).
+    pub id: String,
+    /// Human-readable name.
+    pub display_name: String,
+    /// True for the three built-in tiers, which are read-only.
+    pub built_in: bool,
+    /// The benefits included.
+    pub benefits: BTreeSet<Benefit>,
+    /// Terms per priority, indexed by [`Priority::index`].
+    pub terms: TermsTable,
+    /// How many designated contacts a contract on this plan may hold.
+    pub designated_contact_limit: u32,
+}
+
+impl Plan {
+    /// Builds a custom plan, checking its terms.
+    pub fn new(
+        id: String,
+        display_name: String,
+        benefits: BTreeSet<Benefit>,
+        terms: Vec<PriorityTerms>,
+        designated_contact_limit: u32,
+    ) -> Result<Plan, DomainError> {
+        check_id(&id)?;
+        Ok(Plan {
+            id,
+            display_name,
+            built_in: false,
+            benefits,
+            terms: terms_table(terms)?,
+            designated_contact_limit,
+        })
+    }
+
+    /// The channels this plan offers, derived from its benefits.
+    pub fn channels(&self) -> Vec<Channel> {
+        channels_of(&self.benefits)
+    }
+}
+
+/// The channels a benefit set grants.
+pub fn channels_of(benefits: &BTreeSet<Benefit>) -> Vec<Channel> {
+    [Channel::Online, Channel::Phone]
+        .into_iter()
+        .filter(|c| benefits.contains(&c.benefit()))
+        .collect()
+}
+
+/// Builds a full per-priority table from a list of terms; priorities not listed get no
+/// target; a priority listed twice is refused.
+pub fn terms_table(terms: Vec<PriorityTerms>) -> Result<TermsTable, DomainError> {
+    let mut table = Priority::ALL.map(PriorityTerms::none);
+    let mut seen = [false; 4];
+    for t in terms {
+        t.check()?;
+        let i = t.priority.index();
+        if seen[i] {
+            return Err(DomainError::InvalidTerms(format!(
+                "{} is listed more than once",
+                t.priority
+            )));
+        }
+        seen[i] = true;
+        table[i] = t;
+    }
+    Ok(table)
+}
+
+/// Checks a resource id: 1-63 characters, lowercase letters, digits and hyphens,
+/// starting with a letter (AIP-122).
+pub fn check_id(id: &str) -> Result<(), DomainError> {
+    let ok = !id.is_empty()
+        && id.len() <= 63
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::InvalidId(id.to_owned()))
+    }
+}
+
+const MINUTE: u64 = 60;
+const HOUR: u64 = 60 * MINUTE;
+
+fn terms(
+    priority: Priority,
+    coverage: Coverage,
+    first_response: u64,
+    update_cadence: u64,
+) -> PriorityTerms {
+    PriorityTerms {
+        priority,
+        coverage,
+        first_response: Some(Duration::from_secs(first_response)),
+        update_cadence: Some(Duration::from_secs(update_cadence)),
+    }
+}
+
+/// The three built-in tiers, exactly as the seed's comparison table states them.
+pub fn builtin_plans() -> Vec<Plan> {
+    use Benefit::*;
+    use Coverage::*;
+    use Priority::*;
+    let common = [CommunityKnowledgeBase, OnlineSupport];
+    let premium_only = [
+        PhoneSupport,
+        TechnicalAccountManager,
+        WeeklyStatusCalls,
+        StrategicPlanning,
+        SpecialPrograms,
+        DeploymentReview,
+        UpgradeSupport,
+        SeniorSupportTeam,
+        CriticalPhoneSupport24x7,
+        CaseEscalationManagement,
+        OnsiteEscalationManagement,
+        RoadmapParticipation,
+        PriorityFeatureRequests,
+        ProductFeedbackSessions,
+    ];
+    let plan = |id: &str, name: &str, benefits: Vec<Benefit>, t: [PriorityTerms; 2], limit| Plan {
+        id: id.to_owned(),
+        display_name: name.to_owned(),
+        built_in: true,
+        benefits: benefits.into_iter().collect(),
+        terms: [
+            t[0].clone(),
+            t[1].clone(),
+            PriorityTerms::none(P3),
+            PriorityTerms::none(P4),
+        ],
+        designated_contact_limit: limit,
+    };
+    vec![
+        plan(
+            "standard",
+            "Standard",
+            common.to_vec(),
+            [
+                terms(P1, BusinessHours, 8 * HOUR, 24 * HOUR),
+                terms(P2, BusinessHours, 24 * HOUR, 72 * HOUR),
+            ],
+            3,
+        ),
+        plan(
+            "extended",
+            "Extended",
+            common.to_vec(),
+            [
+                terms(P1, AroundTheClock, 2 * HOUR, 24 * HOUR),
+                terms(P2, BusinessHours, 8 * HOUR, 48 * HOUR),
+            ],
+            5,
+        ),
+        plan(
+            "premium",
+            "Premium",
+            common.iter().chain(premium_only.iter()).copied().collect(),
+            [
+                terms(P1, AroundTheClock, 30 * MINUTE, 12 * HOUR),
+                terms(P2, AroundTheClock, 2 * HOUR, 24 * HOUR),
+            ],
+            5,
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn benefit_keys_round_trip_and_are_unique() {
+        let keys: BTreeSet<&str> = Benefit::ALL.iter().map(|b| b.key()).collect();
+        assert_eq!(keys.len(), Benefit::ALL.len());
+        for b in Benefit::ALL {
+            assert_eq!(b.key().parse::<Benefit>().unwrap(), b);
+        }
+        assert!("tam".parse::<Benefit>().is_err());
+    }
+
+    #[test]
+    fn only_premium_has_phone() {
+        let plans = builtin_plans();
+        let phone: Vec<bool> = plans
+            .iter()
+            .map(|p| p.channels().contains(&Channel::Phone))
+            .collect();
+        assert_eq!(phone, vec![false, false, true]);
+    }
+
+    #[test]
+    fn ids_are_checked() {
+        assert!(check_id("gold-2026").is_ok());
+        for bad in ["", "Gold", "9lives", "a_b", "x-", &"a".repeat(64)] {
+            assert!(check_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn duplicate_priority_is_refused() {
+        let t = PriorityTerms::none(Priority::P1);
+        assert!(terms_table(vec![t.clone(), t]).is_err());
+    }
+}

@@ -1,0 +1,87 @@
+//! The domain's one error type: every way a domain value can be refused or a computation
+//! can fail. Each variant names the problem in words a caller can act on; the gRPC layer
+//! maps them to status codes and field names in one place.
+
+use thiserror::Error;
+
+/// A domain rule was broken or a computation cannot be answered.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DomainError {
+    /// The time zone is not an IANA zone name known to the tz database.
+    #[error("unknown time zone {0:?}: use an IANA name such as Europe/Berlin")]
+    UnknownTimeZone(String),
+    /// A benefit key that is not in the catalog.
+    #[error("unknown benefit {0:?}")]
+    UnknownBenefit(String),
+    /// A resource id that does not follow the naming rules.
+    #[error(
+        "invalid id {0:?}: use 1-63 lowercase letters, digits and hyphens, starting with a letter"
+    )]
+    InvalidId(String),
+    /// A wall-clock time that cannot be parsed or is out of range.
+    #[error("invalid time of day {0:?}: use HH:MM or HH:MM:SS between 00:00 and 24:00")]
+    InvalidTimeOfDay(String),
+    /// A calendar date that cannot be parsed.
+    #[error("invalid date {0:?}: use YYYY-MM-DD")]
+    InvalidDate(String),
+    /// An open interval that closes at or before it opens.
+    #[error("interval {open}-{close} closes at or before it opens")]
+    InvertedInterval {
+        /// Opening wall time as written.
+        open: String,
+        /// Closing wall time as written.
+        close: String,
+    },
+    /// Two open intervals of one day overlap.
+    #[error("intervals overlap on {day}: {first} and {second}")]
+    OverlappingIntervals {
+        /// The weekday or date.
+        day: String,
+        /// The first interval.
+        first: String,
+        /// The interval that overlaps it.
+        second: String,
+    },
+    /// A date listed twice, or both closed and special.
+    #[error("date {0} is listed more than once among closed and special dates")]
+    DuplicateDate(String),
+    /// A weekday listed twice.
+    #[error("{0} is listed more than once")]
+    DuplicateWeekday(String),
+    /// A calendar with no open time at all.
+    #[error("the calendar has no open time at all: no deadline could ever fall due")]
+    NoOpenTime,
+    /// An instant outside the range in which calendars are computed.
+    #[error("instant {0} is outside the calendar's validity (1970-01-01 to 2199-12-31)")]
+    OutsideValidity(String),
+    /// The calendar has no open time after an instant, so a deadline never falls due.
+    #[error("the calendar has no open time after {0}")]
+    NoOpenTimeAfter(String),
+    /// Priority terms that cannot be used.
+    #[error("invalid priority terms: {0}")]
+    InvalidTerms(String),
+    /// A case timeline that contradicts itself.
+    #[error("invalid case timeline: {0}")]
+    InvalidTimeline(String),
+    /// A contract whose dates or overrides cannot be used.
+    #[error("invalid contract: {0}")]
+    InvalidContract(String),
+    /// Adding a contact would exceed the contract's designated-contact limit.
+    #[error("the contract already holds {limit} designated contacts, its limit")]
+    ContactLimitReached {
+        /// The plan's limit plus the contract's extra contacts.
+        limit: u32,
+    },
+    /// The contact is already designated on the contract.
+    #[error("{0} is already a designated contact")]
+    ContactAlreadyDesignated(String),
+    /// The contact is not designated on the contract.
+    #[error("{0} is not a designated contact")]
+    ContactNotFound(String),
+    /// The contract does not include the obligation's benefit.
+    #[error("the contract's plan does not include {0}")]
+    ObligationNotInPlan(String),
+    /// A contract that has been terminated cannot change.
+    #[error("the contract is terminated and can no longer change")]
+    ContractTerminated,
+}
