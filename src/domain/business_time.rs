@@ -250,7 +250,11 @@ impl BusinessClock<'_> {
     /// The earliest instant `D >= start` with `between(start, D) == duration`. A start in
     /// closed time counts from the next opening; a duration used up exactly at a closing
     /// time gives that closing instant. Whole seconds: a fraction of `duration` is dropped.
-    pub fn add(&self, start: DateTime<Utc>, duration: Duration) -> Result<DateTime<Utc>, DomainError> {
+    pub fn add(
+        &self,
+        start: DateTime<Utc>,
+        duration: Duration,
+    ) -> Result<DateTime<Utc>, DomainError> {
         let s = secs(start);
         let d = i64::try_from(duration.as_secs()).map_err(|_| outside(i64::MAX))?;
         match self {

@@ -170,7 +170,10 @@ pub(crate) fn weekday_index(day: i64) -> usize {
     (day + 3).rem_euclid(7) as usize
 }
 
-fn normalize(label: &str, mut intervals: Vec<OpenInterval>) -> Result<Vec<OpenInterval>, DomainError> {
+fn normalize(
+    label: &str,
+    mut intervals: Vec<OpenInterval>,
+) -> Result<Vec<OpenInterval>, DomainError> {
     for i in &intervals {
         if i.close <= i.open {
             return Err(DomainError::InvertedInterval {
@@ -330,7 +333,6 @@ impl Calendar {
     pub(crate) fn exception_days(&self) -> impl Iterator<Item = i64> + '_ {
         self.exceptions.keys().map(|d| day_number(*d))
     }
-
 }
 
 #[cfg(test)]
@@ -347,7 +349,10 @@ mod tests {
     #[test]
     fn times_of_day_parse_and_print() {
         assert_eq!("24:00".parse::<TimeOfDay>().unwrap(), TimeOfDay::END_OF_DAY);
-        assert_eq!("09:30:15".parse::<TimeOfDay>().unwrap().to_string(), "09:30:15");
+        assert_eq!(
+            "09:30:15".parse::<TimeOfDay>().unwrap().to_string(),
+            "09:30:15"
+        );
         for bad in ["24:01", "9:00", "12:60", "ab:cd", "12", "12:00:00:00"] {
             assert!(bad.parse::<TimeOfDay>().is_err(), "{bad}");
         }
@@ -359,12 +364,19 @@ mod tests {
         assert!(matches!(e, DomainError::UnknownTimeZone(_)));
         let e = Calendar::new("UTC", vec![], vec![]).unwrap_err();
         assert_eq!(e, DomainError::NoOpenTime);
-        let e = Calendar::new("UTC", vec![(Weekday::Mon, vec![iv("17:00", "09:00")])], vec![])
-            .unwrap_err();
+        let e = Calendar::new(
+            "UTC",
+            vec![(Weekday::Mon, vec![iv("17:00", "09:00")])],
+            vec![],
+        )
+        .unwrap_err();
         assert!(matches!(e, DomainError::InvertedInterval { .. }));
         let e = Calendar::new(
             "UTC",
-            vec![(Weekday::Mon, vec![iv("09:00", "12:00"), iv("11:00", "13:00")])],
+            vec![(
+                Weekday::Mon,
+                vec![iv("09:00", "12:00"), iv("11:00", "13:00")],
+            )],
             vec![],
         )
         .unwrap_err();
@@ -387,7 +399,10 @@ mod tests {
     fn adjacent_intervals_merge() {
         let c = Calendar::new(
             "UTC",
-            vec![(Weekday::Mon, vec![iv("12:00", "17:00"), iv("09:00", "12:00")])],
+            vec![(
+                Weekday::Mon,
+                vec![iv("12:00", "17:00"), iv("09:00", "12:00")],
+            )],
             vec![],
         )
         .unwrap();

@@ -4,11 +4,21 @@
 
 pub mod business_time;
 pub mod calendar;
+pub mod case;
 pub mod catalog;
+pub mod contract;
+pub mod deadline;
+pub mod entitlement;
 pub mod error;
+pub mod obligation;
 pub mod zone;
 
 pub use business_time::BusinessClock;
 pub use calendar::{Calendar, ClosedDate, DateException, OpenInterval, SpecialDate, TimeOfDay};
+pub use case::{CaseEvaluation, CaseTimeline, MilestoneEvaluation, MilestoneStatus, evaluate_case};
 pub use catalog::{Benefit, Channel, Coverage, Plan, Priority, PriorityTerms};
+pub use contract::{Contract, ContractOverrides, ContractState, DesignatedContact, Terms};
+pub use deadline::{ClockKind, Deadline, Milestone, Pause, deadline};
+pub use entitlement::{Availability, AvailabilityReason, ContractAt, DecisionReason, contract_at};
 pub use error::DomainError;
+pub use obligation::{Completion, ObligationKind, ObligationReport, ObligationStatus};

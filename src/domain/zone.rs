@@ -44,7 +44,11 @@ pub struct ZoneTimeline {
 
 fn offset_at(tz: Tz, t: i64) -> i64 {
     let utc = DateTime::from_timestamp(t, 0).expect("window instants are in chrono's range");
-    i64::from(tz.offset_from_utc_datetime(&utc.naive_utc()).fix().local_minus_utc())
+    i64::from(
+        tz.offset_from_utc_datetime(&utc.naive_utc())
+            .fix()
+            .local_minus_utc(),
+    )
 }
 
 impl ZoneTimeline {

@@ -1,0 +1,281 @@
+//! Case evaluation: every milestone of a case with its due instant, status and margin, as
+//! of an instant "now", recomputed from the case's timeline.
+//!
+//! Events after "now" are ignored (they have not happened yet as of the evaluation); a
+//! pause that has not ended by "now" is still running. A case resolved without a recorded
+//! first response counts its resolution as the response.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::calendar::Calendar;
+use super::catalog::Priority;
+use super::contract::Terms;
+use super::deadline::{ClockKind, Milestone, Pause, check_pauses, clock_for, consumed, deadline};
+use super::error::DomainError;
+
+/// What happened on a case, as the ticketing system recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseTimeline {
+    /// When the case was opened; every target of the case counts from here.
+    pub opened_at: DateTime<Utc>,
+    /// The priority it was opened with.
+    pub priority: Priority,
+    /// Later priority changes: (instant, new priority).
+    pub priority_changes: Vec<(DateTime<Utc>, Priority)>,
+    /// Intervals waiting on the customer.
+    pub pauses: Vec<Pause>,
+    /// When the first response was given.
+    pub first_response_at: Option<DateTime<Utc>>,
+    /// When updates were given after the first response.
+    pub updates: Vec<DateTime<Utc>>,
+    /// When the case was resolved; no milestone falls due after it.
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+/// Where a milestone stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MilestoneStatus {
+    /// Its event happened by the due instant.
+    Met,
+    /// Its event happened after the due instant, or has not happened and the due instant
+    /// has passed.
+    Breached,
+    /// Not yet due and not yet met.
+    Pending,
+    /// The case is paused; the clock is stopped.
+    Paused,
+    /// The priority has no target for this milestone.
+    NoTarget,
+}
+
+impl MilestoneStatus {
+    /// Stable snake_case name.
+    pub fn key(self) -> &'static str {
+        match self {
+            MilestoneStatus::Met => "met",
+            MilestoneStatus::Breached => "breached",
+            MilestoneStatus::Pending => "pending",
+            MilestoneStatus::Paused => "paused",
+            MilestoneStatus::NoTarget => "no_target",
+        }
+    }
+}
+
+/// One milestone of a case, evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MilestoneEvaluation {
+    /// Which milestone.
+    pub milestone: Milestone,
+    /// 0 for the first response, n for the n-th update period.
+    pub sequence: u32,
+    /// The clock it runs on.
+    pub clock: ClockKind,
+    /// The target; `None` when there is none.
+    pub target: Option<Duration>,
+    /// The instant counting started from.
+    pub start: DateTime<Utc>,
+    /// When it is due; `None` without a target or while paused.
+    pub due: Option<DateTime<Utc>>,
+    /// Where it stands.
+    pub status: MilestoneStatus,
+    /// The event that met or breached it, if any.
+    pub event_at: Option<DateTime<Utc>>,
+    /// Target minus clock time consumed up to the event (or now): positive = time left or
+    /// met early, negative = overdue. `None` without a target.
+    pub margin: Option<TimeDelta>,
+    /// A sentence for people.
+    pub explanation: String,
+}
+
+/// A case evaluated as of an instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEvaluation {
+    /// The priority in force at the evaluation instant.
+    pub priority: Priority,
+    /// The milestones, first response first.
+    pub milestones: Vec<MilestoneEvaluation>,
+}
+
+impl CaseTimeline {
+    /// The priority in force at `now`.
+    pub fn priority_at(&self, now: DateTime<Utc>) -> Priority {
+        let mut changes: Vec<_> = self
+            .priority_changes
+            .iter()
+            .filter(|(t, _)| *t <= now)
+            .collect();
+        changes.sort_by_key(|(t, _)| *t);
+        changes.last().map_or(self.priority, |(_, p)| *p)
+    }
+
+    fn check(&self) -> Result<(), DomainError> {
+        let before_open = |what: &str, t: DateTime<Utc>| {
+            if t < self.opened_at {
+                Err(DomainError::InvalidTimeline(format!(
+                    "{what} at {t} is before the case was opened"
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        for (t, _) in &self.priority_changes {
+            before_open("priority change", *t)?;
+        }
+        for p in &self.pauses {
+            before_open("pause", p.start)?;
+        }
+        if let Some(r) = self.first_response_at {
+            before_open("first response", r)?;
+        }
+        if let Some(r) = self.resolved_at {
+            before_open("resolution", r)?;
+        }
+        for u in &self.updates {
+            if self.first_response_at.is_none_or(|r| *u < r) {
+                return Err(DomainError::InvalidTimeline(format!(
+                    "update at {u} is before the first response"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Outcome {
+    status: MilestoneStatus,
+    event_at: Option<DateTime<Utc>>,
+    margin_at: DateTime<Utc>,
+}
+
+/// Decides a milestone's status from its due instant, its event and now.
+fn outcome(
+    due: Option<DateTime<Utc>>,
+    event: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Outcome {
+    match (due, event) {
+        (Some(d), Some(e)) => Outcome {
+            status: if e <= d {
+                MilestoneStatus::Met
+            } else {
+                MilestoneStatus::Breached
+            },
+            event_at: Some(e),
+            margin_at: e,
+        },
+        (Some(d), None) => Outcome {
+            status: if now <= d {
+                MilestoneStatus::Pending
+            } else {
+                MilestoneStatus::Breached
+            },
+            event_at: None,
+            margin_at: now,
+        },
+        (None, Some(e)) => Outcome {
+            status: MilestoneStatus::Met,
+            event_at: Some(e),
+            margin_at: e,
+        },
+        (None, None) => Outcome {
+            status: MilestoneStatus::Paused,
+            event_at: None,
+            margin_at: now,
+        },
+    }
+}
+
+/// Evaluates every milestone of a case under `terms` as of `now`.
+pub fn evaluate_case(
+    terms: &Terms,
+    calendar: &Calendar,
+    case: &CaseTimeline,
+    now: DateTime<Utc>,
+) -> Result<CaseEvaluation, DomainError> {
+    case.check()?;
+    let happened = |t: &DateTime<Utc>| *t <= now;
+    let pauses: Vec<Pause> = check_pauses(case.pauses.clone())?
+        .into_iter()
+        .filter(|p| happened(&p.start))
+        .map(|p| Pause {
+            start: p.start,
+            end: p.end.filter(happened),
+        })
+        .collect();
+    let priority = case.priority_at(now);
+    let pterms = terms.for_priority(priority);
+    let (_, clock) = clock_for(pterms, calendar);
+    let resolved = case.resolved_at.filter(happened);
+    let first_response = case.first_response_at.filter(happened).or(resolved);
+    let changed = case
+        .priority_changes
+        .iter()
+        .filter(|(t, _)| happened(t))
+        .max_by_key(|(t, _)| *t);
+
+    let mut milestones = Vec::new();
+    let mut push =
+        |milestone, sequence, start, event: Option<DateTime<Utc>>| -> Result<(), DomainError> {
+            let d = deadline(pterms, milestone, calendar, start, &pauses)?;
+            let mut explanation = d.explanation;
+            let (status, event_at, margin) = match d.target {
+                None => (MilestoneStatus::NoTarget, event, None),
+                Some(target) => {
+                    let o = outcome(d.due, event, now);
+                    let used = consumed(&clock, start, o.margin_at, &pauses)?;
+                    let margin = TimeDelta::from_std(target).unwrap_or(TimeDelta::MAX) - used;
+                    (o.status, o.event_at, Some(margin))
+                }
+            };
+            if let (Some((at, p)), Some(due)) = (changed, d.due) {
+                if milestone == Milestone::FirstResponse {
+                    explanation.push_str(&format!(
+                        "; priority changed to {p} at {at}, so {p} targets apply from the opening"
+                    ));
+                    if due < *at {
+                        explanation.push_str(" and this deadline had already passed at the change");
+                    }
+                }
+            }
+            milestones.push(MilestoneEvaluation {
+                milestone,
+                sequence,
+                clock: d.clock,
+                target: d.target,
+                start,
+                due: d.due,
+                status,
+                event_at,
+                margin,
+                explanation,
+            });
+            Ok(())
+        };
+
+    push(Milestone::FirstResponse, 0, case.opened_at, first_response)?;
+    if let Some(r) = first_response {
+        if pterms.update_cadence.is_none() {
+            push(Milestone::NextUpdate, 1, r, None)?;
+        } else if resolved != Some(r) {
+            let mut updates: Vec<_> = case.updates.iter().copied().filter(happened).collect();
+            updates.sort();
+            let mut anchor = r;
+            let mut sequence = 1;
+            for u in updates {
+                push(Milestone::NextUpdate, sequence, anchor, Some(u))?;
+                anchor = u;
+                sequence += 1;
+            }
+            // The last period ends at resolution, if the case is resolved: met if resolved
+            // by its due instant, breached otherwise.
+            let end = resolved.filter(|x| *x >= anchor);
+            push(Milestone::NextUpdate, sequence, anchor, end)?;
+        }
+    }
+    Ok(CaseEvaluation {
+        priority,
+        milestones,
+    })
+}

@@ -1,0 +1,274 @@
+//! Deadlines and case evaluation: when each milestone of a case is due and whether it was
+//! met, recomputed from the case's timeline every time (never from stored partial state).
+//!
+//! A case has a first-response milestone, then one update milestone per cadence period:
+//! after the first response at R the next update is due at R + cadence on the same clock,
+//! and each recorded update U resets it to U + cadence. Each milestone is met only by its
+//! own event. Paused intervals do not count. After a priority change the targets of the new
+//! priority apply, measured from the case's opening.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::business_time::BusinessClock;
+use super::calendar::Calendar;
+use super::catalog::{Coverage, Priority, PriorityTerms};
+use super::error::DomainError;
+
+/// The two kinds of milestone a case has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Milestone {
+    /// The first response to the customer.
+    FirstResponse,
+    /// The next update to the customer after the first response or the last update.
+    NextUpdate,
+}
+
+impl Milestone {
+    /// Stable snake_case name.
+    pub fn key(self) -> &'static str {
+        match self {
+            Milestone::FirstResponse => "first_response",
+            Milestone::NextUpdate => "next_update",
+        }
+    }
+}
+
+/// Which clock a target is measured on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClockKind {
+    /// Every second counts.
+    Continuous,
+    /// Only the account's business hours count.
+    BusinessHours,
+}
+
+impl ClockKind {
+    /// Stable snake_case name.
+    pub fn key(self) -> &'static str {
+        match self {
+            ClockKind::Continuous => "continuous",
+            ClockKind::BusinessHours => "business_hours",
+        }
+    }
+}
+
+/// The clock for a priority's terms: continuous under 24x7 coverage, else the calendar.
+pub fn clock_for<'a>(
+    terms: &PriorityTerms,
+    calendar: &'a Calendar,
+) -> (ClockKind, BusinessClock<'a>) {
+    match terms.coverage {
+        Coverage::AroundTheClock => (ClockKind::Continuous, BusinessClock::Continuous),
+        Coverage::BusinessHours => (ClockKind::BusinessHours, BusinessClock::Calendar(calendar)),
+    }
+}
+
+/// An interval during which the case waits on the customer and no clock counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pause {
+    /// When the pause began.
+    pub start: DateTime<Utc>,
+    /// When it ended; `None` while the case is still paused.
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// Sorts pauses and refuses inverted or overlapping ones.
+pub fn check_pauses(mut pauses: Vec<Pause>) -> Result<Vec<Pause>, DomainError> {
+    pauses.sort_by_key(|p| p.start);
+    for (i, p) in pauses.iter().enumerate() {
+        if p.end.is_some_and(|e| e <= p.start) {
+            return Err(DomainError::InvalidTimeline(format!(
+                "pause starting {} ends at or before it starts",
+                p.start
+            )));
+        }
+        if let Some(next) = pauses.get(i + 1) {
+            if p.end.is_none_or(|e| e > next.start) {
+                return Err(DomainError::InvalidTimeline(format!(
+                    "pauses starting {} and {} overlap",
+                    p.start, next.start
+                )));
+            }
+        }
+    }
+    Ok(pauses)
+}
+
+/// The earliest instant at which `target` of clock time has been consumed since `start`,
+/// not counting `pauses` (sorted, non-overlapping). `None` while an open-ended pause
+/// holds the clock before the target is used up.
+pub fn due_after(
+    clock: &BusinessClock<'_>,
+    start: DateTime<Utc>,
+    target: Duration,
+    pauses: &[Pause],
+) -> Result<Option<DateTime<Utc>>, DomainError> {
+    let mut cur = start;
+    let mut remaining = target;
+    for p in pauses.iter().filter(|p| p.end.is_none_or(|e| e > start)) {
+        let pause_start = p.start.max(cur);
+        let candidate = clock.add(cur, remaining)?;
+        if candidate <= pause_start {
+            return Ok(Some(candidate));
+        }
+        let used = clock.between(cur, pause_start)?;
+        remaining -= used.to_std().unwrap_or_default();
+        match p.end {
+            Some(end) => cur = cur.max(end),
+            None => return Ok(None),
+        }
+    }
+    clock.add(cur, remaining).map(Some)
+}
+
+/// Clock time consumed between `start` and `t`, not counting pauses.
+pub fn consumed(
+    clock: &BusinessClock<'_>,
+    start: DateTime<Utc>,
+    t: DateTime<Utc>,
+    pauses: &[Pause],
+) -> Result<TimeDelta, DomainError> {
+    if t <= start {
+        return Ok(TimeDelta::zero());
+    }
+    Ok(clock.between(start, t)? - paused_within(clock, start, t, pauses)?)
+}
+
+/// Clock time inside pauses between `start` and `t`.
+fn paused_within(
+    clock: &BusinessClock<'_>,
+    start: DateTime<Utc>,
+    t: DateTime<Utc>,
+    pauses: &[Pause],
+) -> Result<TimeDelta, DomainError> {
+    let mut total = TimeDelta::zero();
+    for p in pauses {
+        let (s, e) = (p.start.max(start), p.end.unwrap_or(t).min(t));
+        if s < e {
+            total += clock.between(s, e)?;
+        }
+    }
+    Ok(total)
+}
+
+/// A deadline with what it took to get there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deadline {
+    /// The clock the target runs on.
+    pub clock: ClockKind,
+    /// The target; `None` means the priority has no target for this milestone.
+    pub target: Option<Duration>,
+    /// The instant counting starts from.
+    pub start: DateTime<Utc>,
+    /// The due instant; `None` without a target or while paused indefinitely.
+    pub due: Option<DateTime<Utc>>,
+    /// A sentence for people: time counted, closed time skipped, paused time, dates.
+    pub explanation: String,
+}
+
+fn human(d: TimeDelta) -> String {
+    let s = d.num_seconds();
+    let (sign, s) = if s < 0 { ("-", -s) } else { ("", s) };
+    let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
+    let mut out = format!("{sign}{h}h");
+    if m != 0 || sec != 0 {
+        write!(out, "{m:02}m").ok();
+    }
+    if sec != 0 {
+        write!(out, "{sec:02}s").ok();
+    }
+    out
+}
+
+/// The deadline of one milestone: `target` from `start` on the priority's clock.
+pub fn deadline(
+    terms: &PriorityTerms,
+    milestone: Milestone,
+    calendar: &Calendar,
+    start: DateTime<Utc>,
+    pauses: &[Pause],
+) -> Result<Deadline, DomainError> {
+    let (kind, clock) = clock_for(terms, calendar);
+    let target = match milestone {
+        Milestone::FirstResponse => terms.first_response,
+        Milestone::NextUpdate => terms.update_cadence,
+    };
+    let Some(target) = target else {
+        return Ok(Deadline {
+            clock: kind,
+            target: None,
+            start,
+            due: None,
+            explanation: format!("{} has no {} target", terms.priority, milestone.key()),
+        });
+    };
+    let due = due_after(&clock, start, target, pauses)?;
+    let explanation = explain(
+        &clock,
+        terms.priority,
+        milestone,
+        target,
+        start,
+        due,
+        pauses,
+    )?;
+    Ok(Deadline {
+        clock: kind,
+        target: Some(target),
+        start,
+        due,
+        explanation,
+    })
+}
+
+fn explain(
+    clock: &BusinessClock<'_>,
+    priority: Priority,
+    milestone: Milestone,
+    target: Duration,
+    start: DateTime<Utc>,
+    due: Option<DateTime<Utc>>,
+    pauses: &[Pause],
+) -> Result<String, DomainError> {
+    let target_delta = TimeDelta::from_std(target).unwrap_or(TimeDelta::MAX);
+    let mut text = format!(
+        "{priority} {} target {} ",
+        milestone.key(),
+        human(target_delta)
+    );
+    match clock {
+        BusinessClock::Continuous => text.push_str("on the continuous clock (24x7)"),
+        BusinessClock::Calendar(c) => {
+            write!(text, "in business hours ({})", c.time_zone()).ok();
+        }
+    }
+    write!(text, ", counted from {start}").ok();
+    let Some(due) = due else {
+        text.push_str("; the case is paused, so the clock is stopped and no instant is due yet");
+        return Ok(text);
+    };
+    let paused = paused_within(clock, start, due, pauses)?;
+    let closed = (due - start) - clock.between(start, due)?;
+    write!(text, ": due {due}; {} counted", human(target_delta)).ok();
+    if closed > TimeDelta::zero() {
+        write!(text, ", {} closed time skipped", human(closed)).ok();
+    }
+    if paused > TimeDelta::zero() {
+        write!(text, ", {} paused", human(paused)).ok();
+    }
+    if let BusinessClock::Calendar(c) = clock {
+        let tz = c.zone().tz();
+        let dates = c.exceptions_between(
+            start.with_timezone(&tz).date_naive(),
+            due.with_timezone(&tz).date_naive(),
+        );
+        if !dates.is_empty() {
+            let list: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
+            write!(text, "; calendar dates in range: {}", list.join("; ")).ok();
+        }
+    }
+    Ok(text)
+}

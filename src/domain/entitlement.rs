@@ -1,0 +1,241 @@
+//! Entitlement decisions at an instant: which contract is in force, what it grants, and
+//! why a request is denied. A denial is a normal answer with a reason, never an error.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+use super::business_time::BusinessClock;
+use super::calendar::Calendar;
+use super::catalog::{Benefit, Channel, Coverage, Priority};
+use super::contract::{Contract, ContractState, Terms};
+use super::error::DomainError;
+
+/// Why a check was answered the way it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DecisionReason {
+    /// Allowed.
+    Granted,
+    /// The account has no contract around the instant.
+    NoActiveContract,
+    /// The account's contract starts after the instant.
+    ContractNotStarted,
+    /// The account's contract ended at or before the instant.
+    ContractExpired,
+    /// The contract covering the instant is suspended.
+    ContractSuspended,
+    /// The contract covering the instant was terminated before it.
+    ContractTerminated,
+    /// The contract's plan (with overrides) does not include the benefit.
+    BenefitNotInPlan,
+    /// The contact is not designated on the contract.
+    ContactNotDesignated,
+}
+
+impl DecisionReason {
+    /// Stable snake_case name, for telemetry and logs.
+    pub fn key(self) -> &'static str {
+        match self {
+            DecisionReason::Granted => "granted",
+            DecisionReason::NoActiveContract => "no_active_contract",
+            DecisionReason::ContractNotStarted => "contract_not_started",
+            DecisionReason::ContractExpired => "contract_expired",
+            DecisionReason::ContractSuspended => "contract_suspended",
+            DecisionReason::ContractTerminated => "contract_terminated",
+            DecisionReason::BenefitNotInPlan => "benefit_not_in_plan",
+            DecisionReason::ContactNotDesignated => "contact_not_designated",
+        }
+    }
+}
+
+impl fmt::Display for DecisionReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// The outcome of looking for the contract in force at an instant.
+#[derive(Debug, Clone, Copy)]
+pub enum ContractAt<'a> {
+    /// This contract is in force.
+    Effective(&'a Contract),
+    /// None is; the reason, and the contract it concerns if any.
+    Denied(DecisionReason, Option<&'a Contract>),
+}
+
+/// Picks the contract of an account in force at `t` from all of the account's contracts,
+/// or says why there is none.
+pub fn contract_at(contracts: &[Contract], t: DateTime<Utc>) -> ContractAt<'_> {
+    if let Some(c) = contracts.iter().find(|c| c.is_effective(t)) {
+        return ContractAt::Effective(c);
+    }
+    if let Some(c) = contracts.iter().find(|c| c.covers(t)) {
+        let reason = if c.state == ContractState::Suspended {
+            DecisionReason::ContractSuspended
+        } else {
+            DecisionReason::ContractTerminated
+        };
+        return ContractAt::Denied(reason, Some(c));
+    }
+    let ended = contracts
+        .iter()
+        .filter(|c| c.end.is_some_and(|e| e <= t))
+        .max_by_key(|c| c.end);
+    if let Some(c) = ended {
+        return ContractAt::Denied(DecisionReason::ContractExpired, Some(c));
+    }
+    let upcoming = contracts
+        .iter()
+        .filter(|c| c.start > t)
+        .min_by_key(|c| c.start);
+    if let Some(c) = upcoming {
+        return ContractAt::Denied(DecisionReason::ContractNotStarted, Some(c));
+    }
+    ContractAt::Denied(DecisionReason::NoActiveContract, None)
+}
+
+/// Explains a contract-level denial in a sentence.
+pub fn explain_denial(
+    reason: DecisionReason,
+    contract: Option<&Contract>,
+    t: DateTime<Utc>,
+) -> String {
+    let name = contract.map_or_else(String::new, |c| c.id.clone());
+    match reason {
+        DecisionReason::Granted => format!("granted under contract {name}"),
+        DecisionReason::NoActiveContract => format!("the account has no contract in force at {t}"),
+        DecisionReason::ContractNotStarted => format!(
+            "contract {name} starts at {}",
+            contract.map_or_else(String::new, |c| c.start.to_string())
+        ),
+        DecisionReason::ContractExpired => format!(
+            "contract {name} ended at {}",
+            contract
+                .and_then(|c| c.end)
+                .map_or_else(String::new, |e| e.to_string())
+        ),
+        DecisionReason::ContractSuspended => format!("contract {name} is suspended"),
+        DecisionReason::ContractTerminated => format!(
+            "contract {name} was terminated at {}",
+            contract
+                .and_then(|c| c.terminated_at)
+                .map_or_else(String::new, |e| e.to_string())
+        ),
+        DecisionReason::BenefitNotInPlan => {
+            format!("contract {name} does not include this benefit")
+        }
+        DecisionReason::ContactNotDesignated => {
+            format!("the contact is not designated on contract {name}")
+        }
+    }
+}
+
+/// Decides a benefit check under the terms of the effective contract.
+pub fn check_benefit(
+    contract: &Contract,
+    terms: &Terms,
+    benefit: Benefit,
+    contact: Option<&str>,
+) -> (bool, DecisionReason, String) {
+    let reason = if !terms.benefits.contains(&benefit) {
+        DecisionReason::BenefitNotInPlan
+    } else if contact.is_some_and(|c| !contract.is_designated(c)) {
+        DecisionReason::ContactNotDesignated
+    } else {
+        DecisionReason::Granted
+    };
+    let text = match reason {
+        DecisionReason::Granted => format!(
+            "{benefit} is included in contract {} (plan {}, version {})",
+            contract.id, terms.plan_id, contract.version
+        ),
+        DecisionReason::BenefitNotInPlan => format!(
+            "{benefit} is not included in contract {} (plan {})",
+            contract.id, terms.plan_id
+        ),
+        _ => format!(
+            "{} is not a designated contact of contract {}",
+            contact.unwrap_or_default(),
+            contract.id
+        ),
+    };
+    (reason == DecisionReason::Granted, reason, text)
+}
+
+/// Why support is or is not available.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AvailabilityReason {
+    /// The priority is covered around the clock.
+    Covered24x7,
+    /// The instant is inside business hours.
+    WithinBusinessHours,
+    /// Outside business hours; see the next available instant.
+    OutsideBusinessHours,
+    /// The plan does not offer the channel.
+    ChannelNotInPlan,
+}
+
+/// Whether support is available on a channel for a priority at an instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Availability {
+    /// True if a case can be worked right now on this channel.
+    pub available: bool,
+    /// Why.
+    pub reason: AvailabilityReason,
+    /// When not available but will be: the next instant it is.
+    pub next_available: Option<DateTime<Utc>>,
+    /// The coverage of the priority.
+    pub coverage: Coverage,
+    /// A sentence for people.
+    pub explanation: String,
+}
+
+/// Support availability for (channel, priority, t) under the effective terms.
+pub fn availability(
+    terms: &Terms,
+    calendar: &Calendar,
+    channel: Channel,
+    priority: Priority,
+    t: DateTime<Utc>,
+) -> Result<Availability, DomainError> {
+    let coverage = terms.for_priority(priority).coverage;
+    if !terms.channels().contains(&channel) {
+        return Ok(Availability {
+            available: false,
+            reason: AvailabilityReason::ChannelNotInPlan,
+            next_available: None,
+            coverage,
+            explanation: format!("plan {} does not offer {channel} support", terms.plan_id),
+        });
+    }
+    if coverage == Coverage::AroundTheClock {
+        return Ok(Availability {
+            available: true,
+            reason: AvailabilityReason::Covered24x7,
+            next_available: None,
+            coverage,
+            explanation: format!("{priority} is covered 24x7 on {channel}"),
+        });
+    }
+    let clock = BusinessClock::Calendar(calendar);
+    if clock.is_open(t)? {
+        return Ok(Availability {
+            available: true,
+            reason: AvailabilityReason::WithinBusinessHours,
+            next_available: None,
+            coverage,
+            explanation: format!("inside business hours ({})", calendar.time_zone()),
+        });
+    }
+    let next = clock.next_open(t)?;
+    Ok(Availability {
+        available: false,
+        reason: AvailabilityReason::OutsideBusinessHours,
+        next_available: Some(next),
+        coverage,
+        explanation: format!(
+            "{priority} on {channel} is served in business hours ({}); next opening {next}",
+            calendar.time_zone()
+        ),
+    })
+}

@@ -1,0 +1,273 @@
+//! Recurring obligations of premium contracts: the weekly status call, at least two
+//! deployment reviews per contract year, and the quarterly roadmap webinar. From recorded
+//! completions, each obligation is reported as on track, due or overdue at an instant.
+//!
+//! Periods are anchored at the contract's start: weeks of 7 days, quarters of 3 calendar
+//! months and contract years of 12 calendar months (UTC). An obligation is on track when the
+//! current period already has its required completions (the next one is due by the end of
+//! the following period); due when it does not yet but the previous period was satisfied (it
+//! is due by the end of the current period); overdue when the previous period ended without
+//! them and the current one has not caught up (it was due at the start of the current
+//! period).
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Months, TimeDelta, Utc};
+
+use super::catalog::Benefit;
+use super::error::DomainError;
+
+/// A recurring obligation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ObligationKind {
+    /// Regular status call and service report, weekly.
+    WeeklyStatusCall,
+    /// Deployment review, at least twice per contract year.
+    DeploymentReview,
+    /// Product roadmap webinar, quarterly.
+    RoadmapWebinar,
+}
+
+impl ObligationKind {
+    /// Every obligation kind.
+    pub const ALL: [ObligationKind; 3] = [
+        ObligationKind::WeeklyStatusCall,
+        ObligationKind::DeploymentReview,
+        ObligationKind::RoadmapWebinar,
+    ];
+
+    /// The benefit that carries this obligation.
+    pub fn benefit(self) -> Benefit {
+        match self {
+            ObligationKind::WeeklyStatusCall => Benefit::WeeklyStatusCalls,
+            ObligationKind::DeploymentReview => Benefit::DeploymentReview,
+            ObligationKind::RoadmapWebinar => Benefit::RoadmapParticipation,
+        }
+    }
+
+    /// Completions required per period.
+    pub fn required(self) -> u32 {
+        match self {
+            ObligationKind::DeploymentReview => 2,
+            _ => 1,
+        }
+    }
+
+    /// Stable snake_case name.
+    pub fn key(self) -> &'static str {
+        match self {
+            ObligationKind::WeeklyStatusCall => "weekly_status_call",
+            ObligationKind::DeploymentReview => "deployment_review",
+            ObligationKind::RoadmapWebinar => "roadmap_webinar",
+        }
+    }
+
+    /// The start of period `k` (0-based) of a contract starting at `start`.
+    fn period_start(self, start: DateTime<Utc>, k: u32) -> DateTime<Utc> {
+        let months = |m: u32| {
+            start
+                .checked_add_months(Months::new(m))
+                .unwrap_or(DateTime::<Utc>::MAX_UTC)
+        };
+        match self {
+            ObligationKind::WeeklyStatusCall => start + TimeDelta::weeks(i64::from(k)),
+            ObligationKind::DeploymentReview => months(12 * k),
+            ObligationKind::RoadmapWebinar => months(3 * k),
+        }
+    }
+
+    /// The index of the period containing `t >= start`.
+    fn period_index(self, start: DateTime<Utc>, t: DateTime<Utc>) -> u32 {
+        let approx = match self {
+            ObligationKind::WeeklyStatusCall => (t - start).num_weeks(),
+            ObligationKind::DeploymentReview => (t - start).num_days() / 366,
+            ObligationKind::RoadmapWebinar => (t - start).num_days() / 93,
+        };
+        let mut k = u32::try_from(approx.max(0))
+            .unwrap_or(u32::MAX)
+            .saturating_sub(1);
+        while self.period_start(start, k + 1) <= t {
+            k += 1;
+        }
+        k
+    }
+}
+
+impl fmt::Display for ObligationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+impl FromStr for ObligationKind {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ObligationKind::ALL
+            .into_iter()
+            .find(|k| k.key() == s)
+            .ok_or_else(|| DomainError::InvalidContract(format!("unknown obligation {s:?}")))
+    }
+}
+
+/// A recorded completion of an obligation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// Which obligation.
+    pub kind: ObligationKind,
+    /// When it took place.
+    pub at: DateTime<Utc>,
+    /// Free text (e.g. the meeting's minutes link).
+    pub note: String,
+}
+
+/// Where an obligation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ObligationStatus {
+    /// The current period's completions are done.
+    OnTrack,
+    /// Needed by the end of the current period.
+    Due,
+    /// The previous period ended without them.
+    Overdue,
+}
+
+/// One obligation's report at an instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObligationReport {
+    /// Which obligation.
+    pub kind: ObligationKind,
+    /// Where it stands.
+    pub status: ObligationStatus,
+    /// The current period.
+    pub period_start: DateTime<Utc>,
+    /// The end of the current period (exclusive).
+    pub period_end: DateTime<Utc>,
+    /// Completions required per period.
+    pub required: u32,
+    /// Completions recorded in the current period.
+    pub completed_in_period: u32,
+    /// When the next completion is (or was) due.
+    pub next_due: DateTime<Utc>,
+    /// The latest recorded completion, if any.
+    pub last_completion: Option<DateTime<Utc>>,
+}
+
+/// Reports one obligation at `t` for a contract starting at `start`.
+pub fn report(
+    kind: ObligationKind,
+    start: DateTime<Utc>,
+    completions: &[Completion],
+    t: DateTime<Utc>,
+) -> ObligationReport {
+    let t = t.max(start);
+    let k = kind.period_index(start, t);
+    let (ps, pe) = (kind.period_start(start, k), kind.period_start(start, k + 1));
+    let count = |from, to| {
+        completions
+            .iter()
+            .filter(|c| c.kind == kind && from <= c.at && c.at < to)
+            .count() as u32
+    };
+    let required = kind.required();
+    let done = count(ps, pe);
+    let previous_missed = k > 0 && count(kind.period_start(start, k - 1), ps) < required;
+    let (status, next_due) = if done >= required {
+        (ObligationStatus::OnTrack, kind.period_start(start, k + 2))
+    } else if previous_missed {
+        (ObligationStatus::Overdue, ps)
+    } else {
+        (ObligationStatus::Due, pe)
+    };
+    let last_completion = completions
+        .iter()
+        .filter(|c| c.kind == kind && c.at <= t)
+        .map(|c| c.at)
+        .max();
+    ObligationReport {
+        kind,
+        status,
+        period_start: ps,
+        period_end: pe,
+        required,
+        completed_in_period: done,
+        next_due,
+        last_completion,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap()
+    }
+
+    fn done(kind: ObligationKind, t: DateTime<Utc>) -> Completion {
+        Completion {
+            kind,
+            at: t,
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn weekly_call_cycle() {
+        let start = at(2026, 1, 5); // a Monday
+        let k = ObligationKind::WeeklyStatusCall;
+        // First week, nothing yet: due by the end of the week.
+        let r = report(k, start, &[], at(2026, 1, 7));
+        assert_eq!(
+            (r.status, r.next_due),
+            (ObligationStatus::Due, at(2026, 1, 12))
+        );
+        // Call held: on track, next due by the end of the following week.
+        let calls = [done(k, at(2026, 1, 8))];
+        let r = report(k, start, &calls, at(2026, 1, 9));
+        assert_eq!(
+            (r.status, r.next_due),
+            (ObligationStatus::OnTrack, at(2026, 1, 19))
+        );
+        // Second week without a call is still only due; third week without: overdue.
+        assert_eq!(
+            report(k, start, &calls, at(2026, 1, 14)).status,
+            ObligationStatus::Due
+        );
+        let r = report(k, start, &calls, at(2026, 1, 20));
+        assert_eq!(
+            (r.status, r.next_due),
+            (ObligationStatus::Overdue, at(2026, 1, 19))
+        );
+    }
+
+    #[test]
+    fn two_reviews_per_contract_year() {
+        let start = at(2026, 3, 1);
+        let k = ObligationKind::DeploymentReview;
+        let one = [done(k, at(2026, 5, 1))];
+        let r = report(k, start, &one, at(2026, 12, 1));
+        assert_eq!(
+            (r.status, r.completed_in_period, r.required),
+            (ObligationStatus::Due, 1, 2)
+        );
+        assert_eq!(r.period_end, at(2027, 3, 1));
+        let r = report(k, start, &one, at(2027, 4, 1));
+        assert_eq!(r.status, ObligationStatus::Overdue);
+        let two = [done(k, at(2026, 5, 1)), done(k, at(2026, 11, 1))];
+        assert_eq!(
+            report(k, start, &two, at(2026, 12, 1)).status,
+            ObligationStatus::OnTrack
+        );
+    }
+
+    #[test]
+    fn quarters_follow_calendar_months() {
+        let start = at(2026, 1, 31);
+        let k = ObligationKind::RoadmapWebinar;
+        let r = report(k, start, &[], at(2026, 5, 15));
+        assert_eq!(r.period_start, at(2026, 4, 30));
+        assert_eq!(r.period_end, at(2026, 7, 31));
+    }
+}
