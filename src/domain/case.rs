@@ -229,14 +229,14 @@ pub fn evaluate_case(
                     (o.status, o.event_at, Some(margin))
                 }
             };
-            if let (Some((at, p)), Some(due)) = (changed, d.due) {
-                if milestone == Milestone::FirstResponse {
-                    explanation.push_str(&format!(
-                        "; priority changed to {p} at {at}, so {p} targets apply from the opening"
-                    ));
-                    if due < *at {
-                        explanation.push_str(" and this deadline had already passed at the change");
-                    }
+            if let (Some((at, p)), Some(due)) = (changed, d.due)
+                && milestone == Milestone::FirstResponse
+            {
+                explanation.push_str(&format!(
+                    "; priority changed to {p} at {at}, so {p} targets apply from the opening"
+                ));
+                if due < *at {
+                    explanation.push_str(" and this deadline had already passed at the change");
                 }
             }
             milestones.push(MilestoneEvaluation {

@@ -110,12 +110,12 @@ pub struct Contract {
 impl Contract {
     /// Checks dates and overrides.
     pub fn check(&self) -> Result<(), DomainError> {
-        if let Some(end) = self.end {
-            if end <= self.start {
-                return Err(DomainError::InvalidContract(
-                    "end_time must be after start_time".into(),
-                ));
-            }
+        if let Some(end) = self.end
+            && end <= self.start
+        {
+            return Err(DomainError::InvalidContract(
+                "end_time must be after start_time".into(),
+            ));
         }
         self.overrides.check()
     }

@@ -85,13 +85,13 @@ pub fn check_pauses(mut pauses: Vec<Pause>) -> Result<Vec<Pause>, DomainError> {
                 p.start
             )));
         }
-        if let Some(next) = pauses.get(i + 1) {
-            if p.end.is_none_or(|e| e > next.start) {
-                return Err(DomainError::InvalidTimeline(format!(
-                    "pauses starting {} and {} overlap",
-                    p.start, next.start
-                )));
-            }
+        if let Some(next) = pauses.get(i + 1)
+            && p.end.is_none_or(|e| e > next.start)
+        {
+            return Err(DomainError::InvalidTimeline(format!(
+                "pauses starting {} and {} overlap",
+                p.start, next.start
+            )));
         }
     }
     Ok(pauses)
