@@ -4,4 +4,7 @@
 //! # Layout
 //! - [`domain`]: the pure engine (catalog, calendars, business time, deadlines, contracts,
 //!   entitlements, obligations); no gRPC or SQL types.
+//! - [`store`]: the [`store::Store`] trait, the in-memory state the hot path reads, the
+//!   embedded memory store and seed files.
 pub mod domain;
+pub mod store;

@@ -304,11 +304,12 @@ pub fn terms_table(terms: Vec<PriorityTerms>) -> Result<TermsTable, DomainError>
 }
 
 /// Checks a resource id: 1-63 characters, lowercase letters, digits and hyphens,
-/// starting with a letter (AIP-122).
+/// starting with a letter or digit and not ending with a hyphen (AIP-122, with digits
+/// allowed first so that contracts can be named by year, e.g. `contracts/2026`).
 pub fn check_id(id: &str) -> Result<(), DomainError> {
     let ok = !id.is_empty()
         && id.len() <= 63
-        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
         && id
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
@@ -433,7 +434,7 @@ mod tests {
     #[test]
     fn ids_are_checked() {
         assert!(check_id("gold-2026").is_ok());
-        for bad in ["", "Gold", "9lives", "a_b", "x-", &"a".repeat(64)] {
+        for bad in ["", "Gold", "-lives", "a_b", "x-", &"a".repeat(64)] {
             assert!(check_id(bad).is_err(), "{bad}");
         }
     }

@@ -65,11 +65,14 @@ pub enum ContractAt<'a> {
 
 /// Picks the contract of an account in force at `t` from all of the account's contracts,
 /// or says why there is none.
-pub fn contract_at(contracts: &[Contract], t: DateTime<Utc>) -> ContractAt<'_> {
-    if let Some(c) = contracts.iter().find(|c| c.is_effective(t)) {
+pub fn contract_at<'a>(
+    contracts: impl Iterator<Item = &'a Contract> + Clone,
+    t: DateTime<Utc>,
+) -> ContractAt<'a> {
+    if let Some(c) = contracts.clone().find(|c| c.is_effective(t)) {
         return ContractAt::Effective(c);
     }
-    if let Some(c) = contracts.iter().find(|c| c.covers(t)) {
+    if let Some(c) = contracts.clone().find(|c| c.covers(t)) {
         let reason = if c.state == ContractState::Suspended {
             DecisionReason::ContractSuspended
         } else {
@@ -78,16 +81,13 @@ pub fn contract_at(contracts: &[Contract], t: DateTime<Utc>) -> ContractAt<'_> {
         return ContractAt::Denied(reason, Some(c));
     }
     let ended = contracts
-        .iter()
+        .clone()
         .filter(|c| c.end.is_some_and(|e| e <= t))
         .max_by_key(|c| c.end);
     if let Some(c) = ended {
         return ContractAt::Denied(DecisionReason::ContractExpired, Some(c));
     }
-    let upcoming = contracts
-        .iter()
-        .filter(|c| c.start > t)
-        .min_by_key(|c| c.start);
+    let upcoming = contracts.filter(|c| c.start > t).min_by_key(|c| c.start);
     if let Some(c) = upcoming {
         return ContractAt::Denied(DecisionReason::ContractNotStarted, Some(c));
     }

@@ -15,7 +15,7 @@ pub enum DomainError {
     UnknownBenefit(String),
     /// A resource id that does not follow the naming rules.
     #[error(
-        "invalid id {0:?}: use 1-63 lowercase letters, digits and hyphens, starting with a letter"
+        "invalid id {0:?}: use 1-63 lowercase letters, digits and hyphens, starting with a letter or digit"
     )]
     InvalidId(String),
     /// A wall-clock time that cannot be parsed or is out of range.

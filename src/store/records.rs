@@ -1,0 +1,305 @@
+//! Stored resources: the domain values plus the metadata the API needs (names, etags,
+//! timestamps) and the changes that can be made to them.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{
+    Calendar, Completion, Contract, ContractOverrides, DesignatedContact, ObligationKind, Plan,
+};
+
+/// Bookkeeping every stored resource carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meta {
+    /// Incremented on every change; the etag is derived from it.
+    pub revision: i64,
+    /// When the resource was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Meta {
+    /// Metadata of a resource created at `now`.
+    pub fn new(now: DateTime<Utc>) -> Meta {
+        Meta {
+            revision: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// The opaque etag clients send back for optimistic concurrency.
+    pub fn etag(&self) -> String {
+        format!("\"{}\"", self.revision)
+    }
+
+    /// The metadata after a change at `now`.
+    pub fn bumped(&self, now: DateTime<Utc>) -> Meta {
+        Meta {
+            revision: self.revision + 1,
+            created_at: self.created_at,
+            updated_at: now,
+        }
+    }
+}
+
+/// A plan as stored.
+#[derive(Debug, Clone)]
+pub struct PlanRecord {
+    /// The plan.
+    pub plan: Plan,
+    /// Bookkeeping.
+    pub meta: Meta,
+}
+
+/// A calendar as stored.
+#[derive(Debug, Clone)]
+pub struct CalendarRecord {
+    /// The calendar's id (`calendars/{id}`).
+    pub id: String,
+    /// Human-readable name.
+    pub display_name: String,
+    /// The validated calendar.
+    pub calendar: Arc<Calendar>,
+    /// Bookkeeping.
+    pub meta: Meta,
+}
+
+/// An account as stored.
+#[derive(Debug, Clone)]
+pub struct AccountRecord {
+    /// The account's id (`accounts/{id}`).
+    pub id: String,
+    /// Human-readable name.
+    pub display_name: String,
+    /// The account's IANA time zone.
+    pub time_zone: String,
+    /// The calendar it uses; `None` for office hours in its own time zone.
+    pub calendar_id: Option<String>,
+    /// Monday-Friday 09:00-17:00 in `time_zone`, used when `calendar_id` is `None`.
+    pub office_hours: Arc<Calendar>,
+    /// Bookkeeping.
+    pub meta: Meta,
+}
+
+/// A contract as stored. Its etag derives from the contract's own version.
+#[derive(Debug, Clone)]
+pub struct ContractRecord {
+    /// The contract.
+    pub contract: Contract,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ContractRecord {
+    /// The contract's etag.
+    pub fn etag(&self) -> String {
+        format!("\"{}\"", self.contract.version)
+    }
+}
+
+/// One change to a contract, for the audit trail.
+#[derive(Debug, Clone)]
+pub struct Revision {
+    /// The contract version this change produced.
+    pub version: i64,
+    /// Who made it.
+    pub principal: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// What kind of change, e.g. `create`, `update`, `terminate`.
+    pub action: String,
+    /// The contract before; `None` on create.
+    pub before: Option<Contract>,
+    /// The contract after.
+    pub after: Contract,
+}
+
+/// Fields of an account that an update may set; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct AccountPatch {
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New time zone.
+    pub time_zone: Option<String>,
+    /// New calendar: `Some(None)` clears it.
+    pub calendar_id: Option<Option<String>>,
+}
+
+/// Fields of a calendar that an update may set.
+#[derive(Debug, Clone, Default)]
+pub struct CalendarPatch {
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New definition (zone, weekly hours, dates), already validated.
+    pub calendar: Option<Arc<Calendar>>,
+}
+
+/// Fields of a plan that an update may set.
+#[derive(Debug, Clone, Default)]
+pub struct PlanPatch {
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New benefits.
+    pub benefits: Option<std::collections::BTreeSet<crate::domain::Benefit>>,
+    /// New per-priority terms.
+    pub terms: Option<crate::domain::catalog::TermsTable>,
+    /// New contact limit.
+    pub designated_contact_limit: Option<u32>,
+}
+
+/// Fields of a contract that an update may set.
+#[derive(Debug, Clone, Default)]
+pub struct ContractPatch {
+    /// New plan id.
+    pub plan_id: Option<String>,
+    /// New start.
+    pub start: Option<DateTime<Utc>>,
+    /// New end: `Some(None)` makes it open-ended.
+    pub end: Option<Option<DateTime<Utc>>>,
+    /// Suspend (`Suspended`) or resume (`Active`).
+    pub state: Option<crate::domain::ContractState>,
+    /// New overrides.
+    pub overrides: Option<ContractOverrides>,
+}
+
+/// A change to stored state. Every write goes through one of these, so the memory and
+/// Postgres stores validate them the same way.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// Add a custom plan.
+    CreatePlan(Plan),
+    /// Change a custom plan.
+    UpdatePlan {
+        /// Plan id.
+        id: String,
+        /// Fields to change.
+        patch: PlanPatch,
+        /// Expected etag, if the caller sent one.
+        etag: Option<String>,
+    },
+    /// Add a calendar.
+    CreateCalendar {
+        /// Calendar id.
+        id: String,
+        /// Human-readable name.
+        display_name: String,
+        /// The validated calendar.
+        calendar: Arc<Calendar>,
+    },
+    /// Change a calendar.
+    UpdateCalendar {
+        /// Calendar id.
+        id: String,
+        /// Fields to change.
+        patch: CalendarPatch,
+        /// Expected etag.
+        etag: Option<String>,
+    },
+    /// Remove a calendar no account uses.
+    DeleteCalendar {
+        /// Calendar id.
+        id: String,
+        /// Expected etag.
+        etag: Option<String>,
+    },
+    /// Add an account.
+    CreateAccount {
+        /// Account id.
+        id: String,
+        /// Human-readable name.
+        display_name: String,
+        /// IANA time zone.
+        time_zone: String,
+        /// Calendar id, if any.
+        calendar_id: Option<String>,
+    },
+    /// Change an account.
+    UpdateAccount {
+        /// Account id.
+        id: String,
+        /// Fields to change.
+        patch: AccountPatch,
+        /// Expected etag.
+        etag: Option<String>,
+    },
+    /// Remove an account with no contracts.
+    DeleteAccount {
+        /// Account id.
+        id: String,
+        /// Expected etag.
+        etag: Option<String>,
+    },
+    /// Add a contract.
+    CreateContract(Contract),
+    /// Change a contract.
+    UpdateContract {
+        /// Account id.
+        account_id: String,
+        /// Contract id.
+        id: String,
+        /// Fields to change.
+        patch: ContractPatch,
+        /// Expected etag.
+        etag: Option<String>,
+    },
+    /// Terminate a contract at an instant.
+    TerminateContract {
+        /// Account id.
+        account_id: String,
+        /// Contract id.
+        id: String,
+        /// Termination instant.
+        at: DateTime<Utc>,
+        /// Expected etag.
+        etag: Option<String>,
+    },
+    /// Designate a contact.
+    AddContact {
+        /// Account id.
+        account_id: String,
+        /// Contract id.
+        id: String,
+        /// The contact.
+        contact: DesignatedContact,
+    },
+    /// Remove a designated contact.
+    RemoveContact {
+        /// Account id.
+        account_id: String,
+        /// Contract id.
+        id: String,
+        /// The contact's email.
+        email: String,
+    },
+    /// Record an obligation completion.
+    RecordCompletion {
+        /// Account id.
+        account_id: String,
+        /// Contract id.
+        id: String,
+        /// The completion.
+        completion: Completion,
+    },
+}
+
+/// What a change produced, for the response.
+#[derive(Debug, Clone)]
+pub enum Applied {
+    /// A plan was created or changed.
+    Plan(PlanRecord),
+    /// A calendar was created or changed.
+    Calendar(CalendarRecord),
+    /// An account was created or changed.
+    Account(AccountRecord),
+    /// A contract was created or changed.
+    Contract(ContractRecord),
+    /// An obligation completion was recorded on this contract.
+    Completion(ContractRecord, ObligationKind),
+    /// A resource was deleted.
+    Deleted,
+}

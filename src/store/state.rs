@@ -1,0 +1,599 @@
+//! The in-memory model of everything stored, and the one place where a [`Change`] is
+//! checked against it (existence, uniqueness, etags, contract overlaps, contact limits)
+//! and applied. The memory store is this model behind a lock; the hot path (checks and
+//! deadlines) always reads from it, whatever the store.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::error::StoreError;
+use super::records::{
+    AccountRecord, Applied, CalendarRecord, Change, ContractRecord, Meta, PlanRecord, Revision,
+};
+use crate::domain::{
+    Calendar, Completion, Contract, ContractState, DomainError, Plan, catalog::builtin_plans,
+};
+
+/// Everything stored, indexed for the reads the API makes.
+#[derive(Debug, Default)]
+pub struct State {
+    /// Plans by id.
+    plans: BTreeMap<String, PlanRecord>,
+    /// Calendars by id.
+    calendars: BTreeMap<String, CalendarRecord>,
+    /// Accounts by id.
+    accounts: BTreeMap<String, AccountRecord>,
+    /// Contracts by (account id, contract id).
+    contracts: BTreeMap<(String, String), ContractRecord>,
+    /// Obligation completions by (account id, contract id).
+    completions: BTreeMap<(String, String), Vec<Completion>>,
+    /// Contract revisions by (account id, contract id), oldest first.
+    revisions: BTreeMap<(String, String), Vec<Revision>>,
+}
+
+/// The resource name of a contract.
+pub fn contract_name(account_id: &str, id: &str) -> String {
+    format!("accounts/{account_id}/contracts/{id}")
+}
+
+fn check_etag(name: &str, current: String, expected: &Option<String>) -> Result<(), StoreError> {
+    match expected {
+        Some(e) if !e.is_empty() && *e != current => Err(StoreError::EtagMismatch {
+            name: name.to_owned(),
+            current,
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn precondition(reason: &'static str, subject: String, message: String) -> StoreError {
+    StoreError::FailedPrecondition {
+        reason,
+        subject,
+        message,
+    }
+}
+
+fn domain_to_store(subject: &str, e: DomainError) -> StoreError {
+    match e {
+        DomainError::ContactLimitReached { limit } => StoreError::QuotaExceeded {
+            subject: subject.to_owned(),
+            limit,
+        },
+        DomainError::ContactAlreadyDesignated(email) => {
+            StoreError::AlreadyExists(format!("{subject}/contacts/{email}"))
+        }
+        DomainError::ContactNotFound(email) => {
+            StoreError::NotFound(format!("{subject}/contacts/{email}"))
+        }
+        DomainError::ContractTerminated => precondition(
+            "CONTRACT_TERMINATED",
+            subject.to_owned(),
+            format!("{subject} is terminated and can no longer change"),
+        ),
+        other => StoreError::Domain(other),
+    }
+}
+
+impl State {
+    /// A state holding only the built-in plans, created at `now`.
+    pub fn with_builtin_plans(now: DateTime<Utc>) -> State {
+        let mut s = State::default();
+        for plan in builtin_plans() {
+            s.plans.insert(
+                plan.id.clone(),
+                PlanRecord {
+                    plan,
+                    meta: Meta::new(now),
+                },
+            );
+        }
+        s
+    }
+
+    /// A plan by id.
+    pub fn plan(&self, id: &str) -> Option<&PlanRecord> {
+        self.plans.get(id)
+    }
+
+    /// A calendar by id.
+    pub fn calendar(&self, id: &str) -> Option<&CalendarRecord> {
+        self.calendars.get(id)
+    }
+
+    /// An account by id.
+    pub fn account(&self, id: &str) -> Option<&AccountRecord> {
+        self.accounts.get(id)
+    }
+
+    /// The business-hours calendar an account's targets run on.
+    pub fn account_calendar(&self, account: &AccountRecord) -> Arc<Calendar> {
+        account
+            .calendar_id
+            .as_deref()
+            .and_then(|id| self.calendars.get(id))
+            .map_or_else(|| account.office_hours.clone(), |c| c.calendar.clone())
+    }
+
+    /// A contract by account and id.
+    pub fn contract(&self, account_id: &str, id: &str) -> Option<&ContractRecord> {
+        self.contracts.get(&(account_id.to_owned(), id.to_owned()))
+    }
+
+    /// An account's contracts, by id.
+    pub fn contracts_of<'a>(
+        &'a self,
+        account_id: &'a str,
+    ) -> impl Iterator<Item = &'a ContractRecord> + Clone {
+        self.contracts
+            .range((
+                Bound::Included((account_id.to_owned(), String::new())),
+                Bound::Unbounded,
+            ))
+            .take_while(move |((a, _), _)| a == account_id)
+            .map(|(_, c)| c)
+    }
+
+    /// A contract's obligation completions.
+    pub fn completions(&self, account_id: &str, id: &str) -> &[Completion] {
+        self.completions
+            .get(&(account_id.to_owned(), id.to_owned()))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// A contract's revisions, oldest first.
+    pub fn revisions(&self, account_id: &str, id: &str) -> &[Revision] {
+        self.revisions
+            .get(&(account_id.to_owned(), id.to_owned()))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Plans with ids after `after`, in id order.
+    pub fn plans_after<'a>(&'a self, after: &str) -> impl Iterator<Item = &'a PlanRecord> {
+        self.plans
+            .range::<str, _>((Bound::Excluded(after), Bound::Unbounded))
+            .map(|(_, p)| p)
+    }
+
+    /// Calendars with ids after `after`, in id order.
+    pub fn calendars_after<'a>(&'a self, after: &str) -> impl Iterator<Item = &'a CalendarRecord> {
+        self.calendars
+            .range::<str, _>((Bound::Excluded(after), Bound::Unbounded))
+            .map(|(_, c)| c)
+    }
+
+    /// Accounts with ids after `after`, in id order.
+    pub fn accounts_after<'a>(&'a self, after: &str) -> impl Iterator<Item = &'a AccountRecord> {
+        self.accounts
+            .range::<str, _>((Bound::Excluded(after), Bound::Unbounded))
+            .map(|(_, a)| a)
+    }
+
+    /// Number of accounts, for reporting.
+    pub fn account_count(&self) -> usize {
+        self.accounts.len()
+    }
+
+    /// Checks `change` against the state and applies it, recording `principal` on
+    /// contract revisions. Nothing changes when an error is returned.
+    pub fn apply(
+        &mut self,
+        change: Change,
+        principal: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Applied, StoreError> {
+        match change {
+            Change::CreatePlan(plan) => {
+                let name = format!("plans/{}", plan.id);
+                if self.plans.contains_key(&plan.id) {
+                    return Err(StoreError::AlreadyExists(name));
+                }
+                let rec = PlanRecord {
+                    plan,
+                    meta: Meta::new(now),
+                };
+                self.plans.insert(rec.plan.id.clone(), rec.clone());
+                Ok(Applied::Plan(rec))
+            }
+            Change::UpdatePlan { id, patch, etag } => {
+                let name = format!("plans/{id}");
+                let cur = self
+                    .plans
+                    .get(&id)
+                    .ok_or_else(|| StoreError::NotFound(name.clone()))?;
+                if cur.plan.built_in {
+                    return Err(precondition(
+                        "BUILT_IN_PLAN_READ_ONLY",
+                        name.clone(),
+                        format!("{name} is a built-in plan and is read-only"),
+                    ));
+                }
+                check_etag(&name, cur.meta.etag(), &etag)?;
+                let mut plan: Plan = cur.plan.clone();
+                if let Some(v) = patch.display_name {
+                    plan.display_name = v;
+                }
+                if let Some(v) = patch.benefits {
+                    plan.benefits = v;
+                }
+                if let Some(v) = patch.terms {
+                    plan.terms = v;
+                }
+                if let Some(v) = patch.designated_contact_limit {
+                    plan.designated_contact_limit = v;
+                }
+                let rec = PlanRecord {
+                    plan,
+                    meta: cur.meta.bumped(now),
+                };
+                self.plans.insert(id, rec.clone());
+                Ok(Applied::Plan(rec))
+            }
+            Change::CreateCalendar {
+                id,
+                display_name,
+                calendar,
+            } => {
+                if self.calendars.contains_key(&id) {
+                    return Err(StoreError::AlreadyExists(format!("calendars/{id}")));
+                }
+                let rec = CalendarRecord {
+                    id: id.clone(),
+                    display_name,
+                    calendar,
+                    meta: Meta::new(now),
+                };
+                self.calendars.insert(id, rec.clone());
+                Ok(Applied::Calendar(rec))
+            }
+            Change::UpdateCalendar { id, patch, etag } => {
+                let name = format!("calendars/{id}");
+                let cur = self
+                    .calendars
+                    .get(&id)
+                    .ok_or_else(|| StoreError::NotFound(name.clone()))?;
+                check_etag(&name, cur.meta.etag(), &etag)?;
+                let mut rec = cur.clone();
+                if let Some(v) = patch.display_name {
+                    rec.display_name = v;
+                }
+                if let Some(v) = patch.calendar {
+                    rec.calendar = v;
+                }
+                rec.meta = cur.meta.bumped(now);
+                self.calendars.insert(id, rec.clone());
+                Ok(Applied::Calendar(rec))
+            }
+            Change::DeleteCalendar { id, etag } => {
+                let name = format!("calendars/{id}");
+                let cur = self
+                    .calendars
+                    .get(&id)
+                    .ok_or_else(|| StoreError::NotFound(name.clone()))?;
+                check_etag(&name, cur.meta.etag(), &etag)?;
+                if let Some(a) = self
+                    .accounts
+                    .values()
+                    .find(|a| a.calendar_id.as_deref() == Some(&id))
+                {
+                    return Err(precondition(
+                        "CALENDAR_IN_USE",
+                        format!("accounts/{}", a.id),
+                        format!("{name} is used by accounts/{}", a.id),
+                    ));
+                }
+                self.calendars.remove(&id);
+                Ok(Applied::Deleted)
+            }
+            Change::CreateAccount {
+                id,
+                display_name,
+                time_zone,
+                calendar_id,
+            } => {
+                if self.accounts.contains_key(&id) {
+                    return Err(StoreError::AlreadyExists(format!("accounts/{id}")));
+                }
+                self.require_calendar(calendar_id.as_deref())?;
+                let rec = AccountRecord {
+                    office_hours: Arc::new(Calendar::office_hours(&time_zone)?),
+                    id: id.clone(),
+                    display_name,
+                    time_zone,
+                    calendar_id,
+                    meta: Meta::new(now),
+                };
+                self.accounts.insert(id, rec.clone());
+                Ok(Applied::Account(rec))
+            }
+            Change::UpdateAccount { id, patch, etag } => {
+                let name = format!("accounts/{id}");
+                let cur = self
+                    .accounts
+                    .get(&id)
+                    .ok_or_else(|| StoreError::NotFound(name.clone()))?;
+                check_etag(&name, cur.meta.etag(), &etag)?;
+                let mut rec = cur.clone();
+                if let Some(v) = patch.display_name {
+                    rec.display_name = v;
+                }
+                if let Some(tz) = patch.time_zone {
+                    rec.office_hours = Arc::new(Calendar::office_hours(&tz)?);
+                    rec.time_zone = tz;
+                }
+                if let Some(v) = patch.calendar_id {
+                    self.require_calendar(v.as_deref())?;
+                    rec.calendar_id = v;
+                }
+                rec.meta = cur.meta.bumped(now);
+                self.accounts.insert(id, rec.clone());
+                Ok(Applied::Account(rec))
+            }
+            Change::DeleteAccount { id, etag } => {
+                let name = format!("accounts/{id}");
+                let cur = self
+                    .accounts
+                    .get(&id)
+                    .ok_or_else(|| StoreError::NotFound(name.clone()))?;
+                check_etag(&name, cur.meta.etag(), &etag)?;
+                if let Some(c) = self.contracts_of(&id).next() {
+                    return Err(precondition(
+                        "ACCOUNT_HAS_CONTRACTS",
+                        contract_name(&id, &c.contract.id),
+                        format!(
+                            "{name} still has contracts; terminate and keep them, or keep the account"
+                        ),
+                    ));
+                }
+                self.accounts.remove(&id);
+                Ok(Applied::Deleted)
+            }
+            Change::CreateContract(contract) => {
+                let name = contract_name(&contract.account_id, &contract.id);
+                if !self.accounts.contains_key(&contract.account_id) {
+                    return Err(StoreError::NotFound(format!(
+                        "accounts/{}",
+                        contract.account_id
+                    )));
+                }
+                if self.contract(&contract.account_id, &contract.id).is_some() {
+                    return Err(StoreError::AlreadyExists(name));
+                }
+                let mut contract = contract;
+                contract.version = 1;
+                self.check_contract(&contract)?;
+                let rec = ContractRecord {
+                    contract,
+                    created_at: now,
+                    updated_at: now,
+                };
+                self.record(principal, now, "create", None, rec.clone());
+                Ok(Applied::Contract(rec))
+            }
+            Change::UpdateContract {
+                account_id,
+                id,
+                patch,
+                etag,
+            } => {
+                let cur = self.current_contract(&account_id, &id, &etag)?;
+                let name = contract_name(&account_id, &id);
+                let before = cur.contract.clone();
+                before
+                    .ensure_not_terminated()
+                    .map_err(|e| domain_to_store(&name, e))?;
+                let mut c = before.clone();
+                if let Some(v) = patch.plan_id {
+                    c.plan_id = v;
+                }
+                if let Some(v) = patch.start {
+                    c.start = v;
+                }
+                if let Some(v) = patch.end {
+                    c.end = v;
+                }
+                if let Some(v) = patch.state {
+                    if v == ContractState::Terminated {
+                        return Err(StoreError::Domain(DomainError::InvalidContract(
+                            "use TerminateContract to terminate a contract".into(),
+                        )));
+                    }
+                    c.state = v;
+                }
+                if let Some(v) = patch.overrides {
+                    c.overrides = v;
+                }
+                c.version += 1;
+                self.check_contract(&c)?;
+                let rec = ContractRecord {
+                    contract: c,
+                    created_at: cur.created_at,
+                    updated_at: now,
+                };
+                self.record(principal, now, "update", Some(before), rec.clone());
+                Ok(Applied::Contract(rec))
+            }
+            Change::TerminateContract {
+                account_id,
+                id,
+                at,
+                etag,
+            } => {
+                let cur = self.current_contract(&account_id, &id, &etag)?;
+                let name = contract_name(&account_id, &id);
+                let before = cur.contract.clone();
+                let mut c = before.clone();
+                c.terminate(at).map_err(|e| domain_to_store(&name, e))?;
+                c.version += 1;
+                let rec = ContractRecord {
+                    contract: c,
+                    created_at: cur.created_at,
+                    updated_at: now,
+                };
+                self.record(principal, now, "terminate", Some(before), rec.clone());
+                Ok(Applied::Contract(rec))
+            }
+            Change::AddContact {
+                account_id,
+                id,
+                contact,
+            } => {
+                let cur = self.current_contract(&account_id, &id, &None)?;
+                let name = contract_name(&account_id, &id);
+                let before = cur.contract.clone();
+                let terms = self.terms_of(&before)?;
+                let mut c = before.clone();
+                c.add_contact(contact, &terms)
+                    .map_err(|e| domain_to_store(&name, e))?;
+                c.version += 1;
+                let rec = ContractRecord {
+                    contract: c,
+                    created_at: cur.created_at,
+                    updated_at: now,
+                };
+                self.record(
+                    principal,
+                    now,
+                    "add_designated_contact",
+                    Some(before),
+                    rec.clone(),
+                );
+                Ok(Applied::Contract(rec))
+            }
+            Change::RemoveContact {
+                account_id,
+                id,
+                email,
+            } => {
+                let cur = self.current_contract(&account_id, &id, &None)?;
+                let name = contract_name(&account_id, &id);
+                let before = cur.contract.clone();
+                let mut c = before.clone();
+                c.remove_contact(&email)
+                    .map_err(|e| domain_to_store(&name, e))?;
+                c.version += 1;
+                let rec = ContractRecord {
+                    contract: c,
+                    created_at: cur.created_at,
+                    updated_at: now,
+                };
+                self.record(
+                    principal,
+                    now,
+                    "remove_designated_contact",
+                    Some(before),
+                    rec.clone(),
+                );
+                Ok(Applied::Contract(rec))
+            }
+            Change::RecordCompletion {
+                account_id,
+                id,
+                completion,
+            } => {
+                let cur = self.current_contract(&account_id, &id, &None)?.clone();
+                let name = contract_name(&account_id, &id);
+                let terms = self.terms_of(&cur.contract)?;
+                let benefit = completion.kind.benefit();
+                if !terms.benefits.contains(&benefit) {
+                    return Err(precondition(
+                        "OBLIGATION_NOT_IN_PLAN",
+                        name.clone(),
+                        format!(
+                            "{name} does not include {benefit}, so it has no {} obligation",
+                            completion.kind
+                        ),
+                    ));
+                }
+                let kind = completion.kind;
+                self.completions
+                    .entry((account_id, id))
+                    .or_default()
+                    .push(completion);
+                Ok(Applied::Completion(cur, kind))
+            }
+        }
+    }
+
+    fn require_calendar(&self, id: Option<&str>) -> Result<(), StoreError> {
+        match id {
+            Some(id) if !self.calendars.contains_key(id) => {
+                Err(StoreError::NotFound(format!("calendars/{id}")))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The terms a contract's plan and overrides give.
+    pub fn terms_of(&self, c: &Contract) -> Result<crate::domain::Terms, StoreError> {
+        let plan = self
+            .plans
+            .get(&c.plan_id)
+            .ok_or_else(|| StoreError::NotFound(format!("plans/{}", c.plan_id)))?;
+        Ok(c.terms(&plan.plan))
+    }
+
+    fn current_contract(
+        &self,
+        account_id: &str,
+        id: &str,
+        etag: &Option<String>,
+    ) -> Result<&ContractRecord, StoreError> {
+        let name = contract_name(account_id, id);
+        let cur = self
+            .contract(account_id, id)
+            .ok_or_else(|| StoreError::NotFound(name.clone()))?;
+        check_etag(&name, cur.etag(), etag)?;
+        Ok(cur)
+    }
+
+    /// Checks a new or changed contract: its own rules, its plan exists, and no other
+    /// contract of the account can be in force at the same time.
+    fn check_contract(&self, c: &Contract) -> Result<(), StoreError> {
+        c.check()?;
+        if !self.plans.contains_key(&c.plan_id) {
+            return Err(StoreError::NotFound(format!("plans/{}", c.plan_id)));
+        }
+        if let Some(other) = self
+            .contracts_of(&c.account_id)
+            .find(|o| o.contract.overlaps(c))
+        {
+            let other_name = contract_name(&other.contract.account_id, &other.contract.id);
+            return Err(precondition(
+                "CONTRACT_OVERLAP",
+                other_name.clone(),
+                format!(
+                    "{} would be in force at the same time as {other_name}",
+                    contract_name(&c.account_id, &c.id)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn record(
+        &mut self,
+        principal: &str,
+        now: DateTime<Utc>,
+        action: &str,
+        before: Option<Contract>,
+        rec: ContractRecord,
+    ) {
+        let key = (rec.contract.account_id.clone(), rec.contract.id.clone());
+        self.revisions
+            .entry(key.clone())
+            .or_default()
+            .push(Revision {
+                version: rec.contract.version,
+                principal: principal.to_owned(),
+                at: now,
+                action: action.to_owned(),
+                before,
+                after: rec.contract.clone(),
+            });
+        self.contracts.insert(key, rec);
+    }
+}
