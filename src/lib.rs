@@ -7,4 +7,5 @@
 //! - [`store`]: the [`store::Store`] trait, the in-memory state the hot path reads, the
 //!   embedded memory store and seed files.
 pub mod domain;
+pub mod grpc;
 pub mod store;

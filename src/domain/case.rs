@@ -1,16 +1,19 @@
 //! Case evaluation: every milestone of a case with its due instant, status and margin, as
 //! of an instant "now", recomputed from the case's timeline.
 //!
-//! Events after "now" are ignored (they have not happened yet as of the evaluation); a
-//! pause that has not ended by "now" is still running. A case resolved without a recorded
-//! first response counts its resolution as the response.
+//! The evaluation instant is "now", or the resolution if the case was resolved before:
+//! resolution stops every clock. Events after the evaluation instant are ignored, and a
+//! pause that has not ended by then is still running. Each milestone is met only by its
+//! own event; a milestone whose event never came before the case was resolved is
+//! cancelled if the resolution came before its due instant, breached otherwise.
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::calendar::Calendar;
-use super::catalog::Priority;
+use super::catalog::{Priority, PriorityTerms};
 use super::contract::Terms;
 use super::deadline::{ClockKind, Milestone, Pause, check_pauses, clock_for, consumed, deadline};
 use super::error::DomainError;
@@ -30,7 +33,7 @@ pub struct CaseTimeline {
     pub first_response_at: Option<DateTime<Utc>>,
     /// When updates were given after the first response.
     pub updates: Vec<DateTime<Utc>>,
-    /// When the case was resolved; no milestone falls due after it.
+    /// When the case was resolved; every clock stops there.
     pub resolved_at: Option<DateTime<Utc>>,
 }
 
@@ -48,6 +51,8 @@ pub enum MilestoneStatus {
     Paused,
     /// The priority has no target for this milestone.
     NoTarget,
+    /// The case was resolved before the milestone's event and before its due instant.
+    Cancelled,
 }
 
 impl MilestoneStatus {
@@ -59,6 +64,7 @@ impl MilestoneStatus {
             MilestoneStatus::Pending => "pending",
             MilestoneStatus::Paused => "paused",
             MilestoneStatus::NoTarget => "no_target",
+            MilestoneStatus::Cancelled => "cancelled",
         }
     }
 }
@@ -82,8 +88,9 @@ pub struct MilestoneEvaluation {
     pub status: MilestoneStatus,
     /// The event that met or breached it, if any.
     pub event_at: Option<DateTime<Utc>>,
-    /// Target minus clock time consumed up to the event (or now): positive = time left or
-    /// met early, negative = overdue. `None` without a target.
+    /// Target minus clock time consumed (pauses excluded) up to the event, or else up to
+    /// the evaluation instant: positive = time left or met early, negative = overdue.
+    /// `None` without a target.
     pub margin: Option<TimeDelta>,
     /// A sentence for people.
     pub explanation: String,
@@ -94,6 +101,8 @@ pub struct MilestoneEvaluation {
 pub struct CaseEvaluation {
     /// The priority in force at the evaluation instant.
     pub priority: Priority,
+    /// The evaluation instant: "now", or the resolution if earlier.
+    pub evaluated_at: DateTime<Utc>,
     /// The milestones, first response first.
     pub milestones: Vec<MilestoneEvaluation>,
 }
@@ -143,59 +152,42 @@ impl CaseTimeline {
     }
 }
 
-struct Outcome {
-    status: MilestoneStatus,
-    event_at: Option<DateTime<Utc>>,
-    margin_at: DateTime<Utc>,
-}
-
-/// Decides a milestone's status from its due instant, its event and now.
-fn outcome(
+/// Decides a milestone's status from its due instant and its event, at the evaluation
+/// instant `at`, which is the resolution when `resolved`.
+fn status_of(
     due: Option<DateTime<Utc>>,
     event: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> Outcome {
+    at: DateTime<Utc>,
+    resolved: bool,
+) -> MilestoneStatus {
     match (due, event) {
-        (Some(d), Some(e)) => Outcome {
-            status: if e <= d {
-                MilestoneStatus::Met
-            } else {
-                MilestoneStatus::Breached
-            },
-            event_at: Some(e),
-            margin_at: e,
-        },
-        (Some(d), None) => Outcome {
-            status: if now <= d {
-                MilestoneStatus::Pending
-            } else {
-                MilestoneStatus::Breached
-            },
-            event_at: None,
-            margin_at: now,
-        },
-        (None, Some(e)) => Outcome {
-            status: MilestoneStatus::Met,
-            event_at: Some(e),
-            margin_at: e,
-        },
-        (None, None) => Outcome {
-            status: MilestoneStatus::Paused,
-            event_at: None,
-            margin_at: now,
-        },
+        (Some(d), Some(e)) if e <= d => MilestoneStatus::Met,
+        (Some(_), Some(_)) => MilestoneStatus::Breached,
+        (Some(d), None) if at > d => MilestoneStatus::Breached,
+        (_, None) if resolved => MilestoneStatus::Cancelled,
+        (Some(_), None) => MilestoneStatus::Pending,
+        // No due instant while paused; an event during the pause meets it.
+        (None, Some(_)) => MilestoneStatus::Met,
+        (None, None) => MilestoneStatus::Paused,
     }
 }
 
-/// Evaluates every milestone of a case under `terms` as of `now`.
+/// Evaluates every milestone of a case as of `now`. `terms` are those of the contract in
+/// force when the case was opened; without one, every milestone has no target.
 pub fn evaluate_case(
-    terms: &Terms,
+    terms: Option<&Terms>,
     calendar: &Calendar,
     case: &CaseTimeline,
     now: DateTime<Utc>,
 ) -> Result<CaseEvaluation, DomainError> {
     case.check()?;
-    let happened = |t: &DateTime<Utc>| *t <= now;
+    let resolved = case.resolved_at.is_some_and(|r| r <= now);
+    let at = if resolved {
+        case.resolved_at.unwrap_or(now)
+    } else {
+        now
+    };
+    let happened = |t: &DateTime<Utc>| *t <= at;
     let pauses: Vec<Pause> = check_pauses(case.pauses.clone())?
         .into_iter()
         .filter(|p| happened(&p.start))
@@ -204,11 +196,11 @@ pub fn evaluate_case(
             end: p.end.filter(happened),
         })
         .collect();
-    let priority = case.priority_at(now);
-    let pterms = terms.for_priority(priority);
+    let priority = case.priority_at(at);
+    let none = PriorityTerms::none(priority);
+    let pterms = terms.map_or(&none, |t| t.for_priority(priority));
     let (_, clock) = clock_for(pterms, calendar);
-    let resolved = case.resolved_at.filter(happened);
-    let first_response = case.first_response_at.filter(happened).or(resolved);
+    let first_response = case.first_response_at.filter(happened);
     let changed = case
         .priority_changes
         .iter()
@@ -216,49 +208,52 @@ pub fn evaluate_case(
         .max_by_key(|(t, _)| *t);
 
     let mut milestones = Vec::new();
-    let mut push =
-        |milestone, sequence, start, event: Option<DateTime<Utc>>| -> Result<(), DomainError> {
-            let d = deadline(pterms, milestone, calendar, start, &pauses)?;
-            let mut explanation = d.explanation;
-            let (status, event_at, margin) = match d.target {
-                None => (MilestoneStatus::NoTarget, event, None),
-                Some(target) => {
-                    let o = outcome(d.due, event, now);
-                    let used = consumed(&clock, start, o.margin_at, &pauses)?;
-                    let margin = TimeDelta::from_std(target).unwrap_or(TimeDelta::MAX) - used;
-                    (o.status, o.event_at, Some(margin))
-                }
-            };
-            if let (Some((at, p)), Some(due)) = (changed, d.due)
-                && milestone == Milestone::FirstResponse
-            {
-                explanation.push_str(&format!(
-                    "; priority changed to {p} at {at}, so {p} targets apply from the opening"
-                ));
-                if due < *at {
-                    explanation.push_str(" and this deadline had already passed at the change");
-                }
+    let mut push = |milestone, sequence, start, event: Option<DateTime<Utc>>| {
+        let d = deadline(pterms, milestone, calendar, start, &pauses)?;
+        let mut explanation = d.explanation;
+        let (status, margin) = match d.target {
+            None => (MilestoneStatus::NoTarget, None),
+            Some(target) => {
+                let used = consumed(&clock, start, event.unwrap_or(at), &pauses)?;
+                let target = TimeDelta::from_std(target).unwrap_or(TimeDelta::MAX);
+                (status_of(d.due, event, at, resolved), Some(target - used))
             }
-            milestones.push(MilestoneEvaluation {
-                milestone,
-                sequence,
-                clock: d.clock,
-                target: d.target,
-                start,
-                due: d.due,
-                status,
-                event_at,
-                margin,
-                explanation,
-            });
-            Ok(())
         };
+        if let (Some((when, p)), Some(due), Milestone::FirstResponse) = (changed, d.due, milestone)
+        {
+            write!(
+                explanation,
+                "; priority changed to {p} at {when}, so {p} targets apply from the opening"
+            )
+            .ok();
+            if due < *when {
+                explanation.push_str(", and this deadline had already passed at the change");
+            }
+        }
+        if terms.is_none() {
+            explanation =
+                "no contract was in force when the case was opened, so there is no target".into();
+        }
+        milestones.push(MilestoneEvaluation {
+            milestone,
+            sequence,
+            clock: d.clock,
+            target: d.target,
+            start,
+            due: d.due,
+            status,
+            event_at: event,
+            margin,
+            explanation,
+        });
+        Ok::<(), DomainError>(())
+    };
 
     push(Milestone::FirstResponse, 0, case.opened_at, first_response)?;
     if let Some(r) = first_response {
         if pterms.update_cadence.is_none() {
             push(Milestone::NextUpdate, 1, r, None)?;
-        } else if resolved != Some(r) {
+        } else {
             let mut updates: Vec<_> = case.updates.iter().copied().filter(happened).collect();
             updates.sort();
             let mut anchor = r;
@@ -268,14 +263,12 @@ pub fn evaluate_case(
                 anchor = u;
                 sequence += 1;
             }
-            // The last period ends at resolution, if the case is resolved: met if resolved
-            // by its due instant, breached otherwise.
-            let end = resolved.filter(|x| *x >= anchor);
-            push(Milestone::NextUpdate, sequence, anchor, end)?;
+            push(Milestone::NextUpdate, sequence, anchor, None)?;
         }
     }
     Ok(CaseEvaluation {
         priority,
+        evaluated_at: at,
         milestones,
     })
 }

@@ -75,26 +75,29 @@ pub struct Pause {
     pub end: Option<DateTime<Utc>>,
 }
 
-/// Sorts pauses and refuses inverted or overlapping ones.
+/// Sorts pauses, refuses inverted ones and merges overlapping ones (overlapping time
+/// counts once).
 pub fn check_pauses(mut pauses: Vec<Pause>) -> Result<Vec<Pause>, DomainError> {
+    if let Some(p) = pauses.iter().find(|p| p.end.is_some_and(|e| e <= p.start)) {
+        return Err(DomainError::InvalidTimeline(format!(
+            "pause starting {} ends at or before it starts",
+            p.start
+        )));
+    }
     pauses.sort_by_key(|p| p.start);
-    for (i, p) in pauses.iter().enumerate() {
-        if p.end.is_some_and(|e| e <= p.start) {
-            return Err(DomainError::InvalidTimeline(format!(
-                "pause starting {} ends at or before it starts",
-                p.start
-            )));
-        }
-        if let Some(next) = pauses.get(i + 1)
-            && p.end.is_none_or(|e| e > next.start)
-        {
-            return Err(DomainError::InvalidTimeline(format!(
-                "pauses starting {} and {} overlap",
-                p.start, next.start
-            )));
+    let mut merged: Vec<Pause> = Vec::with_capacity(pauses.len());
+    for p in pauses {
+        match merged.last_mut() {
+            Some(last) if last.end.is_none_or(|e| e >= p.start) => {
+                last.end = match (last.end, p.end) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+            }
+            _ => merged.push(p),
         }
     }
-    Ok(pauses)
+    Ok(merged)
 }
 
 /// The earliest instant at which `target` of clock time has been consumed since `start`,

@@ -147,37 +147,46 @@ pub struct ObligationReport {
     pub required: u32,
     /// Completions recorded in the current period.
     pub completed_in_period: u32,
-    /// When the next completion is (or was) due.
-    pub next_due: DateTime<Utc>,
+    /// When the next completion is (or was) due; `None` when on track and the contract
+    /// ends before another period starts.
+    pub next_due: Option<DateTime<Utc>>,
     /// The latest recorded completion, if any.
     pub last_completion: Option<DateTime<Utc>>,
 }
 
-/// Reports one obligation at `t` for a contract starting at `start`.
+/// Reports one obligation at `t` for a contract in force from `start` until `end`.
+/// Periods are clipped to the contract's end; completions after `t` are not counted.
 pub fn report(
     kind: ObligationKind,
     start: DateTime<Utc>,
+    end: Option<DateTime<Utc>>,
     completions: &[Completion],
     t: DateTime<Utc>,
 ) -> ObligationReport {
     let t = t.max(start);
+    let clip = |x: DateTime<Utc>| end.map_or(x, |e| x.min(e));
     let k = kind.period_index(start, t);
-    let (ps, pe) = (kind.period_start(start, k), kind.period_start(start, k + 1));
+    let (ps, pe) = (
+        kind.period_start(start, k),
+        clip(kind.period_start(start, k + 1)),
+    );
     let count = |from, to| {
         completions
             .iter()
-            .filter(|c| c.kind == kind && from <= c.at && c.at < to)
+            .filter(|c| c.kind == kind && from <= c.at && c.at < to && c.at <= t)
             .count() as u32
     };
     let required = kind.required();
     let done = count(ps, pe);
     let previous_missed = k > 0 && count(kind.period_start(start, k - 1), ps) < required;
     let (status, next_due) = if done >= required {
-        (ObligationStatus::OnTrack, kind.period_start(start, k + 2))
+        let next_exists = end.is_none_or(|e| e > kind.period_start(start, k + 1));
+        let next_due = next_exists.then(|| clip(kind.period_start(start, k + 2)));
+        (ObligationStatus::OnTrack, next_due)
     } else if previous_missed {
-        (ObligationStatus::Overdue, ps)
+        (ObligationStatus::Overdue, Some(ps))
     } else {
-        (ObligationStatus::Due, pe)
+        (ObligationStatus::Due, Some(pe))
     };
     let last_completion = completions
         .iter()
@@ -194,6 +203,29 @@ pub fn report(
         next_due,
         last_completion,
     }
+}
+
+/// Checks that a completion can be recorded: not in the future, inside the contract's
+/// period.
+pub fn check_completion(
+    c: &Completion,
+    start: DateTime<Utc>,
+    end: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    if c.at > now {
+        return Err(DomainError::InvalidTimeline(format!(
+            "completion at {} is in the future",
+            c.at
+        )));
+    }
+    if c.at < start || end.is_some_and(|e| c.at >= e) {
+        return Err(DomainError::InvalidTimeline(format!(
+            "completion at {} is outside the contract's period",
+            c.at
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -218,27 +250,27 @@ mod tests {
         let start = at(2026, 1, 5); // a Monday
         let k = ObligationKind::WeeklyStatusCall;
         // First week, nothing yet: due by the end of the week.
-        let r = report(k, start, &[], at(2026, 1, 7));
+        let r = report(k, start, None, &[], at(2026, 1, 7));
         assert_eq!(
             (r.status, r.next_due),
-            (ObligationStatus::Due, at(2026, 1, 12))
+            (ObligationStatus::Due, Some(at(2026, 1, 12)))
         );
         // Call held: on track, next due by the end of the following week.
         let calls = [done(k, at(2026, 1, 8))];
-        let r = report(k, start, &calls, at(2026, 1, 9));
+        let r = report(k, start, None, &calls, at(2026, 1, 9));
         assert_eq!(
             (r.status, r.next_due),
-            (ObligationStatus::OnTrack, at(2026, 1, 19))
+            (ObligationStatus::OnTrack, Some(at(2026, 1, 19)))
         );
         // Second week without a call is still only due; third week without: overdue.
         assert_eq!(
-            report(k, start, &calls, at(2026, 1, 14)).status,
+            report(k, start, None, &calls, at(2026, 1, 14)).status,
             ObligationStatus::Due
         );
-        let r = report(k, start, &calls, at(2026, 1, 20));
+        let r = report(k, start, None, &calls, at(2026, 1, 20));
         assert_eq!(
             (r.status, r.next_due),
-            (ObligationStatus::Overdue, at(2026, 1, 19))
+            (ObligationStatus::Overdue, Some(at(2026, 1, 19)))
         );
     }
 
@@ -247,17 +279,17 @@ mod tests {
         let start = at(2026, 3, 1);
         let k = ObligationKind::DeploymentReview;
         let one = [done(k, at(2026, 5, 1))];
-        let r = report(k, start, &one, at(2026, 12, 1));
+        let r = report(k, start, None, &one, at(2026, 12, 1));
         assert_eq!(
             (r.status, r.completed_in_period, r.required),
             (ObligationStatus::Due, 1, 2)
         );
         assert_eq!(r.period_end, at(2027, 3, 1));
-        let r = report(k, start, &one, at(2027, 4, 1));
+        let r = report(k, start, None, &one, at(2027, 4, 1));
         assert_eq!(r.status, ObligationStatus::Overdue);
         let two = [done(k, at(2026, 5, 1)), done(k, at(2026, 11, 1))];
         assert_eq!(
-            report(k, start, &two, at(2026, 12, 1)).status,
+            report(k, start, None, &two, at(2026, 12, 1)).status,
             ObligationStatus::OnTrack
         );
     }
@@ -266,8 +298,22 @@ mod tests {
     fn quarters_follow_calendar_months() {
         let start = at(2026, 1, 31);
         let k = ObligationKind::RoadmapWebinar;
-        let r = report(k, start, &[], at(2026, 5, 15));
+        let r = report(k, start, None, &[], at(2026, 5, 15));
         assert_eq!(r.period_start, at(2026, 4, 30));
         assert_eq!(r.period_end, at(2026, 7, 31));
+    }
+
+    #[test]
+    fn periods_stop_at_the_contract_end() {
+        let start = at(2026, 1, 5);
+        let k = ObligationKind::WeeklyStatusCall;
+        let end = Some(at(2026, 1, 15));
+        let calls = [done(k, at(2026, 1, 13))];
+        let r = report(k, start, end, &calls, at(2026, 1, 14));
+        assert_eq!(r.period_end, at(2026, 1, 15));
+        assert_eq!((r.status, r.next_due), (ObligationStatus::OnTrack, None));
+        // A completion after the evaluation instant does not count yet.
+        let r = report(k, start, end, &calls, at(2026, 1, 12));
+        assert_eq!(r.completed_in_period, 0);
     }
 }

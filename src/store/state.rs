@@ -508,11 +508,18 @@ impl State {
                         ),
                     ));
                 }
+                crate::domain::obligation::check_completion(
+                    &completion,
+                    cur.contract.start,
+                    cur.contract.effective_end(),
+                    now,
+                )?;
                 let kind = completion.kind;
-                self.completions
-                    .entry((account_id, id))
-                    .or_default()
-                    .push(completion);
+                let list = self.completions.entry((account_id, id)).or_default();
+                // Recording the same completion twice (a retry) changes nothing.
+                if !list.iter().any(|c| c.kind == kind && c.at == completion.at) {
+                    list.push(completion);
+                }
                 Ok(Applied::Completion(cur, kind))
             }
         }

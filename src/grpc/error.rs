@@ -1,0 +1,192 @@
+//! The API layer's error type and its one mapping to `tonic::Status`.
+//!
+//! Every status carries google.rpc rich details through tonic-types: an `ErrorInfo` with a
+//! stable reason and the domain `entitlements`, plus `BadRequest` field violations for bad
+//! input, `PreconditionFailure` for state conflicts, `QuotaFailure` for the contact limit,
+//! `ResourceInfo` for missing resources and `RetryInfo` when the store is unavailable.
+//! Internal causes are logged with their chain and never sent to clients.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use thiserror::Error;
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+use crate::domain::DomainError;
+use crate::store::StoreError;
+
+/// The `ErrorInfo.domain` of every error this service returns.
+pub const ERROR_DOMAIN: &str = "entitlements";
+
+/// Why an RPC failed.
+#[derive(Debug, Error)]
+pub enum ApiError {
+    /// A request field is missing or malformed.
+    #[error("{field}: {description}")]
+    InvalidField {
+        /// The field's path in the request, e.g. `calendar.time_zone`.
+        field: String,
+        /// What is wrong with it.
+        description: String,
+    },
+    /// The store refused or failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A computation failed on valid input (e.g. a calendar with no open time left).
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+}
+
+impl ApiError {
+    /// A field violation.
+    pub fn field(field: impl Into<String>, description: impl Into<String>) -> ApiError {
+        ApiError::InvalidField {
+            field: field.into(),
+            description: description.into(),
+        }
+    }
+
+    /// A required field left empty.
+    pub fn required(field: &str) -> ApiError {
+        ApiError::field(field, "is required")
+    }
+}
+
+/// Attaches a field name to a domain error raised while converting that field.
+pub trait FieldContext<T> {
+    /// Maps the error to [`ApiError::InvalidField`] for `field`.
+    fn field(self, field: &str) -> Result<T, ApiError>;
+}
+
+impl<T> FieldContext<T> for Result<T, DomainError> {
+    fn field(self, field: &str) -> Result<T, ApiError> {
+        self.map_err(|e| ApiError::field(field, e.to_string()))
+    }
+}
+
+fn status(code: Code, message: String, reason: &str, mut details: ErrorDetails) -> Status {
+    details.set_error_info(reason, ERROR_DOMAIN, HashMap::new());
+    Status::with_error_details(code, message, details)
+}
+
+fn invalid(field: &str, message: String, reason: &str) -> Status {
+    let details = ErrorDetails::with_bad_request_violation(field, message.clone());
+    status(Code::InvalidArgument, message, reason, details)
+}
+
+fn precondition(kind: &str, subject: &str, message: String) -> Status {
+    let details = ErrorDetails::with_precondition_failure_violation(kind, subject, message.clone());
+    status(Code::FailedPrecondition, message, kind, details)
+}
+
+fn domain_status(e: DomainError) -> Status {
+    let message = e.to_string();
+    match e {
+        DomainError::UnknownTimeZone(_) => invalid("time_zone", message, "UNKNOWN_TIME_ZONE"),
+        DomainError::UnknownBenefit(_) => invalid("benefit", message, "UNKNOWN_BENEFIT"),
+        DomainError::InvalidId(_) => invalid("id", message, "INVALID_ID"),
+        DomainError::InvalidTimeOfDay(_)
+        | DomainError::InvalidDate(_)
+        | DomainError::InvertedInterval { .. }
+        | DomainError::OverlappingIntervals { .. }
+        | DomainError::DuplicateDate(_)
+        | DomainError::DuplicateWeekday(_) => invalid("calendar", message, "INVALID_CALENDAR"),
+        DomainError::NoOpenTime => invalid("calendar", message, "NO_OPEN_TIME"),
+        DomainError::OutsideValidity(_) => invalid("time", message, "OUTSIDE_CALENDAR_VALIDITY"),
+        DomainError::InvalidTerms(_) => invalid("priority_terms", message, "INVALID_TERMS"),
+        DomainError::InvalidTimeline(_) => invalid("case", message, "INVALID_TIMELINE"),
+        DomainError::InvalidContract(_) => invalid("contract", message, "INVALID_CONTRACT"),
+        DomainError::NoOpenTimeAfter(_) => precondition("NO_OPEN_TIME_AFTER", "calendar", message),
+        DomainError::ContactLimitReached { .. } => {
+            let details = ErrorDetails::with_quota_failure_violation("contract", message.clone());
+            status(
+                Code::ResourceExhausted,
+                message,
+                "CONTACT_LIMIT_REACHED",
+                details,
+            )
+        }
+        DomainError::ContactAlreadyDesignated(_) => status(
+            Code::AlreadyExists,
+            message,
+            "ALREADY_EXISTS",
+            ErrorDetails::new(),
+        ),
+        DomainError::ContactNotFound(_) => {
+            status(Code::NotFound, message, "NOT_FOUND", ErrorDetails::new())
+        }
+        DomainError::ObligationNotInPlan(_) => {
+            precondition("OBLIGATION_NOT_IN_PLAN", "contract", message)
+        }
+        DomainError::ContractTerminated => precondition("CONTRACT_TERMINATED", "contract", message),
+    }
+}
+
+impl From<ApiError> for Status {
+    fn from(e: ApiError) -> Status {
+        match e {
+            ApiError::InvalidField { field, description } => {
+                invalid(&field, format!("{field}: {description}"), "INVALID_FIELD")
+            }
+            ApiError::Domain(e) => domain_status(e),
+            ApiError::Store(e) => {
+                let message = e.to_string();
+                match e {
+                    StoreError::NotFound(name) => {
+                        let kind = name
+                            .split('/')
+                            .rev()
+                            .nth(1)
+                            .unwrap_or("resource")
+                            .to_owned();
+                        let details =
+                            ErrorDetails::with_resource_info(kind, &name, "", message.clone());
+                        status(Code::NotFound, message, "NOT_FOUND", details)
+                    }
+                    StoreError::AlreadyExists(name) => {
+                        let details =
+                            ErrorDetails::with_resource_info("", &name, "", message.clone());
+                        status(Code::AlreadyExists, message, "ALREADY_EXISTS", details)
+                    }
+                    StoreError::EtagMismatch { .. } => {
+                        status(Code::Aborted, message, "ETAG_MISMATCH", ErrorDetails::new())
+                    }
+                    StoreError::FailedPrecondition {
+                        reason, subject, ..
+                    } => precondition(reason, &subject, message),
+                    StoreError::QuotaExceeded { subject, .. } => {
+                        let details =
+                            ErrorDetails::with_quota_failure_violation(subject, message.clone());
+                        status(
+                            Code::ResourceExhausted,
+                            message,
+                            "CONTACT_LIMIT_REACHED",
+                            details,
+                        )
+                    }
+                    StoreError::Domain(d) => domain_status(d),
+                    StoreError::Unavailable(cause) => {
+                        tracing::warn!(%cause, "store unavailable");
+                        let details = ErrorDetails::with_retry_info(Some(Duration::from_secs(1)));
+                        status(
+                            Code::Unavailable,
+                            "the contract store is unavailable; retry later".into(),
+                            "STORE_UNAVAILABLE",
+                            details,
+                        )
+                    }
+                    StoreError::Internal(cause) => {
+                        tracing::error!(%cause, "internal store error");
+                        status(
+                            Code::Internal,
+                            "internal error".into(),
+                            "INTERNAL",
+                            ErrorDetails::new(),
+                        )
+                    }
+                }
+            }
+        }
+    }
+}

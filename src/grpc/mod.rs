@@ -1,0 +1,6 @@
+//! The gRPC edge: one module per service, conversions between protobuf and domain
+//! types, and the error mapping. Handlers are short: convert, call the domain, convert
+//! back.
+
+pub mod error;
+pub mod pb;
