@@ -6,6 +6,15 @@
 //!   entitlements, obligations); no gRPC or SQL types.
 //! - [`store`]: the [`store::Store`] trait, the in-memory state the hot path reads, the
 //!   embedded memory store and seed files.
+//! - [`grpc`]: one module per gRPC service, proto <-> domain conversion, error mapping.
+//! - [`server`]: every service plus health and reflection on one listener.
+//! - [`config`]: the command line and its environment variables.
+//! - [`cli`]: what each subcommand does.
+//! - [`telemetry`]: logging set-up.
+pub mod cli;
+pub mod config;
 pub mod domain;
 pub mod grpc;
+pub mod server;
 pub mod store;
+pub mod telemetry;

@@ -410,6 +410,50 @@ fn premium_tier_table() {
     ]);
 }
 
+#[test]
+fn long_targets_have_no_cap_and_midnight_is_not_a_gap() {
+    // 10,000h of Berlin office hours (Mon-Fri 09:00-17:00, no holidays) from
+    // Mon 2026-06-08 09:00 CEST = 1,250 days of 8h = exactly 250 weeks of 40h, used up at
+    // the Friday closing of week 250: Mon + 249 weeks + 4 days = 2026-06-08 + 1,747 days
+    // = Fri 2031-03-21 17:00, still CET (EU summer time 2031 starts Sun 03-30).
+    let office = Calendar::office_hours("Europe/Berlin").unwrap();
+    let long = PriorityTerms {
+        priority: Priority::P2,
+        coverage: Coverage::BusinessHours,
+        first_response: Some(Duration::from_secs(10_000 * HOUR)),
+        update_cadence: None,
+    };
+    let d = deadline(
+        &long,
+        Milestone::FirstResponse,
+        &office,
+        t("2026-06-08T09:00:00+02:00"),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(d.due, Some(t("2031-03-21T17:00:00+01:00")));
+
+    // A 24x7 calendar written as 00:00-24:00 every day has no gap at midnight
+    // (Zammad #3180): Sun 2026-06-07 23:30 CEST + 1h = Mon 00:30.
+    let all_week = open_on(
+        "Europe/Berlin",
+        &ALL_DAYS,
+        iv(TimeOfDay::MIDNIGHT, TimeOfDay::END_OF_DAY),
+    );
+    assert_eq!(
+        BusinessClock::Calendar(&all_week)
+            .add(t("2026-06-07T23:30:00+02:00"), Duration::from_secs(HOUR))
+            .unwrap(),
+        t("2026-06-08T00:30:00+02:00")
+    );
+
+    // A calendar with no open time at all is refused when built.
+    assert!(matches!(
+        Calendar::new("Europe/Berlin", vec![], vec![]),
+        Err(DomainError::NoOpenTime)
+    ));
+}
+
 // ---------------------------------------------------------------------------------------
 // 2. P3 / P4: explicit "no target"
 // ---------------------------------------------------------------------------------------

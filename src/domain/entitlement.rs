@@ -239,3 +239,25 @@ pub fn availability(
         ),
     })
 }
+
+/// The contract in force at an instant with its resolved terms, or why there is none.
+// Built once per request and matched at once; boxing the terms would only add an
+// allocation to the hot path.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum InForce<'a> {
+    /// A contract is in force.
+    Effective {
+        /// The contract.
+        contract: &'a Contract,
+        /// Its plan's terms with its overrides.
+        terms: Terms,
+    },
+    /// None is.
+    Denied {
+        /// Why.
+        reason: DecisionReason,
+        /// The contract the reason concerns, if any.
+        contract: Option<&'a Contract>,
+    },
+}

@@ -13,8 +13,10 @@ use super::error::StoreError;
 use super::records::{
     AccountRecord, Applied, CalendarRecord, Change, ContractRecord, Meta, PlanRecord, Revision,
 };
+use crate::domain::entitlement::InForce;
 use crate::domain::{
-    Calendar, Completion, Contract, ContractState, DomainError, Plan, catalog::builtin_plans,
+    Calendar, Completion, Contract, ContractAt, ContractState, DomainError, Plan,
+    catalog::builtin_plans, contract_at,
 };
 
 /// Everything stored, indexed for the reads the API makes.
@@ -532,6 +534,27 @@ impl State {
             }
             _ => Ok(()),
         }
+    }
+
+    /// The account and the contract in force for it at `t`, with that contract's terms.
+    pub fn in_force<'a>(
+        &'a self,
+        account_id: &'a str,
+        t: DateTime<Utc>,
+    ) -> Result<(&'a AccountRecord, InForce<'a>), StoreError> {
+        let account = self
+            .accounts
+            .get(account_id)
+            .ok_or_else(|| StoreError::NotFound(format!("accounts/{account_id}")))?;
+        let contracts = self.contracts_of(account_id).map(|r| &r.contract);
+        let in_force = match contract_at(contracts, t) {
+            ContractAt::Effective(contract) => InForce::Effective {
+                contract,
+                terms: self.terms_of(contract)?,
+            },
+            ContractAt::Denied(reason, contract) => InForce::Denied { reason, contract },
+        };
+        Ok((account, in_force))
     }
 
     /// The terms a contract's plan and overrides give.

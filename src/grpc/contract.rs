@@ -1,0 +1,293 @@
+//! `entitlements.v1.ContractService`: contracts, their designated contacts and their
+//! revision history.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use tonic::{Request, Response, Status};
+
+use super::convert::{self, UpdateMask, pb_contract_record};
+use super::error::{ApiError, FieldContext};
+use super::pb;
+use super::pb::contract_service_server::ContractService;
+use crate::store::records::ContractPatch;
+use crate::store::{Applied, Change, Store, StoreError};
+
+/// The contract service over a store.
+#[derive(Debug, Clone)]
+pub struct ContractApi {
+    /// Where contracts live.
+    store: Arc<dyn Store>,
+}
+
+impl ContractApi {
+    /// The service over `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        ContractApi { store }
+    }
+
+    async fn apply(&self, change: Change) -> Result<pb::Contract, ApiError> {
+        match self.store.apply(change, "anonymous").await? {
+            Applied::Contract(c) => Ok(pb_contract_record(&c)),
+            other => {
+                Err(StoreError::Internal(format!("expected a contract, got {other:?}")).into())
+            }
+        }
+    }
+}
+
+const CONTRACT_PATHS: &[&str] = &[
+    "plan",
+    "start_time",
+    "end_time",
+    "state",
+    "overrides",
+    "overrides.added_benefits",
+    "overrides.removed_benefits",
+    "overrides.priority_terms",
+    "overrides.extra_designated_contacts",
+];
+
+fn not_found(name: &str) -> ApiError {
+    StoreError::NotFound(name.to_owned()).into()
+}
+
+#[tonic::async_trait]
+impl ContractService for ContractApi {
+    async fn create_contract(
+        &self,
+        request: Request<pb::CreateContractRequest>,
+    ) -> Result<Response<pb::CreateContractResponse>, Status> {
+        let r = request.into_inner();
+        let account = convert::account_id(&r.parent, "parent")?;
+        let id = convert::new_id(&r.contract_id, "contract_id")?;
+        let c = r
+            .contract
+            .as_ref()
+            .ok_or_else(|| ApiError::required("contract"))?;
+        let contract = convert::new_contract(account, id, c)?;
+        let contract = self.apply(Change::CreateContract(contract)).await?;
+        Ok(Response::new(pb::CreateContractResponse {
+            contract: Some(contract),
+        }))
+    }
+
+    async fn get_contract(
+        &self,
+        request: Request<pb::GetContractRequest>,
+    ) -> Result<Response<pb::GetContractResponse>, Status> {
+        let r = request.into_inner();
+        let (account, id) = convert::contract_ids(&r.name, "name")?;
+        let state = self.store.snapshot().read();
+        let c = state
+            .contract(account, id)
+            .ok_or_else(|| not_found(&r.name))?;
+        Ok(Response::new(pb::GetContractResponse {
+            contract: Some(pb_contract_record(c)),
+        }))
+    }
+
+    async fn update_contract(
+        &self,
+        request: Request<pb::UpdateContractRequest>,
+    ) -> Result<Response<pb::UpdateContractResponse>, Status> {
+        let r = request.into_inner();
+        let c = r.contract.ok_or_else(|| ApiError::required("contract"))?;
+        let (account, id) = convert::contract_ids(&c.name, "contract.name")?;
+        let mask = UpdateMask::parse(&r.update_mask, CONTRACT_PATHS)?;
+        let mut patch = ContractPatch::default();
+        if mask.wants("plan", !c.plan.is_empty()) {
+            patch.plan_id = Some(convert::plan_id(&c.plan, "contract.plan")?.to_owned());
+        }
+        if mask.wants("start_time", c.start_time.is_some()) {
+            patch.start = Some(convert::time(&c.start_time, "contract.start_time")?);
+        }
+        if mask.wants("end_time", c.end_time.is_some()) {
+            patch.end = Some(convert::opt_time(&c.end_time, "contract.end_time")?);
+        }
+        if mask.wants("state", c.state != 0) {
+            patch.state = Some(convert::contract_state(c.state, "contract.state")?);
+        }
+        let sub_paths = [
+            "overrides.added_benefits",
+            "overrides.removed_benefits",
+            "overrides.priority_terms",
+            "overrides.extra_designated_contacts",
+        ];
+        let whole = mask.wants("overrides", c.overrides.is_some());
+        let partial: Vec<&str> = sub_paths
+            .into_iter()
+            .filter(|p| mask.wants(p, false))
+            .collect();
+        let read_etag = if whole || !partial.is_empty() {
+            let new = convert::overrides(&c.overrides, "contract.overrides")?;
+            let state = self.store.snapshot().read();
+            let cur = state
+                .contract(account, id)
+                .ok_or_else(|| not_found(&c.name))?;
+            let mut merged = if whole {
+                new.clone()
+            } else {
+                cur.contract.overrides.clone()
+            };
+            for p in partial {
+                match p {
+                    "overrides.added_benefits" => {
+                        merged.added_benefits = new.added_benefits.clone()
+                    }
+                    "overrides.removed_benefits" => {
+                        merged.removed_benefits = new.removed_benefits.clone()
+                    }
+                    "overrides.priority_terms" => {
+                        merged.priority_terms = new.priority_terms.clone()
+                    }
+                    _ => merged.extra_designated_contacts = new.extra_designated_contacts,
+                }
+            }
+            merged.check().field("contract.overrides")?;
+            patch.overrides = Some(merged);
+            Some(cur.etag())
+        } else {
+            None
+        };
+        let etag = if c.etag.is_empty() {
+            read_etag
+        } else {
+            Some(c.etag.clone())
+        };
+        let contract = self
+            .apply(Change::UpdateContract {
+                account_id: account.to_owned(),
+                id: id.to_owned(),
+                patch,
+                etag,
+            })
+            .await?;
+        Ok(Response::new(pb::UpdateContractResponse {
+            contract: Some(contract),
+        }))
+    }
+
+    async fn list_contracts(
+        &self,
+        request: Request<pb::ListContractsRequest>,
+    ) -> Result<Response<pb::ListContractsResponse>, Status> {
+        let r = request.into_inner();
+        let account = convert::account_id(&r.parent, "parent")?;
+        let page = convert::page(r.page_size, &r.page_token)?;
+        let state = self.store.snapshot().read();
+        if state.account(account).is_none() {
+            return Err(not_found(&r.parent).into());
+        }
+        let (contracts, next_page_token) = convert::paginate(
+            &page,
+            state
+                .contracts_of(account)
+                .filter(|c| c.contract.id > page.after)
+                .map(|c| (c.contract.id.clone(), pb_contract_record(c))),
+        );
+        Ok(Response::new(pb::ListContractsResponse {
+            contracts,
+            next_page_token,
+        }))
+    }
+
+    async fn terminate_contract(
+        &self,
+        request: Request<pb::TerminateContractRequest>,
+    ) -> Result<Response<pb::TerminateContractResponse>, Status> {
+        let r = request.into_inner();
+        let (account, id) = convert::contract_ids(&r.name, "name")?;
+        let at = convert::time_or(&r.terminate_time, "terminate_time", Utc::now())?;
+        let contract = self
+            .apply(Change::TerminateContract {
+                account_id: account.to_owned(),
+                id: id.to_owned(),
+                at,
+                etag: Some(r.etag.clone()),
+            })
+            .await?;
+        Ok(Response::new(pb::TerminateContractResponse {
+            contract: Some(contract),
+        }))
+    }
+
+    async fn add_designated_contact(
+        &self,
+        request: Request<pb::AddDesignatedContactRequest>,
+    ) -> Result<Response<pb::AddDesignatedContactResponse>, Status> {
+        let r = request.into_inner();
+        let (account, id) = convert::contract_ids(&r.contract, "contract")?;
+        let contact = convert::contact(&r.contact, Utc::now())?;
+        let contract = self
+            .apply(Change::AddContact {
+                account_id: account.to_owned(),
+                id: id.to_owned(),
+                contact,
+            })
+            .await?;
+        Ok(Response::new(pb::AddDesignatedContactResponse {
+            contract: Some(contract),
+        }))
+    }
+
+    async fn remove_designated_contact(
+        &self,
+        request: Request<pb::RemoveDesignatedContactRequest>,
+    ) -> Result<Response<pb::RemoveDesignatedContactResponse>, Status> {
+        let r = request.into_inner();
+        let (account, id) = convert::contract_ids(&r.contract, "contract")?;
+        let email = r.email.trim().to_lowercase();
+        if email.is_empty() {
+            return Err(ApiError::required("email").into());
+        }
+        let contract = self
+            .apply(Change::RemoveContact {
+                account_id: account.to_owned(),
+                id: id.to_owned(),
+                email,
+            })
+            .await?;
+        Ok(Response::new(pb::RemoveDesignatedContactResponse {
+            contract: Some(contract),
+        }))
+    }
+
+    async fn list_contract_revisions(
+        &self,
+        request: Request<pb::ListContractRevisionsRequest>,
+    ) -> Result<Response<pb::ListContractRevisionsResponse>, Status> {
+        let r = request.into_inner();
+        let (account, id) = convert::contract_ids(&r.name, "name")?;
+        let page = convert::page(r.page_size, &r.page_token)?;
+        let state = self.store.snapshot().read();
+        let cur = state
+            .contract(account, id)
+            .ok_or_else(|| not_found(&r.name))?;
+        let after: i64 = if page.after.is_empty() {
+            0
+        } else {
+            page.after
+                .parse()
+                .map_err(|_| ApiError::field("page_token", "is not a token this service issued"))?
+        };
+        // Keys are zero-padded versions so that they sort like numbers.
+        let (revisions, next_page_token) = convert::paginate(
+            &page,
+            state
+                .revisions(account, id)
+                .iter()
+                .filter(|rev| rev.version > after)
+                .map(|rev| {
+                    (
+                        format!("{:020}", rev.version),
+                        convert::pb_revision(rev, cur.created_at),
+                    )
+                }),
+        );
+        Ok(Response::new(pb::ListContractRevisionsResponse {
+            revisions,
+            next_page_token,
+        }))
+    }
+}

@@ -1,0 +1,381 @@
+//! `entitlements.v1.SlaService`: deadlines, case evaluation, business-time arithmetic
+//! and premium obligations. Deadlines and evaluations are answered from memory.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use tonic::{Request, Response, Status};
+
+use super::convert::{self, contract_ref, opt_ts, pb_delta, pb_duration, ts};
+use super::entitlement::{check_batch, in_batch};
+use super::error::ApiError;
+use super::pb;
+use super::pb::sla_service_server::SlaService;
+use crate::domain::entitlement::InForce;
+use crate::domain::obligation::{ObligationReport, report};
+use crate::domain::{
+    BusinessClock, Calendar, CaseTimeline, Completion, Contract, Milestone, ObligationKind,
+    deadline, evaluate_case,
+};
+use crate::store::{Applied, Change, State, Store, StoreError};
+
+/// The SLA service over a store.
+#[derive(Debug, Clone)]
+pub struct SlaApi {
+    /// Where contracts and calendars live; read from memory only.
+    store: Arc<dyn Store>,
+}
+
+fn under(contract: &Contract) -> String {
+    format!(
+        "under {} (version {}, plan {})",
+        crate::store::state::contract_name(&contract.account_id, &contract.id),
+        contract.version,
+        contract.plan_id
+    )
+}
+
+fn pb_obligation(r: &ObligationReport) -> pb::Obligation {
+    pb::Obligation {
+        kind: convert::pb_obligation_kind(r.kind),
+        status: convert::pb_obligation_status(r.status),
+        period_start_time: Some(ts(r.period_start)),
+        period_end_time: Some(ts(r.period_end)),
+        required_per_period: r.required as i32,
+        completed_in_period: r.completed_in_period as i32,
+        next_due_time: opt_ts(r.next_due),
+        last_completion_time: opt_ts(r.last_completion),
+    }
+}
+
+/// Every obligation a contract's terms carry, reported at `t`.
+fn obligations(
+    state: &State,
+    contract: &Contract,
+    benefits: &crate::domain::Terms,
+    t: DateTime<Utc>,
+) -> Vec<pb::Obligation> {
+    let completions = state.completions(&contract.account_id, &contract.id);
+    ObligationKind::ALL
+        .into_iter()
+        .filter(|k| benefits.benefits.contains(&k.benefit()))
+        .map(|k| {
+            pb_obligation(&report(
+                k,
+                contract.start,
+                contract.effective_end(),
+                completions,
+                t,
+            ))
+        })
+        .collect()
+}
+
+impl SlaApi {
+    /// The service over `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        SlaApi { store }
+    }
+
+    fn compute(
+        &self,
+        r: &pb::ComputeDeadlineRequest,
+    ) -> Result<pb::ComputeDeadlineResponse, ApiError> {
+        let account = convert::account_id(&r.account, "account")?;
+        let priority = convert::priority(r.priority, "priority")?;
+        let opened = convert::time(&r.open_time, "open_time")?;
+        let milestone = convert::milestone(r.milestone, "milestone")?;
+        let start = match milestone {
+            Milestone::FirstResponse => opened,
+            Milestone::NextUpdate => {
+                let last = convert::time(&r.last_response_time, "last_response_time")?;
+                if last < opened {
+                    return Err(ApiError::field(
+                        "last_response_time",
+                        "must not be before open_time",
+                    ));
+                }
+                last
+            }
+        };
+        let pauses = convert::pauses(&r.pauses, "pauses")?;
+        let state = self.store.snapshot().read();
+        let (account_rec, in_force) = state.in_force(account, opened)?;
+        let (contract, terms) = match in_force {
+            InForce::Effective { contract, terms } => (contract, terms),
+            InForce::Denied { reason, contract } => {
+                return Ok(pb::ComputeDeadlineResponse {
+                    has_target: false,
+                    explanation: format!(
+                        "no target: {}",
+                        crate::domain::entitlement::explain_denial(reason, contract, opened)
+                    ),
+                    ..Default::default()
+                });
+            }
+        };
+        let calendar = state.account_calendar(account_rec);
+        let d = deadline(
+            terms.for_priority(priority),
+            milestone,
+            &calendar,
+            start,
+            &pauses,
+        )?;
+        let has_target = d.target.is_some();
+        Ok(pb::ComputeDeadlineResponse {
+            has_target,
+            due_time: opt_ts(d.due),
+            clock: if has_target {
+                convert::pb_clock(d.clock)
+            } else {
+                0
+            },
+            target: d.target.map(pb_duration),
+            explanation: format!("{}; {}", d.explanation, under(contract)),
+            contract: Some(contract_ref(contract)),
+        })
+    }
+
+    /// The calendar a business-time request names or carries inline.
+    fn calendar_source(
+        &self,
+        source: &Option<pb::add_business_time_request::CalendarSource>,
+    ) -> Result<Arc<Calendar>, ApiError> {
+        use pb::add_business_time_request::CalendarSource;
+        match source {
+            Some(CalendarSource::Calendar(name)) => {
+                let id = convert::calendar_id(name, "calendar")?;
+                let state = self.store.snapshot().read();
+                state
+                    .calendar(id)
+                    .map(|c| c.calendar.clone())
+                    .ok_or_else(|| StoreError::NotFound(name.clone()).into())
+            }
+            Some(CalendarSource::CalendarSpec(spec)) => {
+                convert::shared_calendar(spec, "calendar_spec")
+            }
+            None => Err(ApiError::field(
+                "calendar_source",
+                "set calendar or calendar_spec",
+            )),
+        }
+    }
+}
+
+fn between_source(
+    s: &Option<pb::business_time_between_request::CalendarSource>,
+) -> Option<pb::add_business_time_request::CalendarSource> {
+    use pb::add_business_time_request::CalendarSource as A;
+    use pb::business_time_between_request::CalendarSource as B;
+    s.as_ref().map(|s| match s {
+        B::Calendar(n) => A::Calendar(n.clone()),
+        B::CalendarSpec(c) => A::CalendarSpec(c.clone()),
+    })
+}
+
+fn case_timeline(c: &Option<pb::CaseTimeline>) -> Result<CaseTimeline, ApiError> {
+    let c = c.as_ref().ok_or_else(|| ApiError::required("case"))?;
+    let mut priority_changes = Vec::with_capacity(c.priority_changes.len());
+    for (i, p) in c.priority_changes.iter().enumerate() {
+        let f = format!("case.priority_changes[{i}]");
+        priority_changes.push((
+            convert::time(&p.change_time, &format!("{f}.change_time"))?,
+            convert::priority(p.priority, &format!("{f}.priority"))?,
+        ));
+    }
+    let updates = c
+        .update_times
+        .iter()
+        .enumerate()
+        .map(|(i, u)| convert::time(&Some(*u), &format!("case.update_times[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(CaseTimeline {
+        opened_at: convert::time(&c.open_time, "case.open_time")?,
+        priority: convert::priority(c.priority, "case.priority")?,
+        priority_changes,
+        pauses: convert::pauses(&c.pauses, "case.pauses")?,
+        first_response_at: convert::opt_time(&c.first_response_time, "case.first_response_time")?,
+        updates,
+        resolved_at: convert::opt_time(&c.resolve_time, "case.resolve_time")?,
+    })
+}
+
+#[tonic::async_trait]
+impl SlaService for SlaApi {
+    async fn compute_deadline(
+        &self,
+        request: Request<pb::ComputeDeadlineRequest>,
+    ) -> Result<Response<pb::ComputeDeadlineResponse>, Status> {
+        Ok(Response::new(self.compute(request.get_ref())?))
+    }
+
+    async fn batch_compute_deadlines(
+        &self,
+        request: Request<pb::BatchComputeDeadlinesRequest>,
+    ) -> Result<Response<pb::BatchComputeDeadlinesResponse>, Status> {
+        let r = request.into_inner();
+        check_batch(r.requests.len())?;
+        let responses = r
+            .requests
+            .iter()
+            .enumerate()
+            .map(|(i, q)| self.compute(q).map_err(|e| in_batch(i, e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Response::new(pb::BatchComputeDeadlinesResponse {
+            responses,
+        }))
+    }
+
+    async fn evaluate_case(
+        &self,
+        request: Request<pb::EvaluateCaseRequest>,
+    ) -> Result<Response<pb::EvaluateCaseResponse>, Status> {
+        let r = request.into_inner();
+        let account = convert::account_id(&r.account, "account")?;
+        let case = case_timeline(&r.case)?;
+        let now = convert::time_or(&r.evaluate_time, "evaluate_time", Utc::now())?;
+        let state = self.store.snapshot().read();
+        let (account_rec, in_force) = state
+            .in_force(account, case.opened_at)
+            .map_err(ApiError::from)?;
+        let (contract, terms) = match in_force {
+            InForce::Effective { contract, terms } => (Some(contract), Some(terms)),
+            InForce::Denied { .. } => (None, None),
+        };
+        let calendar = state.account_calendar(account_rec);
+        let eval = evaluate_case(terms.as_ref(), &calendar, &case, now).map_err(ApiError::from)?;
+        let milestones = eval
+            .milestones
+            .iter()
+            .map(|m| pb::MilestoneEvaluation {
+                milestone: convert::pb_milestone(m.milestone),
+                sequence: m.sequence as i32,
+                start_time: Some(ts(m.start)),
+                due_time: opt_ts(m.due),
+                status: convert::pb_milestone_status(m.status),
+                event_time: opt_ts(m.event_at),
+                margin: m.margin.map(pb_delta),
+                clock: if m.target.is_some() {
+                    convert::pb_clock(m.clock)
+                } else {
+                    0
+                },
+                target: m.target.map(pb_duration),
+                explanation: match contract {
+                    Some(c) => format!("{}; {}", m.explanation, under(c)),
+                    None => m.explanation.clone(),
+                },
+            })
+            .collect();
+        Ok(Response::new(pb::EvaluateCaseResponse {
+            priority: convert::pb_priority(eval.priority),
+            milestones,
+            contract: contract.map(contract_ref),
+            evaluate_time: Some(ts(now)),
+        }))
+    }
+
+    async fn add_business_time(
+        &self,
+        request: Request<pb::AddBusinessTimeRequest>,
+    ) -> Result<Response<pb::AddBusinessTimeResponse>, Status> {
+        let r = request.into_inner();
+        let calendar = self.calendar_source(&r.calendar_source)?;
+        let start = convert::time(&r.start_time, "start_time")?;
+        let duration = convert::duration(&r.duration, "duration")?
+            .ok_or_else(|| ApiError::required("duration"))?;
+        let end = BusinessClock::Calendar(&calendar)
+            .add(start, duration)
+            .map_err(ApiError::from)?;
+        Ok(Response::new(pb::AddBusinessTimeResponse {
+            end_time: Some(ts(end)),
+        }))
+    }
+
+    async fn business_time_between(
+        &self,
+        request: Request<pb::BusinessTimeBetweenRequest>,
+    ) -> Result<Response<pb::BusinessTimeBetweenResponse>, Status> {
+        let r = request.into_inner();
+        let calendar = self.calendar_source(&between_source(&r.calendar_source))?;
+        let start = convert::time(&r.start_time, "start_time")?;
+        let end = convert::time(&r.end_time, "end_time")?;
+        let d: TimeDelta = BusinessClock::Calendar(&calendar)
+            .between(start, end)
+            .map_err(ApiError::from)?;
+        Ok(Response::new(pb::BusinessTimeBetweenResponse {
+            duration: Some(pb_delta(d)),
+        }))
+    }
+
+    async fn get_obligations(
+        &self,
+        request: Request<pb::GetObligationsRequest>,
+    ) -> Result<Response<pb::GetObligationsResponse>, Status> {
+        let r = request.into_inner();
+        let account = convert::account_id(&r.account, "account")?;
+        let t = convert::time_or(&r.check_time, "check_time", Utc::now())?;
+        let state = self.store.snapshot().read();
+        let (_, in_force) = state.in_force(account, t).map_err(ApiError::from)?;
+        let resp = match in_force {
+            InForce::Effective { contract, terms } => pb::GetObligationsResponse {
+                contract: Some(contract_ref(contract)),
+                obligations: obligations(&state, contract, &terms, t),
+                check_time: Some(ts(t)),
+            },
+            InForce::Denied { .. } => pb::GetObligationsResponse {
+                check_time: Some(ts(t)),
+                ..Default::default()
+            },
+        };
+        Ok(Response::new(resp))
+    }
+
+    async fn record_obligation_completion(
+        &self,
+        request: Request<pb::RecordObligationCompletionRequest>,
+    ) -> Result<Response<pb::RecordObligationCompletionResponse>, Status> {
+        let r = request.into_inner();
+        let (account, id) = convert::contract_ids(&r.contract, "contract")?;
+        let kind = convert::obligation_kind(r.kind, "kind")?;
+        let now = Utc::now();
+        let at = convert::time_or(&r.completion_time, "completion_time", now)?;
+        let change = Change::RecordCompletion {
+            account_id: account.to_owned(),
+            id: id.to_owned(),
+            completion: Completion {
+                kind,
+                at,
+                note: r.note.clone(),
+            },
+        };
+        let rec = match self
+            .store
+            .apply(change, "anonymous")
+            .await
+            .map_err(ApiError::from)?
+        {
+            Applied::Completion(rec, _) => rec,
+            other => {
+                return Err(ApiError::from(StoreError::Internal(format!(
+                    "expected a completion, got {other:?}"
+                )))
+                .into());
+            }
+        };
+        let state = self.store.snapshot().read();
+        let completions = state.completions(account, id);
+        let report = report(
+            kind,
+            rec.contract.start,
+            rec.contract.effective_end(),
+            completions,
+            now,
+        );
+        Ok(Response::new(pb::RecordObligationCompletionResponse {
+            obligation: Some(pb_obligation(&report)),
+            contract: Some(contract_ref(&rec.contract)),
+        }))
+    }
+}
