@@ -151,6 +151,9 @@ pub struct Calendar {
     weekly: [Vec<OpenInterval>; 7],
     /// Closed and special dates by date.
     exceptions: BTreeMap<NaiveDate, DateException>,
+    /// The same dates as day numbers with their intervals (none when closed), sorted, for
+    /// a cheap lookup on the hot path.
+    exception_days: Vec<(i64, Vec<OpenInterval>)>,
     /// Precomputed cumulative open time, for closed-form arithmetic.
     pub(crate) table: Arc<DayTable>,
 }
@@ -158,11 +161,6 @@ pub struct Calendar {
 /// Days from 1970-01-01 to `date`.
 pub(crate) fn day_number(date: NaiveDate) -> i64 {
     i64::from(date.num_days_from_ce()) - 719_163
-}
-
-/// The date of a day number.
-pub(crate) fn date_of(day: i64) -> NaiveDate {
-    NaiveDate::from_num_days_from_ce_opt((day + 719_163) as i32).unwrap_or(NaiveDate::MAX)
 }
 
 /// Weekday index, Monday = 0, of a day number (1970-01-01 was a Thursday).
@@ -239,11 +237,22 @@ impl Calendar {
         if !any_open {
             return Err(DomainError::NoOpenTime);
         }
+        let exception_days = map
+            .values()
+            .map(|e| {
+                let intervals = match e {
+                    DateException::Closed(_) => Vec::new(),
+                    DateException::Special(s) => s.intervals.clone(),
+                };
+                (day_number(e.date()), intervals)
+            })
+            .collect();
         let mut cal = Calendar {
             time_zone: time_zone.to_owned(),
             zone,
             weekly,
             exceptions: map,
+            exception_days,
             table: Arc::new(DayTable::default()),
         };
         cal.table = Arc::new(DayTable::build(&cal));
@@ -300,11 +309,9 @@ impl Calendar {
 
     /// The wall-time intervals that apply on local day `day`.
     pub(crate) fn wall_intervals(&self, day: i64) -> &[OpenInterval] {
-        if !self.exceptions.is_empty() {
-            match self.exceptions.get(&date_of(day)) {
-                Some(DateException::Closed(_)) => return &[],
-                Some(DateException::Special(s)) => return &s.intervals,
-                None => {}
+        if !self.exception_days.is_empty() {
+            if let Ok(i) = self.exception_days.binary_search_by_key(&day, |(d, _)| *d) {
+                return &self.exception_days[i].1;
             }
         }
         &self.weekly[weekday_index(day)]
@@ -331,7 +338,7 @@ impl Calendar {
 
     /// The day numbers with a closed or special date.
     pub(crate) fn exception_days(&self) -> impl Iterator<Item = i64> + '_ {
-        self.exceptions.keys().map(|d| day_number(*d))
+        self.exception_days.iter().map(|(d, _)| *d)
     }
 }
 
@@ -413,7 +420,6 @@ mod tests {
     fn day_numbers() {
         let d = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
         assert_eq!(day_number(d), 0);
-        assert_eq!(date_of(0), d);
         assert_eq!(weekday_index(0), 3);
     }
 }

@@ -210,7 +210,7 @@ pub fn evaluate_case(
     let mut milestones = Vec::new();
     let mut push = |milestone, sequence, start, event: Option<DateTime<Utc>>| {
         let d = deadline(pterms, milestone, calendar, start, &pauses)?;
-        let mut explanation = d.explanation;
+        let mut explanation = d.explanation(calendar, &pauses)?;
         let (status, margin) = match d.target {
             None => (MilestoneStatus::NoTarget, None),
             Some(target) => {

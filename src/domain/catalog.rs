@@ -5,7 +5,6 @@
 //! Postgres seed both read [`builtin_plans`]. Custom plans are built with
 //! [`Plan::new`], which checks them the same way.
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
@@ -107,6 +106,99 @@ impl FromStr for Benefit {
             .into_iter()
             .find(|b| b.key() == s)
             .ok_or_else(|| DomainError::UnknownBenefit(s.to_owned()))
+    }
+}
+
+/// A set of benefits, as a bit set: copying or checking it never allocates, which keeps
+/// entitlement checks and deadline computations off the allocator.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct BenefitSet(u32);
+
+impl BenefitSet {
+    /// The empty set.
+    pub const fn new() -> BenefitSet {
+        BenefitSet(0)
+    }
+
+    fn bit(b: Benefit) -> u32 {
+        1 << (b as u32)
+    }
+
+    /// True if `b` is in the set.
+    pub fn contains(&self, b: &Benefit) -> bool {
+        self.0 & Self::bit(*b) != 0
+    }
+
+    /// Adds `b`; true if it was not there.
+    pub fn insert(&mut self, b: Benefit) -> bool {
+        let had = self.contains(&b);
+        self.0 |= Self::bit(b);
+        !had
+    }
+
+    /// Removes `b`; true if it was there.
+    pub fn remove(&mut self, b: &Benefit) -> bool {
+        let had = self.contains(b);
+        self.0 &= !Self::bit(*b);
+        had
+    }
+
+    /// The benefits in both sets.
+    pub fn intersection(&self, other: &BenefitSet) -> BenefitSet {
+        BenefitSet(self.0 & other.0)
+    }
+
+    /// The benefits of `self` that are not in `other`.
+    pub fn difference(&self, other: &BenefitSet) -> BenefitSet {
+        BenefitSet(self.0 & !other.0)
+    }
+
+    /// The benefits in either set.
+    pub fn union(&self, other: &BenefitSet) -> BenefitSet {
+        BenefitSet(self.0 | other.0)
+    }
+
+    /// True if the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    /// Number of benefits in the set.
+    pub fn len(&self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// The benefits, in catalog order.
+    pub fn iter(&self) -> impl Iterator<Item = Benefit> + '_ {
+        Benefit::ALL.into_iter().filter(|b| self.contains(b))
+    }
+}
+
+impl std::fmt::Debug for BenefitSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+impl FromIterator<Benefit> for BenefitSet {
+    fn from_iter<I: IntoIterator<Item = Benefit>>(iter: I) -> Self {
+        let mut s = BenefitSet::new();
+        s.extend(iter);
+        s
+    }
+}
+
+impl Extend<Benefit> for BenefitSet {
+    fn extend<I: IntoIterator<Item = Benefit>>(&mut self, iter: I) {
+        for b in iter {
+            self.insert(b);
+        }
+    }
+}
+
+impl<const N: usize> From<[Benefit; N]> for BenefitSet {
+    fn from(a: [Benefit; N]) -> Self {
+        a.into_iter().collect()
     }
 }
 
@@ -242,7 +334,7 @@ pub struct Plan {
     /// True for the three built-in tiers, which are read-only.
     pub built_in: bool,
     /// The benefits included.
-    pub benefits: BTreeSet<Benefit>,
+    pub benefits: BenefitSet,
     /// Terms per priority, indexed by [`Priority::index`].
     pub terms: TermsTable,
     /// How many designated contacts a contract on this plan may hold.
@@ -254,7 +346,7 @@ impl Plan {
     pub fn new(
         id: String,
         display_name: String,
-        benefits: BTreeSet<Benefit>,
+        benefits: BenefitSet,
         terms: Vec<PriorityTerms>,
         designated_contact_limit: u32,
     ) -> Result<Plan, DomainError> {
@@ -276,7 +368,7 @@ impl Plan {
 }
 
 /// The channels a benefit set grants.
-pub fn channels_of(benefits: &BTreeSet<Benefit>) -> Vec<Channel> {
+pub fn channels_of(benefits: &BenefitSet) -> Vec<Channel> {
     [Channel::Online, Channel::Phone]
         .into_iter()
         .filter(|c| benefits.contains(&c.benefit()))
@@ -413,7 +505,7 @@ mod tests {
 
     #[test]
     fn benefit_keys_round_trip_and_are_unique() {
-        let keys: BTreeSet<&str> = Benefit::ALL.iter().map(|b| b.key()).collect();
+        let keys: std::collections::BTreeSet<&str> = Benefit::ALL.iter().map(|b| b.key()).collect();
         assert_eq!(keys.len(), Benefit::ALL.len());
         for b in Benefit::ALL {
             assert_eq!(b.key().parse::<Benefit>().unwrap(), b);

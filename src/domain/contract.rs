@@ -4,12 +4,10 @@
 //! At most one contract of an account is effective at any instant; the store enforces it
 //! with [`Contract::overlaps`], and [`super::entitlement`] picks the effective one.
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, Utc};
 
 use super::catalog::{
-    Benefit, Channel, Plan, Priority, PriorityTerms, TermsTable, channels_of, terms_table,
+    BenefitSet, Channel, Plan, Priority, PriorityTerms, TermsTable, channels_of, terms_table,
 };
 use super::error::DomainError;
 
@@ -28,9 +26,9 @@ pub enum ContractState {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ContractOverrides {
     /// Benefits granted on top of the plan's.
-    pub added_benefits: BTreeSet<Benefit>,
+    pub added_benefits: BenefitSet,
     /// Plan benefits withheld from this contract.
-    pub removed_benefits: BTreeSet<Benefit>,
+    pub removed_benefits: BenefitSet,
     /// Terms that replace the plan's for the priorities they name.
     pub priority_terms: Vec<PriorityTerms>,
     /// Designated contacts allowed beyond the plan's limit.
@@ -43,6 +41,7 @@ impl ContractOverrides {
         if let Some(b) = self
             .added_benefits
             .intersection(&self.removed_benefits)
+            .iter()
             .next()
         {
             return Err(DomainError::InvalidContract(format!(
@@ -153,9 +152,10 @@ impl Contract {
 
     /// The plan's terms with this contract's overrides applied.
     pub fn terms(&self, plan: &Plan) -> Terms {
-        let mut benefits = plan.benefits.clone();
-        benefits.extend(self.overrides.added_benefits.iter().copied());
-        benefits.retain(|b| !self.overrides.removed_benefits.contains(b));
+        let benefits = plan
+            .benefits
+            .union(&self.overrides.added_benefits)
+            .difference(&self.overrides.removed_benefits);
         let mut priority_terms = plan.terms.clone();
         for t in &self.overrides.priority_terms {
             priority_terms[t.priority.index()] = t.clone();
@@ -237,7 +237,7 @@ pub struct Terms {
     /// The plan they derive from.
     pub plan_id: String,
     /// Benefits included.
-    pub benefits: BTreeSet<Benefit>,
+    pub benefits: BenefitSet,
     /// Terms per priority.
     pub priority_terms: TermsTable,
     /// How many designated contacts the contract may hold.

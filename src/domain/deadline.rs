@@ -160,6 +160,10 @@ fn paused_within(
 /// A deadline with what it took to get there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deadline {
+    /// The priority whose terms applied.
+    pub priority: Priority,
+    /// Which milestone.
+    pub milestone: Milestone,
     /// The clock the target runs on.
     pub clock: ClockKind,
     /// The target; `None` means the priority has no target for this milestone.
@@ -168,8 +172,39 @@ pub struct Deadline {
     pub start: DateTime<Utc>,
     /// The due instant; `None` without a target or while paused indefinitely.
     pub due: Option<DateTime<Utc>>,
-    /// A sentence for people: time counted, closed time skipped, paused time, dates.
-    pub explanation: String,
+}
+
+impl Deadline {
+    /// A sentence for people: the target and clock, time counted, closed time skipped,
+    /// paused time, and the calendar's closed and special dates in range. Built only when
+    /// an answer needs it, so that computing deadlines stays cheap.
+    pub fn explanation(
+        &self,
+        calendar: &Calendar,
+        pauses: &[Pause],
+    ) -> Result<String, DomainError> {
+        let Some(target) = self.target else {
+            return Ok(format!(
+                "{} has no {} target",
+                self.priority,
+                self.milestone.key()
+            ));
+        };
+        let clock = match self.clock {
+            ClockKind::Continuous => BusinessClock::Continuous,
+            ClockKind::BusinessHours => BusinessClock::Calendar(calendar),
+        };
+        let pauses = check_pauses(pauses.to_vec())?;
+        explain(
+            &clock,
+            self.priority,
+            self.milestone,
+            target,
+            self.start,
+            self.due,
+            &pauses,
+        )
+    }
 }
 
 fn human(d: TimeDelta) -> String {
@@ -194,36 +229,23 @@ pub fn deadline(
     start: DateTime<Utc>,
     pauses: &[Pause],
 ) -> Result<Deadline, DomainError> {
-    let (kind, clock) = clock_for(terms, calendar);
+    let (clock_kind, clock) = clock_for(terms, calendar);
     let target = match milestone {
         Milestone::FirstResponse => terms.first_response,
         Milestone::NextUpdate => terms.update_cadence,
     };
-    let Some(target) = target else {
-        return Ok(Deadline {
-            clock: kind,
-            target: None,
-            start,
-            due: None,
-            explanation: format!("{} has no {} target", terms.priority, milestone.key()),
-        });
+    let due = match target {
+        None => None,
+        Some(target) if pauses.is_empty() => Some(clock.add(start, target)?),
+        Some(target) => due_after(&clock, start, target, &check_pauses(pauses.to_vec())?)?,
     };
-    let due = due_after(&clock, start, target, pauses)?;
-    let explanation = explain(
-        &clock,
-        terms.priority,
+    Ok(Deadline {
+        priority: terms.priority,
         milestone,
+        clock: clock_kind,
         target,
         start,
         due,
-        pauses,
-    )?;
-    Ok(Deadline {
-        clock: kind,
-        target: Some(target),
-        start,
-        due,
-        explanation,
     })
 }
 

@@ -16,7 +16,7 @@ pub mod zone;
 pub use business_time::BusinessClock;
 pub use calendar::{Calendar, ClosedDate, DateException, OpenInterval, SpecialDate, TimeOfDay};
 pub use case::{CaseEvaluation, CaseTimeline, MilestoneEvaluation, MilestoneStatus, evaluate_case};
-pub use catalog::{Benefit, Channel, Coverage, Plan, Priority, PriorityTerms};
+pub use catalog::{Benefit, BenefitSet, Channel, Coverage, Plan, Priority, PriorityTerms};
 pub use contract::{Contract, ContractOverrides, ContractState, DesignatedContact, Terms};
 pub use deadline::{ClockKind, Deadline, Milestone, Pause, deadline};
 pub use entitlement::{Availability, AvailabilityReason, ContractAt, DecisionReason, contract_at};

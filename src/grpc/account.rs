@@ -56,6 +56,17 @@ fn not_found(name: &str) -> ApiError {
     StoreError::NotFound(name.to_owned()).into()
 }
 
+/// `account.calendar` naming a calendar that does not exist is INVALID_ARGUMENT naming
+/// that field (types.proto), not NOT_FOUND.
+fn calendar_ref_error(e: ApiError) -> ApiError {
+    match e {
+        ApiError::Store(StoreError::NotFound(name)) if name.starts_with("calendars/") => {
+            ApiError::field("account.calendar", format!("{name} does not exist"))
+        }
+        e => e,
+    }
+}
+
 #[tonic::async_trait]
 impl AccountService for AccountApi {
     async fn create_account(
@@ -71,7 +82,7 @@ impl AccountService for AccountApi {
             time_zone: convert::time_zone(&a.time_zone, "account.time_zone")?,
             calendar_id: convert::calendar_ref(&a.calendar, "account.calendar")?,
         };
-        let account = account_of(self.apply(change).await?)?;
+        let account = account_of(self.apply(change).await.map_err(calendar_ref_error)?)?;
         Ok(Response::new(pb::CreateAccountResponse {
             account: Some(account),
         }))
@@ -113,7 +124,7 @@ impl AccountService for AccountApi {
             patch,
             etag: Some(a.etag.clone()),
         };
-        let account = account_of(self.apply(change).await?)?;
+        let account = account_of(self.apply(change).await.map_err(calendar_ref_error)?)?;
         Ok(Response::new(pb::UpdateAccountResponse {
             account: Some(account),
         }))

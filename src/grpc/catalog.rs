@@ -8,7 +8,7 @@ use super::convert::{self, UpdateMask, pb_plan};
 use super::error::{ApiError, FieldContext};
 use super::pb;
 use super::pb::catalog_service_server::CatalogService;
-use crate::domain::{Benefit, Channel, Plan};
+use crate::domain::{Channel, Plan};
 use crate::store::records::PlanPatch;
 use crate::store::{Applied, Change, Store, StoreError};
 
@@ -36,9 +36,9 @@ const PLAN_PATHS: &[&str] = &[
 
 /// Applies the `channels` field to a benefit set: each channel is its benefit.
 fn with_channels(
-    mut benefits: std::collections::BTreeSet<Benefit>,
+    mut benefits: crate::domain::catalog::BenefitSet,
     channels: &[i32],
-) -> Result<std::collections::BTreeSet<Benefit>, ApiError> {
+) -> Result<crate::domain::catalog::BenefitSet, ApiError> {
     for c in [Channel::Online, Channel::Phone] {
         benefits.remove(&c.benefit());
     }
@@ -104,9 +104,15 @@ impl CatalogService for CatalogApi {
         } else {
             with_channels(benefits, &p.channels)?
         };
+        // The display name defaults to the plan ID (types.proto, Plan.display_name).
+        let display_name = if p.display_name.is_empty() {
+            id.to_owned()
+        } else {
+            p.display_name.clone()
+        };
         let plan = Plan::new(
             id.to_owned(),
-            p.display_name.clone(),
+            display_name,
             benefits,
             convert::priority_terms(&p.priority_terms, "plan.priority_terms")?,
             convert::count(p.designated_contact_limit, "plan.designated_contact_limit")?,

@@ -27,7 +27,9 @@ impl ContractApi {
     }
 
     async fn apply(&self, change: Change) -> Result<pb::Contract, ApiError> {
-        match self.store.apply(change, "anonymous").await? {
+        // No authentication is configured, so there is no caller identity: revisions
+        // record an empty principal (types.proto, ContractRevision.principal).
+        match self.store.apply(change, "").await? {
             Applied::Contract(c) => Ok(pb_contract_record(&c)),
             other => {
                 Err(StoreError::Internal(format!("expected a contract, got {other:?}")).into())
@@ -52,6 +54,17 @@ fn not_found(name: &str) -> ApiError {
     StoreError::NotFound(name.to_owned()).into()
 }
 
+/// `contract.plan` naming a plan that does not exist is INVALID_ARGUMENT naming that
+/// field (types.proto), not NOT_FOUND.
+fn plan_ref_error(e: ApiError) -> ApiError {
+    match e {
+        ApiError::Store(StoreError::NotFound(name)) if name.starts_with("plans/") => {
+            ApiError::field("contract.plan", format!("{name} does not exist"))
+        }
+        e => e,
+    }
+}
+
 #[tonic::async_trait]
 impl ContractService for ContractApi {
     async fn create_contract(
@@ -66,7 +79,10 @@ impl ContractService for ContractApi {
             .as_ref()
             .ok_or_else(|| ApiError::required("contract"))?;
         let contract = convert::new_contract(account, id, c)?;
-        let contract = self.apply(Change::CreateContract(contract)).await?;
+        let contract = self
+            .apply(Change::CreateContract(contract))
+            .await
+            .map_err(plan_ref_error)?;
         Ok(Response::new(pb::CreateContractResponse {
             contract: Some(contract),
         }))
@@ -162,7 +178,8 @@ impl ContractService for ContractApi {
                 patch,
                 etag,
             })
-            .await?;
+            .await
+            .map_err(plan_ref_error)?;
         Ok(Response::new(pb::UpdateContractResponse {
             contract: Some(contract),
         }))
@@ -179,12 +196,21 @@ impl ContractService for ContractApi {
         if state.account(account).is_none() {
             return Err(not_found(&r.parent).into());
         }
+        // Ordered by start_time, then by name: the key is the start instant, mapped to a
+        // fixed-width number that sorts like the signed timestamp, then the id.
+        let key = |c: &crate::domain::Contract| {
+            let start = (c.start.timestamp() as u64) ^ (1 << 63);
+            format!("{start:020}/{}", c.id)
+        };
+        let mut list: Vec<_> = state
+            .contracts_of(account)
+            .map(|c| (key(&c.contract), c))
+            .filter(|(k, _)| *k > page.after)
+            .collect();
+        list.sort_by(|a, b| a.0.cmp(&b.0));
         let (contracts, next_page_token) = convert::paginate(
             &page,
-            state
-                .contracts_of(account)
-                .filter(|c| c.contract.id > page.after)
-                .map(|c| (c.contract.id.clone(), pb_contract_record(c))),
+            list.into_iter().map(|(k, c)| (k, pb_contract_record(c))),
         );
         Ok(Response::new(pb::ListContractsResponse {
             contracts,

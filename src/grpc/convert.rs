@@ -395,14 +395,14 @@ pub fn paginate<T>(page: &Page, items: impl Iterator<Item = (String, T)>) -> (Ve
 
 // ---- plans ----
 
-fn benefit_set(keys: &[String], field: &str) -> Result<BTreeSet<Benefit>> {
+fn benefit_set(keys: &[String], field: &str) -> Result<crate::domain::catalog::BenefitSet> {
     keys.iter()
         .enumerate()
         .map(|(i, k)| k.parse::<Benefit>().field(&format!("{field}[{i}]")))
         .collect()
 }
 
-fn benefit_keys(set: &BTreeSet<Benefit>) -> Vec<String> {
+fn benefit_keys(set: &crate::domain::catalog::BenefitSet) -> Vec<String> {
     set.iter().map(|b| b.key().to_owned()).collect()
 }
 
@@ -413,7 +413,10 @@ pub fn priority_terms(list: &[pb::PriorityTerms], field: &str) -> Result<Vec<Pri
         .map(|(i, t)| {
             let f = format!("{field}[{i}]");
             let coverage = match pb::Coverage::try_from(t.coverage) {
-                Ok(pb::Coverage::BusinessHours) => Coverage::BusinessHours,
+                // UNSPECIFIED is treated as business hours on input (types.proto).
+                Ok(pb::Coverage::BusinessHours | pb::Coverage::Unspecified) => {
+                    Coverage::BusinessHours
+                }
                 Ok(pb::Coverage::Coverage24x7) => Coverage::AroundTheClock,
                 _ => {
                     return Err(ApiError::field(
@@ -482,7 +485,7 @@ pub fn pb_plan(r: &PlanRecord) -> pb::Plan {
 }
 
 /// Plan benefits from the wire.
-pub fn plan_benefits(keys: &[String], field: &str) -> Result<BTreeSet<Benefit>> {
+pub fn plan_benefits(keys: &[String], field: &str) -> Result<crate::domain::catalog::BenefitSet> {
     benefit_set(keys, field)
 }
 

@@ -42,7 +42,12 @@ impl EntitlementApi {
         }
         let benefit: Benefit = r.benefit.parse().field("benefit")?;
         let t = convert::time_or(&r.check_time, "check_time", now)?;
-        let contact = r.contact.as_deref().map(|c| c.trim().to_lowercase());
+        // An empty contact means "no contact check" (CheckEntitlementRequest.contact).
+        let contact = r
+            .contact
+            .as_deref()
+            .map(|c| c.trim().to_lowercase())
+            .filter(|c| !c.is_empty());
         let state = self.store.snapshot().read();
         let (_, in_force) = state.in_force(account, t)?;
         let (allowed, reason, explanation, contract) = match in_force {
@@ -175,7 +180,16 @@ impl EntitlementService for EntitlementApi {
                     .into_iter()
                     .map(convert::pb_channel)
                     .collect(),
-                priority_terms: convert::pb_terms(&terms.priority_terms),
+                // Only priorities that have terms: an entry with business-hours coverage
+                // and no targets is what "no entry" means (GetEntitlementsResponse).
+                priority_terms: convert::pb_terms(&terms.priority_terms)
+                    .into_iter()
+                    .filter(|t| {
+                        t.coverage != pb::Coverage::BusinessHours as i32
+                            || t.first_response_target.is_some()
+                            || t.update_cadence.is_some()
+                    })
+                    .collect(),
                 designated_contact_limit: i32::try_from(terms.designated_contact_limit)
                     .unwrap_or(i32::MAX),
                 designated_contacts: convert::pb_contacts(&contract.contacts),
@@ -212,7 +226,11 @@ impl EntitlementService for EntitlementApi {
                 pb::CheckSupportAvailabilityResponse {
                     available: a.available,
                     reason: pb_availability_reason(a.reason),
-                    next_available_time: opt_ts(a.next_available),
+                    // Only an opening within the contract's period counts.
+                    next_available_time: opt_ts(
+                        a.next_available
+                            .filter(|n| contract.effective_end().is_none_or(|e| *n < e)),
+                    ),
                     coverage: convert::pb_coverage(a.coverage),
                     contract: Some(contract_ref(contract)),
                     explanation: a.explanation,

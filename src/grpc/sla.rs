@@ -132,7 +132,11 @@ impl SlaApi {
                 0
             },
             target: d.target.map(pb_duration),
-            explanation: format!("{}; {}", d.explanation, under(contract)),
+            explanation: format!(
+                "{}; {}",
+                d.explanation(&calendar, &pauses)?,
+                under(contract)
+            ),
             contract: Some(contract_ref(contract)),
         })
     }
@@ -235,6 +239,11 @@ impl SlaService for SlaApi {
         let account = convert::account_id(&r.account, "account")?;
         let case = case_timeline(&r.case)?;
         let now = convert::time_or(&r.evaluate_time, "evaluate_time", Utc::now())?;
+        if now < case.opened_at {
+            return Err(
+                ApiError::field("evaluate_time", "must not be before case.open_time").into(),
+            );
+        }
         let state = self.store.snapshot().read();
         let (account_rec, in_force) = state
             .in_force(account, case.opened_at)
@@ -341,6 +350,9 @@ impl SlaService for SlaApi {
         let kind = convert::obligation_kind(r.kind, "kind")?;
         let now = Utc::now();
         let at = convert::time_or(&r.completion_time, "completion_time", now)?;
+        if r.note.chars().count() > 2000 {
+            return Err(ApiError::field("note", "must be at most 2000 characters").into());
+        }
         let change = Change::RecordCompletion {
             account_id: account.to_owned(),
             id: id.to_owned(),
@@ -354,8 +366,14 @@ impl SlaService for SlaApi {
             .store
             .apply(change, "anonymous")
             .await
-            .map_err(ApiError::from)?
-        {
+            .map_err(|e| match e {
+                // The only timeline check here is on completion_time (future, or outside
+                // the contract's period).
+                StoreError::Domain(crate::domain::DomainError::InvalidTimeline(m)) => {
+                    ApiError::field("completion_time", m)
+                }
+                e => ApiError::from(e),
+            })? {
             Applied::Completion(rec, _) => rec,
             other => {
                 return Err(ApiError::from(StoreError::Internal(format!(
@@ -371,7 +389,12 @@ impl SlaService for SlaApi {
             rec.contract.start,
             rec.contract.effective_end(),
             completions,
-            now,
+            // At the current time if the contract is effective now, else at completion_time.
+            if rec.contract.is_effective(now) {
+                now
+            } else {
+                at
+            },
         );
         Ok(Response::new(pb::RecordObligationCompletionResponse {
             obligation: Some(pb_obligation(&report)),

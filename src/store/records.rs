@@ -145,7 +145,7 @@ pub struct PlanPatch {
     /// New display name.
     pub display_name: Option<String>,
     /// New benefits.
-    pub benefits: Option<std::collections::BTreeSet<crate::domain::Benefit>>,
+    pub benefits: Option<crate::domain::catalog::BenefitSet>,
     /// New per-priority terms.
     pub terms: Option<crate::domain::catalog::TermsTable>,
     /// New contact limit.

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::{Change, Store, StoreError};
 use crate::domain::{
-    Benefit, Calendar, ClosedDate, Contract, ContractOverrides, ContractState, DateException,
+    Calendar, ClosedDate, Contract, ContractOverrides, ContractState, DateException,
     DesignatedContact, DomainError, OpenInterval, SpecialDate,
 };
 
@@ -210,7 +210,7 @@ fn calendar_of(c: &SeedCalendar) -> Result<Calendar, DomainError> {
     Calendar::new(&c.time_zone, weekly, exceptions)
 }
 
-fn benefits(keys: &[String]) -> Result<std::collections::BTreeSet<Benefit>, DomainError> {
+fn benefits(keys: &[String]) -> Result<crate::domain::catalog::BenefitSet, DomainError> {
     keys.iter().map(|k| k.parse()).collect()
 }
 

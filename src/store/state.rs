@@ -28,8 +28,8 @@ pub struct State {
     calendars: BTreeMap<String, CalendarRecord>,
     /// Accounts by id.
     accounts: BTreeMap<String, AccountRecord>,
-    /// Contracts by (account id, contract id).
-    contracts: BTreeMap<(String, String), ContractRecord>,
+    /// Contracts by account id, then contract id.
+    contracts: BTreeMap<String, BTreeMap<String, ContractRecord>>,
     /// Obligation completions by (account id, contract id).
     completions: BTreeMap<(String, String), Vec<Completion>>,
     /// Contract revisions by (account id, contract id), oldest first.
@@ -122,21 +122,18 @@ impl State {
 
     /// A contract by account and id.
     pub fn contract(&self, account_id: &str, id: &str) -> Option<&ContractRecord> {
-        self.contracts.get(&(account_id.to_owned(), id.to_owned()))
+        self.contracts.get(account_id)?.get(id)
     }
 
     /// An account's contracts, by id.
     pub fn contracts_of<'a>(
         &'a self,
-        account_id: &'a str,
-    ) -> impl Iterator<Item = &'a ContractRecord> + Clone {
+        account_id: &str,
+    ) -> impl Iterator<Item = &'a ContractRecord> + Clone + 'a {
         self.contracts
-            .range((
-                Bound::Included((account_id.to_owned(), String::new())),
-                Bound::Unbounded,
-            ))
-            .take_while(move |((a, _), _)| a == account_id)
-            .map(|(_, c)| c)
+            .get(account_id)
+            .into_iter()
+            .flat_map(|m| m.values())
     }
 
     /// A contract's obligation completions.
@@ -341,14 +338,28 @@ impl State {
                     .get(&id)
                     .ok_or_else(|| StoreError::NotFound(name.clone()))?;
                 check_etag(&name, cur.meta.etag(), &etag)?;
-                if let Some(c) = self.contracts_of(&id).next() {
+                // Only ACTIVE or SUSPENDED contracts block the delete; terminated ones go
+                // with the account, with their revisions and completions.
+                if let Some(c) = self
+                    .contracts_of(&id)
+                    .find(|c| c.contract.state != ContractState::Terminated)
+                {
                     return Err(precondition(
                         "ACCOUNT_HAS_CONTRACTS",
                         contract_name(&id, &c.contract.id),
                         format!(
-                            "{name} still has contracts; terminate and keep them, or keep the account"
+                            "{name} still has a contract that is not terminated; terminate it first"
                         ),
                     ));
+                }
+                let keys: Vec<(String, String)> = self
+                    .contracts_of(&id)
+                    .map(|c| (id.clone(), c.contract.id.clone()))
+                    .collect();
+                self.contracts.remove(&id);
+                for key in keys {
+                    self.revisions.remove(&key);
+                    self.completions.remove(&key);
                 }
                 self.accounts.remove(&id);
                 Ok(Applied::Deleted)
@@ -624,6 +635,6 @@ impl State {
                 before,
                 after: rec.contract.clone(),
             });
-        self.contracts.insert(key, rec);
+        self.contracts.entry(key.0).or_default().insert(key.1, rec);
     }
 }
