@@ -182,11 +182,6 @@ impl Reference {
         let target = self.prefix[i] + d;
         self.prefix.partition_point(|&p| p < target)
     }
-
-    /// The first open minute index at or after `i`, if one lies in the horizon.
-    fn next_open(&self, i: usize) -> Option<usize> {
-        (i..self.len()).find(|&j| self.open[j])
-    }
 }
 
 fn minute(start: DateTime<Utc>, i: usize) -> DateTime<Utc> {
@@ -282,8 +277,12 @@ fn start_for(zone: usize, seed: &StartSeed) -> DateTime<Utc> {
 
 /// Sorted distinct points on a 15-minute grid (in grid steps) taken pairwise as
 /// non-overlapping intervals.
-fn grid_intervals(lo: u32, hi: u32, max_intervals: usize) -> impl Strategy<Value = Intervals> {
-    prop::collection::btree_set(lo..=hi, 0..=2 * max_intervals).prop_map(|points| {
+fn grid_intervals(
+    lo: u32,
+    hi: u32,
+    points: std::ops::RangeInclusive<usize>,
+) -> impl Strategy<Value = Intervals> {
+    prop::collection::btree_set(lo..=hi, points).prop_map(|points| {
         let p: Vec<u32> = points.into_iter().map(|x| x * 15).collect();
         p.chunks_exact(2).map(|c| (c[0], c[1])).collect()
     })
@@ -298,19 +297,37 @@ fn day_intervals() -> impl Strategy<Value = Intervals> {
         1 => Just(vec![(0, 1440)]),
         1 => Just(vec![(60, 240)]),
         1 => Just(vec![(540, 1020)]),
-        3 => grid_intervals(0, 96, 3),
-        3 => grid_intervals(0, 20, 3),
-        3 => grid_intervals(4, 16, 3),
-        1 => grid_intervals(84, 96, 2),
-        1 => (grid_intervals(0, 20, 2), Just((540, 1020))).prop_map(|(mut v, day)| {
+        3 => grid_intervals(0, 96, 0..=6),
+        3 => grid_intervals(0, 20, 0..=6),
+        3 => grid_intervals(4, 16, 0..=6),
+        1 => grid_intervals(84, 96, 0..=4),
+        1 => (grid_intervals(0, 20, 0..=4), Just((540, 1020))).prop_map(|(mut v, day)| {
             v.push(day);
             v
         }),
     ]
 }
 
+/// Intervals only around the hours that DST changes touch, several per night.
+fn night_intervals() -> impl Strategy<Value = Intervals> {
+    prop_oneof![
+        2 => grid_intervals(4, 16, 0..=6),
+        // Two to four intervals in 01:00-04:00 (22:00-24:00), so that one often closes
+        // inside the repeated hour and the next opens before it ends.
+        3 => grid_intervals(4, 16, 4..=8),
+        1 => grid_intervals(88, 96, 4..=6),
+        1 => grid_intervals(0, 20, 0..=6),
+        1 => grid_intervals(84, 96, 0..=4),
+    ]
+}
+
 fn week(allow_closed_week: bool) -> BoxedStrategy<[Intervals; 7]> {
-    let any_week = prop::array::uniform7(day_intervals());
+    // Any mix of days, or a week whose every night (so whichever weekday a DST change
+    // falls on) has intervals with boundaries inside the skipped or repeated hour.
+    let any_week = prop_oneof![
+        3 => prop::array::uniform7(day_intervals()),
+        1 => prop::array::uniform7(night_intervals()),
+    ];
     if allow_closed_week {
         prop_oneof![
             9 => any_week,
@@ -324,180 +341,269 @@ fn week(allow_closed_week: bool) -> BoxedStrategy<[Intervals; 7]> {
     }
 }
 
-/// A calendar and a start instant; closed and special dates lie near the start.
-fn def_and_start(allow_closed_week: bool) -> impl Strategy<Value = (Def, DateTime<Utc>)> {
+/// Closed dates and special dates as day offsets from the start's local date.
+type ExceptionOffsets = (BTreeSet<i64>, BTreeMap<i64, Intervals>);
+
+fn exception_offsets(from: i64, to: i64) -> impl Strategy<Value = ExceptionOffsets> {
     (
-        0..ZONES.len(),
-        start_seed(),
-        week(allow_closed_week),
-        prop::collection::btree_set(-2i64..24, 0..=5),
+        prop::collection::btree_set(from..to, 0..=5),
         prop::collection::btree_map(
-            -2i64..24,
+            from..to,
             prop_oneof![
-                2 => grid_intervals(0, 96, 3),
-                1 => grid_intervals(0, 20, 3),
+                2 => grid_intervals(0, 96, 0..=6),
+                1 => night_intervals(),
                 1 => Just(vec![(540, 720)]),
             ],
             0..=3,
         ),
     )
-        .prop_map(|(zone, seed, weekly, closed, special)| {
-            let start = start_for(zone, &seed);
-            let tz: Tz = ZONES[zone].parse().expect("known zone");
-            let today = tz.from_utc_datetime(&start.naive_utc()).date_naive();
-            let date = |off: i64| today + TimeDelta::days(off);
-            let special = special
-                .into_iter()
-                .filter(|(off, _)| !closed.contains(off))
-                .map(|(off, v)| (date(off), v))
-                .collect();
-            let closed = closed.into_iter().map(date).collect();
-            let def = Def {
-                zone: ZONES[zone],
-                weekly,
-                closed,
-                special,
-            };
-            (def, start)
+}
+
+/// The calendar definition with its exceptions placed on dates near `start`.
+fn assemble(
+    zone: usize,
+    start: DateTime<Utc>,
+    weekly: [Intervals; 7],
+    (closed, special): ExceptionOffsets,
+) -> (Def, DateTime<Utc>) {
+    let tz: Tz = ZONES[zone].parse().expect("known zone");
+    let today = tz.from_utc_datetime(&start.naive_utc()).date_naive();
+    let date = |off: i64| today + TimeDelta::days(off);
+    let special = special
+        .into_iter()
+        .filter(|(off, _)| !closed.contains(off))
+        .map(|(off, v)| (date(off), v))
+        .collect();
+    let closed = closed.into_iter().map(date).collect();
+    let def = Def {
+        zone: ZONES[zone],
+        weekly,
+        closed,
+        special,
+    };
+    (def, start)
+}
+
+/// A calendar in any of the zones and a start instant in 2019-2030 (often in the two weeks
+/// before an offset change); closed and special dates lie in the following weeks.
+fn def_and_start(allow_closed_week: bool) -> impl Strategy<Value = (Def, DateTime<Utc>)> {
+    (
+        0..ZONES.len(),
+        start_seed(),
+        week(allow_closed_week),
+        exception_offsets(-2, 24),
+    )
+        .prop_map(|(zone, seed, weekly, exceptions)| {
+            assemble(zone, start_for(zone, &seed), weekly, exceptions)
         })
 }
 
-/// A duration in whole minutes: often short, up to six weeks.
-fn duration_minutes() -> impl Strategy<Value = u64> {
-    prop_oneof![0u64..=240, 0u64..=6 * 7 * 1440]
+/// Indices in `ZONES` of the zones with offset changes in 2019-2030.
+const DST_ZONES: [usize; 5] = [0, 1, 2, 5, 6];
+
+/// A calendar in a zone with DST whose nights are cut on the 15-minute grid, and a start
+/// up to two days before one of the zone's offset changes.
+fn dst_def_and_start() -> impl Strategy<Value = (Def, DateTime<Utc>)> {
+    (
+        prop::sample::select(&DST_ZONES[..]),
+        any::<Index>(),
+        -2 * 1440i64..=0,
+        prop::array::uniform7(prop_oneof![3 => night_intervals(), 1 => day_intervals()]),
+        exception_offsets(-1, 4),
+    )
+        .prop_map(|(zone, change, before, weekly, exceptions)| {
+            let start = start_for(zone, &StartSeed::NearChange(change, before));
+            assemble(zone, start, weekly, exceptions)
+        })
 }
 
-/// Minutes of wall time the reference covers: three weeks and a day.
-const HORIZON: usize = 22 * 1440;
+/// A duration in seconds: often under four hours, up to six weeks.
+fn duration_secs() -> impl Strategy<Value = u64> {
+    prop_oneof![0u64..=4 * 3600, 0u64..=6 * 7 * 86_400]
+}
+
+/// Three queries' worth of random choices: a start, a duration, an end.
+type Query = (Index, Index, Index);
+
+/// Checks `add`, `between`, `is_open` and `next_open` against the reference over `horizon`
+/// minutes from `start`.
+fn check_against_reference(
+    def: &Def,
+    start: DateTime<Utc>,
+    horizon: usize,
+    queries: &[Query],
+) -> Result<(), TestCaseError> {
+    let cal = match def.build() {
+        Ok(cal) => cal,
+        Err(e) => {
+            prop_assert!(!def.has_open_time(), "refused {def:?}: {e}");
+            prop_assert_eq!(e, DomainError::NoOpenTime);
+            return Ok(());
+        }
+    };
+    prop_assert!(def.has_open_time());
+    let clock = BusinessClock::Calendar(&cal);
+    let r = Reference::new(def, start, horizon);
+
+    // is_open at every minute of the horizon; next_open at every minute that has an open
+    // minute after it in the horizon (a running "next open" from the end), and otherwise
+    // nothing inside the horizon.
+    let mut next = None;
+    for i in (0..r.len()).rev() {
+        if r.open[i] {
+            next = Some(i);
+        }
+        let t = r.at(i);
+        prop_assert_eq!(ok(clock.is_open(t))?, r.open[i], "is_open({})", t);
+        match next {
+            Some(j) => prop_assert_eq!(ok(clock.next_open(t))?, r.at(j), "next_open({})", t),
+            None => {
+                if let Ok(n) = clock.next_open(t) {
+                    prop_assert!(n >= r.at(r.len()), "next_open({}) = {}", t, n);
+                }
+            }
+        }
+    }
+
+    for (qi, qd, qj) in queries {
+        // A start in the first week, a duration up to what the rest of the horizon holds.
+        let i = qi.index(r.len().min(7 * 1440));
+        let d = qd.index(r.open_after(i) as usize + 1) as u64;
+        let (a, want) = (r.at(i), r.at(r.add(i, d)));
+        prop_assert_eq!(ok(clock.add(a, mins(d)))?, want, "add({}, {} min)", a, d);
+        // Business time between two points of the horizon, in either order.
+        let j = qj.index(r.len() + 1);
+        let b = r.at(j);
+        prop_assert_eq!(ok(clock.between(a, b))?.num_seconds(), r.between(i, j));
+        prop_assert_eq!(ok(clock.between(b, a))?.num_seconds(), r.between(j, i));
+    }
+    // From the start itself: every duration in minutes for the first ten hours, then every
+    // 97th minute up to what the horizon holds.
+    let total = r.open_after(0);
+    let mut d = 0;
+    while d <= total {
+        let want = r.at(r.add(0, d));
+        prop_assert_eq!(
+            ok(clock.add(start, mins(d)))?,
+            want,
+            "add({}, {} min)",
+            start,
+            d
+        );
+        d += if d < 600 { 1 } else { 97 };
+    }
+    Ok(())
+}
 
 // ---------------------------------------------------------------------------------------
 // Properties.
 // ---------------------------------------------------------------------------------------
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+/// A run of `cases` cases whose shrinking stops after ten seconds: each case of the
+/// reference properties costs up to a tenth of a second in a debug build.
+fn reference_config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        max_shrink_time: 10_000,
+        ..ProptestConfig::default()
+    }
+}
 
-    /// `add`, `between`, `is_open` and `next_open` agree with the minute-stepping reference
-    /// over three weeks from the start.
+proptest! {
+    #![proptest_config(reference_config(64))]
+
+    /// The engine agrees with the minute-stepping reference over three weeks and a day
+    /// from the start.
     #[test]
     fn agrees_with_minute_reference(
         (def, start) in def_and_start(true),
-        queries in prop::collection::vec((any::<Index>(), any::<Index>(), any::<Index>()), 16),
+        queries in prop::collection::vec(any::<Query>(), 16),
     ) {
-        let cal = match def.build() {
-            Ok(cal) => cal,
-            Err(e) => {
-                prop_assert!(!def.has_open_time(), "refused {def:?}: {e}");
-                prop_assert_eq!(e, DomainError::NoOpenTime);
-                return Ok(());
-            }
-        };
-        prop_assert!(def.has_open_time());
-        let clock = BusinessClock::Calendar(&cal);
-        let r = Reference::new(&def, start, HORIZON);
+        check_against_reference(&def, start, 22 * 1440, &queries)?;
+    }
+}
 
-        // is_open at every minute of the horizon; next_open from every minute that has an
-        // open minute after it in the horizon (a running "next open" from the end).
-        let mut next = None;
-        for i in (0..r.len()).rev() {
-            if r.open[i] {
-                next = Some(i);
-            }
-            let t = r.at(i);
-            prop_assert_eq!(ok(clock.is_open(t))?, r.open[i], "is_open({})", t);
-            if let Some(j) = next {
-                prop_assert_eq!(ok(clock.next_open(t))?, r.at(j), "next_open({})", t);
-            } else {
-                prop_assert!(ok(clock.next_open(t)).map_or(true, |n| n >= r.at(r.len())));
-            }
-        }
+proptest! {
+    #![proptest_config(reference_config(256))]
 
-        for (qi, qd, qj) in &queries {
-            // A start anywhere in the first week, a duration up to what the horizon holds.
-            let i = qi.index(7 * 1440);
-            let d = qd.index(r.open_after(i) as usize + 1) as u64;
-            let want = r.at(r.add(i, d));
-            prop_assert_eq!(ok(clock.add(r.at(i), mins(d)))?, want, "add({}, {} min)", r.at(i), d);
-            // Business time between two points of the horizon, either order.
-            let j = qj.index(r.len() + 1);
-            let (ti, tj) = (r.at(i), minute(start, j));
-            prop_assert_eq!(ok(clock.between(ti, tj))?.num_seconds(), r.between(i, j));
-            prop_assert_eq!(ok(clock.between(tj, ti))?.num_seconds(), r.between(j, i));
-        }
-        // The start itself, with every duration the reference can answer at 1-minute
-        // resolution near the start and coarser further out.
-        let total = r.open_after(0);
-        let mut d = 0;
-        while d <= total {
-            prop_assert_eq!(ok(clock.add(start, mins(d)))?, r.at(r.add(0, d)), "add(start, {} min)", d);
-            d += if d < 600 { 1 } else { 97 };
-        }
-        if r.next_open(0).is_some() {
-            let first = r.next_open(0).unwrap_or(0);
-            prop_assert_eq!(ok(clock.next_open(start))?, r.at(first));
-        }
+    /// The engine agrees with the reference over the three days around an offset change,
+    /// with open intervals that begin or end inside the skipped or repeated hour.
+    #[test]
+    fn agrees_with_minute_reference_across_dst_changes(
+        (def, start) in dst_def_and_start(),
+        queries in prop::collection::vec(any::<Query>(), 16),
+    ) {
+        check_against_reference(&def, start, 3 * 1440, &queries)?;
     }
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
-    /// `between(a, add(a, d)) == d`, `add(a, d) >= a`, and `between` is additive and
-    /// antisymmetric.
+    /// `between(a, add(a, d)) == d`, `add(a, d) >= a`, and `between` is additive,
+    /// antisymmetric and at most the elapsed time; to the second.
     #[test]
     fn between_undoes_add(
         (def, start) in def_and_start(false),
-        d in duration_minutes(),
-        later in 0i64..=4 * 7 * 1440,
+        second in 0i64..60,
+        d in duration_secs(),
+        later in 0i64..=4 * 7 * 86_400,
     ) {
         let cal = ok(def.build())?;
         let clock = BusinessClock::Calendar(&cal);
-        let due = ok(clock.add(start, mins(d)))?;
-        prop_assert!(due >= start);
-        prop_assert_eq!(ok(clock.between(start, due))?, TimeDelta::minutes(d as i64));
-        let b = start + TimeDelta::minutes(later);
-        let ab = ok(clock.between(start, b))?;
+        let a = start + TimeDelta::seconds(second);
+        let due = ok(clock.add(a, Duration::from_secs(d)))?;
+        let d = TimeDelta::seconds(d as i64);
+        prop_assert!(due >= a + d, "add({a}, {d}) = {due} is sooner than the elapsed time");
+        prop_assert_eq!(ok(clock.between(a, due))?, d);
+        let b = a + TimeDelta::seconds(later);
+        let ab = ok(clock.between(a, b))?;
         let bd = ok(clock.between(b, due))?;
-        prop_assert_eq!(ab + bd, TimeDelta::minutes(d as i64));
-        prop_assert_eq!(ok(clock.between(b, start))?, -ab);
-        prop_assert!(ab >= TimeDelta::zero() && ab <= TimeDelta::minutes(later));
+        prop_assert_eq!(ab + bd, d);
+        prop_assert_eq!(ok(clock.between(b, a))?, -ab);
+        prop_assert!(ab >= TimeDelta::zero() && ab <= TimeDelta::seconds(later));
     }
 
-    /// `add` is monotonic in the start and in the duration.
+    /// `add` is monotonic in the start and in the duration; to the second.
     #[test]
     fn add_is_monotonic(
         (def, start) in def_and_start(false),
-        d1 in duration_minutes(),
-        extra in duration_minutes(),
-        shift in prop_oneof![0i64..=180, 0i64..=3 * 7 * 1440],
+        second in 0i64..60,
+        d1 in duration_secs(),
+        extra in duration_secs(),
+        shift in prop_oneof![0i64..=3 * 3600, 0i64..=3 * 7 * 86_400],
     ) {
         let cal = ok(def.build())?;
         let clock = BusinessClock::Calendar(&cal);
-        let d2 = d1 + extra;
-        let a1 = ok(clock.add(start, mins(d1)))?;
-        let a2 = ok(clock.add(start, mins(d2)))?;
-        prop_assert!(a1 <= a2, "add(a, {d1}) = {a1} > add(a, {d2}) = {a2}");
-        let later = start + TimeDelta::minutes(shift);
-        let b1 = ok(clock.add(later, mins(d1)))?;
-        prop_assert!(a1 <= b1, "add({start}, {d1}) = {a1} > add({later}, {d1}) = {b1}");
+        let a = start + TimeDelta::seconds(second);
+        let (d1, d2) = (Duration::from_secs(d1), Duration::from_secs(d1 + extra));
+        let a1 = ok(clock.add(a, d1))?;
+        let a2 = ok(clock.add(a, d2))?;
+        prop_assert!(a1 <= a2, "add({a}, {d1:?}) = {a1} > add({a}, {d2:?}) = {a2}");
+        let later = a + TimeDelta::seconds(shift);
+        let b1 = ok(clock.add(later, d1))?;
+        prop_assert!(a1 <= b1, "add({a}, {d1:?}) = {a1} > add({later}, {d1:?}) = {b1}");
     }
 
     /// `add(add(a, d1), d2) == add(a, d1 + d2)`, from an open start (the brief's case) and
     /// from any start (which holds as well: a start in closed time and a closing instant
-    /// both count from the next opening).
+    /// both count from the next opening); to the second.
     #[test]
     fn add_composes(
         (def, start) in def_and_start(false),
-        d1 in duration_minutes(),
-        d2 in duration_minutes(),
+        second in 0i64..60,
+        d1 in duration_secs(),
+        d2 in duration_secs(),
     ) {
         let cal = ok(def.build())?;
         let clock = BusinessClock::Calendar(&cal);
-        let a = ok(clock.next_open(start))?;
-        prop_assert!(ok(clock.is_open(a))?);
-        for a in [a, start] {
-            let step = ok(clock.add(ok(clock.add(a, mins(d1)))?, mins(d2)))?;
-            prop_assert_eq!(step, ok(clock.add(a, mins(d1 + d2)))?, "from {}", a);
+        let any = start + TimeDelta::seconds(second);
+        let open = ok(clock.next_open(any))?;
+        prop_assert!(open >= any && ok(clock.is_open(open))?);
+        let (d1, d2) = (Duration::from_secs(d1), Duration::from_secs(d2));
+        for a in [open, any] {
+            let step = ok(clock.add(ok(clock.add(a, d1))?, d2))?;
+            prop_assert_eq!(step, ok(clock.add(a, d1 + d2))?, "from {}", a);
         }
     }
 
@@ -508,7 +614,7 @@ proptest! {
         zone in 0..ZONES.len(),
         seed in start_seed(),
         second in 0i64..60,
-        d in prop_oneof![0u64..=7200, 0u64..=6 * 7 * 86_400],
+        d in duration_secs(),
         later in 0i64..=6 * 7 * 86_400,
     ) {
         let def = Def {
@@ -559,6 +665,18 @@ fn berlin_office(exceptions: Vec<DateException>) -> Calendar {
 /// A calendar open only on `day` with `intervals`.
 fn only(zone: &str, day: Weekday, intervals: Vec<OpenInterval>) -> Calendar {
     Calendar::new(zone, vec![(day, intervals)], vec![]).expect("valid calendar")
+}
+
+#[test]
+fn start_bias_finds_the_offset_changes() {
+    // Berlin changes twice a year at 01:00Z; Sao Paulo's last change was 2019-02-17 00:00
+    // BRST -> 2019-02-16 23:00 BRT (02:00Z); Kolkata and UTC never change.
+    let berlin = transitions(0);
+    assert_eq!(berlin.len(), 24);
+    assert!(berlin.contains(&at("2026-03-29T01:00:00Z").timestamp()));
+    assert!(berlin.contains(&at("2026-10-25T01:00:00Z").timestamp()));
+    assert_eq!(transitions(5), [at("2019-02-17T02:00:00Z").timestamp()]);
+    assert!(transitions(3).is_empty() && transitions(4).is_empty());
 }
 
 #[test]
@@ -727,6 +845,60 @@ fn new_york_fall_back_night_interval_lasts_four_hours() {
     assert_eq!(
         clock.add(day_start, hours(4)).unwrap(),
         at("2026-11-01T09:00:00Z")
+    );
+}
+
+#[test]
+fn fall_back_with_a_boundary_inside_the_repeated_hour() {
+    // Sun 2026-10-25 in Berlin, open 01:00-02:15 and 02:30-04:00 local. 02:00-03:00 happens
+    // twice (CEST, then CET from 01:00Z), so the open UTC ranges in time order are
+    //   01:00-02:15 CEST = 10-24T23:00Z..00:15Z   75 min
+    //   02:30-03:00 CEST = 00:30Z..01:00Z         30 min
+    //   02:00-02:15 CET  = 01:00Z..01:15Z         15 min
+    //   02:30-04:00 CET  = 01:30Z..03:00Z         90 min, 210 min in all.
+    let cal = only(
+        "Europe/Berlin",
+        Weekday::Sun,
+        vec![iv("01:00", "02:15"), iv("02:30", "04:00")],
+    );
+    let clock = BusinessClock::Calendar(&cal);
+    let day_start = at("2026-10-24T22:00:00Z"); // 00:00 CEST
+    let day_end = at("2026-10-25T23:00:00Z"); // 24:00 CET
+    assert_eq!(
+        clock.between(day_start, day_end).unwrap(),
+        TimeDelta::minutes(210)
+    );
+    // 02:45 CEST (the first one) is open.
+    assert!(clock.is_open(at("2026-10-25T00:45:00Z")).unwrap());
+    // Up to 00:50Z: 75 min, then 00:30Z..00:50Z = 20 min.
+    let to = at("2026-10-25T00:50:00Z");
+    assert_eq!(
+        clock.between(day_start, to).unwrap(),
+        TimeDelta::minutes(95)
+    );
+    // 90 min: 75 by 00:15Z, 15 more from 00:30Z = 00:45Z. 100 min = 00:55Z. 120 min: 105 by
+    // 01:00Z, 15 more = 01:15Z (02:15 CET, a closing time).
+    assert_eq!(
+        clock.add(day_start, mins(90)).unwrap(),
+        at("2026-10-25T00:45:00Z")
+    );
+    assert_eq!(
+        clock.add(day_start, mins(100)).unwrap(),
+        at("2026-10-25T00:55:00Z")
+    );
+    assert_eq!(
+        clock.add(day_start, mins(120)).unwrap(),
+        at("2026-10-25T01:15:00Z")
+    );
+    // 02:20 CEST (00:20Z) is closed until 02:30 CEST (00:30Z); 02:15 CET (01:15Z) is closed
+    // until 02:30 CET (01:30Z).
+    assert_eq!(
+        clock.next_open(at("2026-10-25T00:20:00Z")).unwrap(),
+        at("2026-10-25T00:30:00Z")
+    );
+    assert_eq!(
+        clock.next_open(at("2026-10-25T01:15:00Z")).unwrap(),
+        at("2026-10-25T01:30:00Z")
     );
 }
 

@@ -1346,9 +1346,12 @@ fn availability_by_channel_priority_and_instant() {
     let cal = berlin();
     // Sunday 2026-06-07 03:00 CEST.
     let sunday_3am = t("2026-06-07T03:00:00+02:00");
+    // An open-ended contract, so every opening lies within its period.
+    let open_ended = contract("c", "standard", "2026-01-01T00:00:00Z", None);
 
     // Premium P1 on the phone: covered 24x7.
     let a = availability(
+        &open_ended,
         &tier_terms("premium"),
         &cal,
         Channel::Phone,
@@ -1363,7 +1366,15 @@ fn availability_by_channel_priority_and_instant() {
 
     // Standard P1 online: business hours only; next opening Mon 2026-06-08 09:00 CEST.
     let standard = tier_terms("standard");
-    let a = availability(&standard, &cal, Channel::Online, Priority::P1, sunday_3am).unwrap();
+    let a = availability(
+        &open_ended,
+        &standard,
+        &cal,
+        Channel::Online,
+        Priority::P1,
+        sunday_3am,
+    )
+    .unwrap();
     assert!(!a.available);
     assert_eq!(a.reason, AvailabilityReason::OutsideBusinessHours);
     assert_eq!(a.next_available, Some(t("2026-06-08T09:00:00+02:00")));
@@ -1371,6 +1382,7 @@ fn availability_by_channel_priority_and_instant() {
 
     // Standard P1 online on Monday 10:00: inside business hours.
     let a = availability(
+        &open_ended,
         &standard,
         &cal,
         Channel::Online,
@@ -1384,6 +1396,7 @@ fn availability_by_channel_priority_and_instant() {
     // Christmas Eve 12:30 CET (closed at 12:00), Christmas Day closed, weekend:
     // next opening Mon 2026-12-28 09:00 CET.
     let a = availability(
+        &open_ended,
         &standard,
         &cal,
         Channel::Online,
@@ -1395,7 +1408,15 @@ fn availability_by_channel_priority_and_instant() {
     assert_eq!(a.next_available, Some(t("2026-12-28T09:00:00+01:00")));
 
     // Standard has no phone line.
-    let a = availability(&standard, &cal, Channel::Phone, Priority::P1, sunday_3am).unwrap();
+    let a = availability(
+        &open_ended,
+        &standard,
+        &cal,
+        Channel::Phone,
+        Priority::P1,
+        sunday_3am,
+    )
+    .unwrap();
     assert!(!a.available);
     assert_eq!(a.reason, AvailabilityReason::ChannelNotInPlan);
     assert_eq!(a.next_available, None);

@@ -309,20 +309,47 @@ impl Calendar {
 
     /// The wall-time intervals that apply on local day `day`.
     pub(crate) fn wall_intervals(&self, day: i64) -> &[OpenInterval] {
-        if !self.exception_days.is_empty() {
-            if let Ok(i) = self.exception_days.binary_search_by_key(&day, |(d, _)| *d) {
-                return &self.exception_days[i].1;
-            }
+        if !self.exception_days.is_empty()
+            && let Ok(i) = self.exception_days.binary_search_by_key(&day, |(d, _)| *d)
+        {
+            return &self.exception_days[i].1;
         }
         &self.weekly[weekday_index(day)]
     }
 
     /// Visits the UTC ranges open on local day `day`, in time order, until `visit` returns
-    /// false.
+    /// false. On a day with an offset change, the ranges of a repeated hour can come out of
+    /// order interval by interval (01:00-02:15 and 02:30-04:00 on a fall-back day
+    /// interleave), so they are collected, sorted and merged first.
     pub(crate) fn visit_open_ranges(&self, day: i64, mut visit: impl FnMut(i64, i64) -> bool) {
+        if !self.zone.is_change_day(day) {
+            for i in self.wall_intervals(day) {
+                let (open, close) = (i64::from(i.open.seconds()), i64::from(i.close.seconds()));
+                if !self.zone.visit_wall_interval(day, open, close, &mut visit) {
+                    return;
+                }
+            }
+            return;
+        }
+        let mut ranges: Vec<(i64, i64)> = Vec::new();
         for i in self.wall_intervals(day) {
             let (open, close) = (i64::from(i.open.seconds()), i64::from(i.close.seconds()));
-            if !self.zone.visit_wall_interval(day, open, close, &mut visit) {
+            self.zone
+                .visit_wall_interval(day, open, close, &mut |s, e| {
+                    ranges.push((s, e));
+                    true
+                });
+        }
+        ranges.sort_unstable();
+        let mut merged: Vec<(i64, i64)> = Vec::with_capacity(ranges.len());
+        for (s, e) in ranges {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        for (s, e) in merged {
+            if !visit(s, e) {
                 return;
             }
         }

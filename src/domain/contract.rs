@@ -208,14 +208,10 @@ impl Contract {
         Ok(())
     }
 
-    /// Terminates the contract at `at`.
+    /// Terminates the contract at `at`; before its start, this cancels it.
     pub fn terminate(&mut self, at: DateTime<Utc>) -> Result<(), DomainError> {
+        // A termination before the start cancels a contract that never took effect.
         self.ensure_not_terminated()?;
-        if at < self.start {
-            return Err(DomainError::InvalidContract(
-                "terminate_time must not be before start_time".into(),
-            ));
-        }
         self.state = ContractState::Terminated;
         self.terminated_at = Some(at);
         Ok(())

@@ -100,7 +100,7 @@ pub fn explain_denial(
     contract: Option<&Contract>,
     t: DateTime<Utc>,
 ) -> String {
-    let name = contract.map_or_else(String::new, |c| c.id.clone());
+    let name = contract.map_or_else(String::new, |c| format!("{} (version {})", c.id, c.version));
     match reason {
         DecisionReason::Granted => format!("granted under contract {name}"),
         DecisionReason::NoActiveContract => format!("the account has no contract in force at {t}"),
@@ -150,13 +150,14 @@ pub fn check_benefit(
             contract.id, terms.plan_id, contract.version
         ),
         DecisionReason::BenefitNotInPlan => format!(
-            "{benefit} is not included in contract {} (plan {})",
-            contract.id, terms.plan_id
+            "{benefit} is not included in contract {} (plan {}, version {})",
+            contract.id, terms.plan_id, contract.version
         ),
         _ => format!(
-            "{} is not a designated contact of contract {}",
+            "{} is not a designated contact of contract {} (version {})",
             contact.unwrap_or_default(),
-            contract.id
+            contract.id,
+            contract.version
         ),
     };
     (reason == DecisionReason::Granted, reason, text)
@@ -190,8 +191,10 @@ pub struct Availability {
     pub explanation: String,
 }
 
-/// Support availability for (channel, priority, t) under the effective terms.
+/// Support availability for (channel, priority, t) under the terms of `contract`, the
+/// contract in force at `t`. A next opening counts only within the contract's period.
 pub fn availability(
+    contract: &Contract,
     terms: &Terms,
     calendar: &Calendar,
     channel: Channel,
@@ -227,16 +230,43 @@ pub fn availability(
             explanation: format!("inside business hours ({})", calendar.time_zone()),
         });
     }
-    let next = clock.next_open(t)?;
+    let next = clock
+        .next_open(t)
+        .ok()
+        .filter(|n| contract.effective_end().is_none_or(|e| *n < e));
+    let when = next.map_or_else(
+        || "no opening before the contract ends".to_owned(),
+        |n| format!("next opening {n}"),
+    );
     Ok(Availability {
         available: false,
         reason: AvailabilityReason::OutsideBusinessHours,
-        next_available: Some(next),
+        next_available: next,
         coverage,
         explanation: format!(
-            "{priority} on {channel} is served in business hours ({}); next opening {next}",
+            "{priority} on {channel} is served in business hours ({}); {when}",
             calendar.time_zone()
         ),
+    })
+}
+
+/// For a contract that has not started yet: the first instant from its start at which
+/// support on (channel, priority) is available under it, if any.
+pub fn first_available_from_start(
+    contract: &Contract,
+    terms: &Terms,
+    calendar: &Calendar,
+    channel: Channel,
+    priority: Priority,
+) -> Result<Option<DateTime<Utc>>, DomainError> {
+    if contract.state != ContractState::Active {
+        return Ok(None);
+    }
+    let a = availability(contract, terms, calendar, channel, priority, contract.start)?;
+    Ok(if a.available {
+        Some(contract.start)
+    } else {
+        a.next_available
     })
 }
 

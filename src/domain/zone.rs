@@ -40,6 +40,9 @@ pub struct ZoneTimeline {
     /// Offset changes in time order; the first entry is the offset in force at the start of
     /// the window (its `at` is `i64::MIN`).
     changes: Vec<OffsetChange>,
+    /// Local days touched by an offset change (a superset), sorted: the only days whose
+    /// open ranges may come out of time order (a repeated hour).
+    change_days: Vec<i64>,
 }
 
 fn offset_at(tz: Tz, t: i64) -> i64 {
@@ -105,7 +108,21 @@ impl ZoneTimeline {
             prev_t = t;
             t += SAMPLE_STEP;
         }
-        ZoneTimeline { tz, changes }
+        let mut z = ZoneTimeline {
+            tz,
+            changes,
+            change_days: Vec::new(),
+        };
+        let mut days: Vec<i64> = z.change_days().collect();
+        days.sort_unstable();
+        days.dedup();
+        z.change_days = days;
+        z
+    }
+
+    /// True if an offset change may touch local day `day`.
+    pub(crate) fn is_change_day(&self, day: i64) -> bool {
+        self.change_days.binary_search(&day).is_ok()
     }
 
     /// The zone.

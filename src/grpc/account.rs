@@ -30,6 +30,8 @@ impl AccountApi {
 }
 
 const ACCOUNT_PATHS: &[&str] = &["display_name", "time_zone", "calendar"];
+const ACCOUNT_OUTPUT_ONLY: &[&str] = &["name", "etag", "create_time", "update_time"];
+const CALENDAR_OUTPUT_ONLY: &[&str] = &["name", "etag", "create_time", "update_time"];
 const CALENDAR_PATHS: &[&str] = &[
     "display_name",
     "time_zone",
@@ -78,7 +80,7 @@ impl AccountService for AccountApi {
         let a = r.account.ok_or_else(|| ApiError::required("account"))?;
         let change = Change::CreateAccount {
             id,
-            display_name: a.display_name.clone(),
+            display_name: convert::display_name(&a.display_name, "account.display_name")?,
             time_zone: convert::time_zone(&a.time_zone, "account.time_zone")?,
             calendar_id: convert::calendar_ref(&a.calendar, "account.calendar")?,
         };
@@ -108,10 +110,13 @@ impl AccountService for AccountApi {
         let r = request.into_inner();
         let a = r.account.ok_or_else(|| ApiError::required("account"))?;
         let id = convert::account_id(&a.name, "account.name")?.to_owned();
-        let mask = UpdateMask::parse(&r.update_mask, ACCOUNT_PATHS)?;
+        let mask = UpdateMask::parse(&r.update_mask, ACCOUNT_PATHS, ACCOUNT_OUTPUT_ONLY)?;
         let mut patch = AccountPatch::default();
         if mask.wants("display_name", !a.display_name.is_empty()) {
-            patch.display_name = Some(a.display_name.clone());
+            patch.display_name = Some(convert::display_name(
+                &a.display_name,
+                "account.display_name",
+            )?);
         }
         if mask.wants("time_zone", !a.time_zone.is_empty()) {
             patch.time_zone = Some(convert::time_zone(&a.time_zone, "account.time_zone")?);
@@ -135,7 +140,7 @@ impl AccountService for AccountApi {
         request: Request<pb::ListAccountsRequest>,
     ) -> Result<Response<pb::ListAccountsResponse>, Status> {
         let r = request.into_inner();
-        let page = convert::page(r.page_size, &r.page_token)?;
+        let page = convert::page(r.page_size, &r.page_token, "accounts")?;
         let state = self.store.snapshot().read();
         let (accounts, next_page_token) = convert::paginate(
             &page,
@@ -172,7 +177,7 @@ impl AccountService for AccountApi {
         let c = r.calendar.ok_or_else(|| ApiError::required("calendar"))?;
         let change = Change::CreateCalendar {
             id,
-            display_name: c.display_name.clone(),
+            display_name: convert::display_name(&c.display_name, "calendar.display_name")?,
             calendar: convert::shared_calendar(&c, "calendar")?,
         };
         let calendar = calendar_of(self.apply(change).await?)?;
@@ -201,7 +206,7 @@ impl AccountService for AccountApi {
         let r = request.into_inner();
         let c = r.calendar.ok_or_else(|| ApiError::required("calendar"))?;
         let id = convert::calendar_id(&c.name, "calendar.name")?.to_owned();
-        let mask = UpdateMask::parse(&r.update_mask, CALENDAR_PATHS)?;
+        let mask = UpdateMask::parse(&r.update_mask, CALENDAR_PATHS, CALENDAR_OUTPUT_ONLY)?;
         // Merge the requested definition fields onto the current definition; the etag
         // read here guards the merge against a concurrent update.
         let (current, read_etag) = {
@@ -228,9 +233,14 @@ impl AccountService for AccountApi {
             definition_changed = true;
         }
         let patch = CalendarPatch {
-            display_name: mask
-                .wants("display_name", !c.display_name.is_empty())
-                .then(|| c.display_name.clone()),
+            display_name: if mask.wants("display_name", !c.display_name.is_empty()) {
+                Some(convert::display_name(
+                    &c.display_name,
+                    "calendar.display_name",
+                )?)
+            } else {
+                None
+            },
             calendar: if definition_changed {
                 Some(convert::shared_calendar(&merged, "calendar")?)
             } else {
@@ -258,7 +268,7 @@ impl AccountService for AccountApi {
         request: Request<pb::ListCalendarsRequest>,
     ) -> Result<Response<pb::ListCalendarsResponse>, Status> {
         let r = request.into_inner();
-        let page = convert::page(r.page_size, &r.page_token)?;
+        let page = convert::page(r.page_size, &r.page_token, "calendars")?;
         let state = self.store.snapshot().read();
         let (calendars, next_page_token) = convert::paginate(
             &page,

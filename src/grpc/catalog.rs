@@ -26,6 +26,7 @@ impl CatalogApi {
     }
 }
 
+const PLAN_OUTPUT_ONLY: &[&str] = &["name", "built_in", "etag", "create_time", "update_time"];
 const PLAN_PATHS: &[&str] = &[
     "display_name",
     "benefits",
@@ -77,7 +78,7 @@ impl CatalogService for CatalogApi {
         request: Request<pb::ListPlansRequest>,
     ) -> Result<Response<pb::ListPlansResponse>, Status> {
         let r = request.into_inner();
-        let page = convert::page(r.page_size, &r.page_token)?;
+        let page = convert::page(r.page_size, &r.page_token, "plans")?;
         let state = self.store.snapshot().read();
         let (plans, next_page_token) = convert::paginate(
             &page,
@@ -108,7 +109,7 @@ impl CatalogService for CatalogApi {
         let display_name = if p.display_name.is_empty() {
             id.to_owned()
         } else {
-            p.display_name.clone()
+            convert::display_name(&p.display_name, "plan.display_name")?
         };
         let plan = Plan::new(
             id.to_owned(),
@@ -135,10 +136,10 @@ impl CatalogService for CatalogApi {
         let r = request.into_inner();
         let p = r.plan.ok_or_else(|| ApiError::required("plan"))?;
         let id = convert::plan_id(&p.name, "plan.name")?.to_owned();
-        let mask = UpdateMask::parse(&r.update_mask, PLAN_PATHS)?;
+        let mask = UpdateMask::parse(&r.update_mask, PLAN_PATHS, PLAN_OUTPUT_ONLY)?;
         let mut patch = PlanPatch::default();
         if mask.wants("display_name", !p.display_name.is_empty()) {
-            patch.display_name = Some(p.display_name.clone());
+            patch.display_name = Some(convert::display_name(&p.display_name, "plan.display_name")?);
         }
         let wants_benefits = mask.wants("benefits", !p.benefits.is_empty());
         let wants_channels = mask.wants("channels", !p.channels.is_empty());
@@ -149,7 +150,7 @@ impl CatalogService for CatalogApi {
                 let state = self.store.snapshot().read();
                 state
                     .plan(&id)
-                    .map(|cur| cur.plan.benefits.clone())
+                    .map(|cur| cur.plan.benefits)
                     .ok_or_else(|| ApiError::from(StoreError::NotFound(p.name.clone())))?
             };
             patch.benefits = Some(if wants_channels {

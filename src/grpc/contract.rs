@@ -38,6 +38,15 @@ impl ContractApi {
     }
 }
 
+const CONTRACT_OUTPUT_ONLY: &[&str] = &[
+    "name",
+    "terminate_time",
+    "designated_contacts",
+    "version",
+    "etag",
+    "create_time",
+    "update_time",
+];
 const CONTRACT_PATHS: &[&str] = &[
     "plan",
     "start_time",
@@ -110,7 +119,7 @@ impl ContractService for ContractApi {
         let r = request.into_inner();
         let c = r.contract.ok_or_else(|| ApiError::required("contract"))?;
         let (account, id) = convert::contract_ids(&c.name, "contract.name")?;
-        let mask = UpdateMask::parse(&r.update_mask, CONTRACT_PATHS)?;
+        let mask = UpdateMask::parse(&r.update_mask, CONTRACT_PATHS, CONTRACT_OUTPUT_ONLY)?;
         let mut patch = ContractPatch::default();
         if mask.wants("plan", !c.plan.is_empty()) {
             patch.plan_id = Some(convert::plan_id(&c.plan, "contract.plan")?.to_owned());
@@ -148,12 +157,8 @@ impl ContractService for ContractApi {
             };
             for p in partial {
                 match p {
-                    "overrides.added_benefits" => {
-                        merged.added_benefits = new.added_benefits.clone()
-                    }
-                    "overrides.removed_benefits" => {
-                        merged.removed_benefits = new.removed_benefits.clone()
-                    }
+                    "overrides.added_benefits" => merged.added_benefits = new.added_benefits,
+                    "overrides.removed_benefits" => merged.removed_benefits = new.removed_benefits,
                     "overrides.priority_terms" => {
                         merged.priority_terms = new.priority_terms.clone()
                     }
@@ -191,7 +196,11 @@ impl ContractService for ContractApi {
     ) -> Result<Response<pb::ListContractsResponse>, Status> {
         let r = request.into_inner();
         let account = convert::account_id(&r.parent, "parent")?;
-        let page = convert::page(r.page_size, &r.page_token)?;
+        let page = convert::page(
+            r.page_size,
+            &r.page_token,
+            &format!("contracts:{}", r.parent),
+        )?;
         let state = self.store.snapshot().read();
         if state.account(account).is_none() {
             return Err(not_found(&r.parent).into());
@@ -285,7 +294,7 @@ impl ContractService for ContractApi {
     ) -> Result<Response<pb::ListContractRevisionsResponse>, Status> {
         let r = request.into_inner();
         let (account, id) = convert::contract_ids(&r.name, "name")?;
-        let page = convert::page(r.page_size, &r.page_token)?;
+        let page = convert::page(r.page_size, &r.page_token, &format!("revisions:{}", r.name))?;
         let state = self.store.snapshot().read();
         let cur = state
             .contract(account, id)

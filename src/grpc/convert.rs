@@ -348,11 +348,15 @@ pub struct Page {
     pub size: usize,
     /// The key of the last item of the previous page; empty for the first page.
     pub after: String,
+    /// What is being listed (the collection and its parent); a token is only valid for
+    /// the listing that issued it.
+    scope: String,
 }
 
-/// Parses page_size and page_token. Tokens are opaque to clients: the last key returned,
-/// encoded.
-pub fn page(page_size: i32, page_token: &str) -> Result<Page> {
+/// Parses page_size and page_token for the listing `scope` (e.g. `accounts`, or
+/// `contracts:accounts/acme`). Tokens are opaque to clients: the scope and the last key
+/// returned, encoded; a token from another listing is INVALID_ARGUMENT.
+pub fn page(page_size: i32, page_token: &str, scope: &str) -> Result<Page> {
     let size = match page_size {
         n if n < 0 => return Err(ApiError::field("page_size", "must not be negative")),
         0 => DEFAULT_PAGE_SIZE,
@@ -365,10 +369,22 @@ pub fn page(page_size: i32, page_token: &str) -> Result<Page> {
             .decode(page_token)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|s| s.strip_prefix("after:").map(str::to_owned))
-            .ok_or_else(|| ApiError::field("page_token", "is not a token this service issued"))?
+            .and_then(|s| {
+                let (token_scope, key) = s.split_once('\n')?;
+                (token_scope == scope).then(|| key.to_owned())
+            })
+            .ok_or_else(|| {
+                ApiError::field(
+                    "page_token",
+                    "is not a token this service issued for this listing",
+                )
+            })?
     };
-    Ok(Page { size, after })
+    Ok(Page {
+        size,
+        after,
+        scope: scope.to_owned(),
+    })
 }
 
 /// Collects one page from an iterator of (key, item) in key order after `page.after`,
@@ -386,11 +402,25 @@ pub fn paginate<T>(page: &Page, items: impl Iterator<Item = (String, T)>) -> (Ve
         out.push(item);
     }
     let token = if more {
-        URL_SAFE_NO_PAD.encode(format!("after:{last}"))
+        URL_SAFE_NO_PAD.encode(format!("{}\n{last}", page.scope))
     } else {
         String::new()
     };
     (out, token)
+}
+
+/// Longest display name accepted, in characters.
+pub const MAX_DISPLAY_NAME: usize = 200;
+
+/// A display name from the wire: at most 200 characters.
+pub fn display_name(s: &str, field: &str) -> Result<String> {
+    if s.chars().count() > MAX_DISPLAY_NAME {
+        return Err(ApiError::field(
+            field,
+            format!("must be at most {MAX_DISPLAY_NAME} characters"),
+        ));
+    }
+    Ok(s.to_owned())
 }
 
 // ---- plans ----
@@ -711,7 +741,7 @@ pub fn contact(c: &Option<pb::DesignatedContact>, now: DateTime<Utc>) -> Result<
     crate::domain::contract::check_email(&email).field("contact.email")?;
     Ok(DesignatedContact {
         email,
-        display_name: c.display_name.clone(),
+        display_name: display_name(&c.display_name, "contact.display_name")?,
         added_at: now,
     })
 }
@@ -800,8 +830,13 @@ pub fn pauses(list: &[pb::Interval], field: &str) -> Result<Vec<Pause>> {
 pub struct UpdateMask(Option<BTreeSet<String>>);
 
 impl UpdateMask {
-    /// Parses a mask against the resource's mutable paths.
-    pub fn parse(m: &Option<prost_types::FieldMask>, mutable: &[&str]) -> Result<UpdateMask> {
+    /// Parses a mask against the resource's mutable paths; paths of output-only fields
+    /// are ignored, any other path is INVALID_ARGUMENT.
+    pub fn parse(
+        m: &Option<prost_types::FieldMask>,
+        mutable: &[&str],
+        output_only: &[&str],
+    ) -> Result<UpdateMask> {
         let paths = match m {
             Some(m) if !m.paths.is_empty() => m.paths.clone(),
             _ => return Ok(UpdateMask(None)),
@@ -812,7 +847,7 @@ impl UpdateMask {
                 set.extend(mutable.iter().map(|s| s.to_string()));
             } else if mutable.contains(&p.as_str()) {
                 set.insert(p);
-            } else {
+            } else if !output_only.contains(&p.as_str()) {
                 return Err(ApiError::field(
                     "update_mask",
                     format!(

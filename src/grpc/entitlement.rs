@@ -10,7 +10,9 @@ use super::convert::{self, contract_ref, opt_ts, ts};
 use super::error::{ApiError, FieldContext};
 use super::pb;
 use super::pb::entitlement_service_server::EntitlementService;
-use crate::domain::entitlement::{InForce, availability, check_benefit, explain_denial};
+use crate::domain::entitlement::{
+    InForce, availability, check_benefit, explain_denial, first_available_from_start,
+};
 use crate::domain::{AvailabilityReason, Benefit, DecisionReason};
 use crate::store::Store;
 
@@ -221,30 +223,38 @@ impl EntitlementService for EntitlementApi {
         let resp = match in_force {
             InForce::Effective { contract, terms } => {
                 let calendar = state.account_calendar(account_rec);
-                let a = availability(&terms, &calendar, channel, priority, t)
+                let a = availability(contract, &terms, &calendar, channel, priority, t)
                     .map_err(ApiError::from)?;
                 pb::CheckSupportAvailabilityResponse {
                     available: a.available,
                     reason: pb_availability_reason(a.reason),
-                    // Only an opening within the contract's period counts.
-                    next_available_time: opt_ts(
-                        a.next_available
-                            .filter(|n| contract.effective_end().is_none_or(|e| *n < e)),
-                    ),
+                    next_available_time: opt_ts(a.next_available),
                     coverage: convert::pb_coverage(a.coverage),
                     contract: Some(contract_ref(contract)),
                     explanation: a.explanation,
                     check_time: Some(ts(t)),
                 }
             }
-            InForce::Denied { reason, contract } => pb::CheckSupportAvailabilityResponse {
-                available: false,
-                reason: pb_denied_availability(reason),
-                contract: contract.map(contract_ref),
-                explanation: explain_denial(reason, contract, t),
-                check_time: Some(ts(t)),
-                ..Default::default()
-            },
+            InForce::Denied { reason, contract } => {
+                let upcoming = match contract {
+                    Some(c) if reason == DecisionReason::ContractNotStarted => {
+                        let terms = state.terms_of(c).map_err(ApiError::from)?;
+                        let calendar = state.account_calendar(account_rec);
+                        first_available_from_start(c, &terms, &calendar, channel, priority)
+                            .map_err(ApiError::from)?
+                    }
+                    _ => None,
+                };
+                pb::CheckSupportAvailabilityResponse {
+                    available: false,
+                    reason: pb_denied_availability(reason),
+                    next_available_time: opt_ts(upcoming),
+                    contract: contract.map(contract_ref),
+                    explanation: explain_denial(reason, contract, t),
+                    check_time: Some(ts(t)),
+                    ..Default::default()
+                }
+            }
         };
         Ok(Response::new(resp))
     }
