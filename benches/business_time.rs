@@ -118,6 +118,7 @@ fn full_deadline(c: &mut Criterion) {
                         terminated_at: None,
                         overrides: ContractOverrides::default(),
                         contacts: Vec::new(),
+                        technical_account_manager: None,
                         version: 1,
                     }),
                     "bench",

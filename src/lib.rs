@@ -3,11 +3,14 @@
 //!
 //! # Layout
 //! - [`domain`]: the pure engine (catalog, calendars, business time, deadlines, contracts,
-//!   entitlements, obligations); no gRPC or SQL types.
+//!   entitlements, obligations, escalation management); no gRPC or SQL types.
 //! - [`store`]: the [`store::Store`] trait, the in-memory state the hot path reads, the
 //!   embedded memory store and seed files.
-//! - [`grpc`]: one module per gRPC service, proto <-> domain conversion, error mapping.
-//! - [`server`]: every service plus health and reflection on one listener.
+//! - [`grpc`]: one module per gRPC service, proto <-> domain conversion, error mapping;
+//!   the layers around every call: authentication and roles (`auth`), deadlines, load
+//!   shedding and panics (`guard`), consistency tokens.
+//! - [`server`]: every service plus health and reflection on one listener: TLS, limits,
+//!   graceful shutdown.
 //! - [`config`]: the command line and its environment variables.
 //! - [`cli`]: what each subcommand does.
 //! - [`telemetry`]: logging set-up.

@@ -1,4 +1,5 @@
-//! The `entitlements` binary: parse the configuration, set up logging, run.
+//! The `entitlements` binary: parse the configuration, set up logging and telemetry, run,
+//! flush telemetry.
 
 use std::process::ExitCode;
 
@@ -10,12 +11,36 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => {
-            entitlements::telemetry::init(args.log_format, &args.log_filter);
-            match entitlements::cli::serve(args).await {
+            let export = entitlements::telemetry::ExportConfig::from(&args);
+            let telemetry = match entitlements::telemetry::init_with_export(
+                args.log_format,
+                &args.log_filter,
+                &export,
+            ) {
+                Ok(guard) => guard,
+                Err(e) => {
+                    eprintln!("entitlements: telemetry: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let code = match entitlements::cli::serve(args).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     tracing::error!(error = %e, "server failed");
                     eprintln!("entitlements: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+            // Flush every pending span and metric before exiting.
+            telemetry.shutdown().await;
+            code
+        }
+        Command::Migrate(args) => {
+            entitlements::telemetry::init(args.log_format, "info");
+            match entitlements::cli::migrate(args).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("entitlements migrate: {e}");
                     ExitCode::FAILURE
                 }
             }

@@ -312,6 +312,7 @@ async fn check(
             benefit: benefit.into(),
             check_time: Some(ts(at)),
             contact: contact.map(str::to_owned),
+            ..Default::default()
         })
         .await
         .expect("CheckEntitlement")
@@ -588,12 +589,14 @@ async fn create_plan_adds_a_custom_plan_and_validates_it() {
                         coverage: pb::Coverage::BusinessHours.into(),
                         first_response_target: Some(secs(3 * 24 * HOUR)),
                         update_cadence: Some(secs(5 * 24 * HOUR)),
+                        at_risk_thresholds: Vec::new(),
                     },
                     pb::PriorityTerms {
                         priority: P1.into(),
                         coverage: pb::Coverage::Coverage24x7.into(),
                         first_response_target: Some(secs(HOUR)),
                         update_cadence: Some(secs(4 * HOUR)),
+                        at_risk_thresholds: Vec::new(),
                     },
                 ],
                 designated_contact_limit: 4,
@@ -657,6 +660,7 @@ async fn create_plan_adds_a_custom_plan_and_validates_it() {
                     coverage: pb::Coverage::Unspecified.into(),
                     first_response_target: Some(secs(5 * 24 * HOUR)),
                     update_cadence: None,
+                    at_risk_thresholds: Vec::new(),
                 }],
                 ..Default::default()
             }),
@@ -750,6 +754,7 @@ async fn create_plan_adds_a_custom_plan_and_validates_it() {
                     coverage: pb::Coverage::Coverage24x7.into(),
                     first_response_target: Some(secs(0)),
                     update_cadence: None,
+                    at_risk_thresholds: Vec::new(),
                 }],
                 ..Default::default()
             }),
@@ -782,7 +787,7 @@ async fn create_plan_adds_a_custom_plan_and_validates_it() {
         .create_plan(pb::CreatePlanRequest {
             plan_id: "silver".into(),
             plan: Some(pb::Plan {
-                priority_terms: vec![p1, p1],
+                priority_terms: vec![p1.clone(), p1],
                 ..Default::default()
             }),
         })
@@ -3288,8 +3293,8 @@ async fn contract_revisions_record_every_mutation() {
     for (i, rev) in revisions.iter().enumerate() {
         let version = i as i64 + 1;
         assert_eq!(rev.version, version);
-        // No authentication is configured, so the server has no caller identity.
-        assert_eq!(rev.principal, "", "revision {version}");
+        // No authentication is configured: every caller is "anonymous" (types.proto).
+        assert_eq!(rev.principal, "anonymous", "revision {version}");
         assert!(rev.create_time.is_some());
         let after = rev.after.as_ref().expect("after");
         assert_eq!(after.version, version);

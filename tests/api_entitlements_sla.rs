@@ -137,6 +137,7 @@ fn check_req(
         benefit: benefit.into(),
         check_time: at.map(ts),
         contact: contact.map(str::to_owned),
+        ..Default::default()
     }
 }
 
@@ -187,6 +188,7 @@ fn first_response(account: &str, priority: pb::Priority, open: &str) -> pb::Comp
         milestone: pb::Milestone::FirstResponse as i32,
         last_response_time: None,
         pauses: Vec::new(),
+        evaluate_time: None,
     }
 }
 
@@ -203,6 +205,7 @@ fn next_update(
         milestone: pb::Milestone::NextUpdate as i32,
         last_response_time: ots(last_response),
         pauses: Vec::new(),
+        evaluate_time: None,
     }
 }
 
@@ -262,6 +265,8 @@ fn terms(
         coverage: coverage as i32,
         first_response_target: osecs(first_response),
         update_cadence: osecs(cadence),
+        // Returned explicitly: the default at-risk thresholds of the built-in plans.
+        at_risk_thresholds: vec![0.5, 0.75, 0.9],
     }
 }
 
@@ -1151,6 +1156,8 @@ async fn get_entitlements_denied_and_defaults() {
             designated_contact_limit: 0,
             designated_contacts: vec![],
             check_time: ots("2026-06-01T10:00:00Z"),
+            technical_account_manager: None,
+            escalation: None,
         }
     );
     assert!(!r.explanation.is_empty());
@@ -1842,6 +1849,15 @@ async fn batch_deadlines_order_and_limit() {
         // No target.
         first_response("acme", P3, "2026-06-05T22:00:00Z"),
     ];
+    // A fixed evaluate_time (at_risk and the echoed instant depend on it), so that each
+    // single call below answers exactly like its batch item.
+    let items: Vec<_> = items
+        .into_iter()
+        .map(|r| pb::ComputeDeadlineRequest {
+            evaluate_time: ots("2026-06-05T22:10:00Z"),
+            ..r
+        })
+        .collect();
     let resp = client
         .batch_compute_deadlines(pb::BatchComputeDeadlinesRequest {
             requests: items.clone(),

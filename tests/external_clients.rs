@@ -27,6 +27,18 @@ fn tool(var: &str, default: &str) -> PathBuf {
     path
 }
 
+/// The binary, with none of this process's store, TLS or telemetry settings: the test
+/// runner's DATABASE_URL is for the store tests, not for these servers.
+fn binary() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_entitlements"));
+    for (k, _) in std::env::vars() {
+        if k == "DATABASE_URL" || k.starts_with("ENTITLEMENTS_") || k.starts_with("OTEL_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
 /// The real binary serving the demo seed on a free loopback port.
 struct Served {
     child: Child,
@@ -35,7 +47,7 @@ struct Served {
 
 impl Served {
     fn start() -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_entitlements"))
+        let mut child = binary()
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .arg("--seed")
             .arg(root().join("examples/demo-seed.yaml"))
@@ -205,13 +217,13 @@ fn readme_buf_curl_tour_works_as_written() {
 #[test]
 fn health_subcommand_and_graceful_sigterm() {
     let served = Served::start();
-    let out = Command::new(env!("CARGO_BIN_EXE_entitlements"))
+    let out = binary()
         .args(["health", "--addr", &format!("http://{}", served.addr)])
         .output()
         .expect("run health");
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "SERVING");
-    let out = Command::new(env!("CARGO_BIN_EXE_entitlements"))
+    let out = binary()
         .args(["health", "--addr", &format!("http://{}", served.addr)])
         .args(["--service", "entitlements.v1.NoSuchService"])
         .output()

@@ -19,11 +19,11 @@ use chrono_tz::Tz;
 use entitlements::domain::catalog::builtin_plans;
 use entitlements::domain::entitlement::{availability, check_benefit};
 use entitlements::domain::{
-    AvailabilityReason, Benefit, BusinessClock, Calendar, CaseTimeline, Channel, ClockKind,
-    ClosedDate, Contract, ContractAt, ContractOverrides, ContractState, Coverage, DateException,
-    DecisionReason, DesignatedContact, DomainError, Milestone, MilestoneEvaluation,
-    MilestoneStatus, OpenInterval, Pause, Plan, Priority, PriorityTerms, SpecialDate, Terms,
-    TimeOfDay, contract_at, deadline, evaluate_case,
+    AtRiskThresholds, AvailabilityReason, Benefit, BusinessClock, Calendar, CaseContext,
+    CaseTimeline, Channel, ClockKind, ClosedDate, Contract, ContractAt, ContractOverrides,
+    ContractState, Coverage, DateException, DecisionReason, DesignatedContact, DomainError,
+    Milestone, MilestoneEvaluation, MilestoneStatus, OpenInterval, Pause, Plan, Priority,
+    PriorityTerms, SpecialDate, Terms, TimeOfDay, contract_at, deadline, evaluate_case,
 };
 
 const HOUR: u64 = 3600;
@@ -118,6 +118,7 @@ fn contract(id: &str, plan_id: &str, start: &str, end: Option<&str>) -> Contract
         terminated_at: None,
         overrides: ContractOverrides::default(),
         contacts: vec![],
+        technical_account_manager: None,
         version: 1,
     }
 }
@@ -423,6 +424,7 @@ fn long_targets_have_no_cap_and_midnight_is_not_a_gap() {
         coverage: Coverage::BusinessHours,
         first_response: Some(Duration::from_secs(10_000 * HOUR)),
         update_cadence: None,
+        at_risk: AtRiskThresholds::default(),
     };
     let d = deadline(
         &long,
@@ -1225,6 +1227,7 @@ fn benefit_checks_follow_plan_and_contacts() {
         &std_terms,
         Benefit::TechnicalAccountManager,
         None,
+        &CaseContext::default(),
     );
     assert!(!ok);
     assert_eq!(reason, DecisionReason::BenefitNotInPlan);
@@ -1242,14 +1245,26 @@ fn benefit_checks_follow_plan_and_contacts() {
     )
     .unwrap();
     let tam = Benefit::TechnicalAccountManager;
-    let (ok, reason, text) = check_benefit(&prem, &prem_terms, tam, Some("OPS@acme.example"));
+    let (ok, reason, text) = check_benefit(
+        &prem,
+        &prem_terms,
+        tam,
+        Some("OPS@acme.example"),
+        &CaseContext::default(),
+    );
     assert!(ok, "{text}");
     assert_eq!(reason, DecisionReason::Granted);
     assert!(
         text.contains("c-prem") && text.contains("version 1"),
         "{text}"
     );
-    let (ok, reason, _) = check_benefit(&prem, &prem_terms, tam, Some("intern@acme.example"));
+    let (ok, reason, _) = check_benefit(
+        &prem,
+        &prem_terms,
+        tam,
+        Some("intern@acme.example"),
+        &CaseContext::default(),
+    );
     assert!(!ok);
     assert_eq!(reason, DecisionReason::ContactNotDesignated);
 }
@@ -1265,16 +1280,29 @@ fn overrides_add_remove_retarget_and_raise_the_contact_limit() {
         coverage: Coverage::AroundTheClock,
         first_response: Some(Duration::from_secs(4 * HOUR)),
         update_cadence: Some(Duration::from_secs(6 * HOUR)),
+        at_risk: AtRiskThresholds::default(),
     }];
     c.overrides.extra_designated_contacts = 2;
     c.check().unwrap();
     let terms = c.terms(&plan("standard"));
 
     // Added benefit granted, removed benefit refused, and online is no longer a channel.
-    let (ok, reason, _) = check_benefit(&c, &terms, Benefit::UpgradeSupport, None);
+    let (ok, reason, _) = check_benefit(
+        &c,
+        &terms,
+        Benefit::UpgradeSupport,
+        None,
+        &CaseContext::default(),
+    );
     assert!(ok);
     assert_eq!(reason, DecisionReason::Granted);
-    let (ok, reason, _) = check_benefit(&c, &terms, Benefit::OnlineSupport, None);
+    let (ok, reason, _) = check_benefit(
+        &c,
+        &terms,
+        Benefit::OnlineSupport,
+        None,
+        &CaseContext::default(),
+    );
     assert!(!ok);
     assert_eq!(reason, DecisionReason::BenefitNotInPlan);
     assert!(terms.channels().is_empty());

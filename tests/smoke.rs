@@ -28,6 +28,7 @@ async fn health_and_one_check() {
             benefit: "technical_account_manager".into(),
             check_time: Some(ts("2026-06-01T10:00:00Z")),
             contact: None,
+            ..Default::default()
         })
         .await
         .unwrap()

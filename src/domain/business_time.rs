@@ -200,6 +200,11 @@ impl Calendar {
         if secs == 0 {
             return Ok(start);
         }
+        // No more open time than the whole window exists; refusing longer durations here
+        // also keeps the arithmetic below far from overflow.
+        if secs > (END_DAY - FIRST_DAY + 2) * 86_400 {
+            return Err(DomainError::NoOpenTimeAfter(format_instant(start)));
+        }
         let target = self.position(start)? + secs;
         self.reach(target, day, false)
     }

@@ -19,7 +19,10 @@ use super::zone::ZoneTimeline;
 
 /// A wall-clock time of day, in seconds after local midnight; 24:00 is allowed as a
 /// closing time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
 pub struct TimeOfDay(u32);
 
 impl TimeOfDay {
@@ -37,6 +40,19 @@ impl TimeOfDay {
     /// Seconds after midnight.
     pub fn seconds(self) -> u32 {
         self.0
+    }
+}
+
+impl TryFrom<String> for TimeOfDay {
+    type Error = DomainError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<TimeOfDay> for String {
+    fn from(t: TimeOfDay) -> String {
+        t.to_string()
     }
 }
 
@@ -75,7 +91,9 @@ impl fmt::Display for TimeOfDay {
 }
 
 /// An open interval of local wall time within one day: `[open, close)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct OpenInterval {
     /// When support opens.
     pub open: TimeOfDay,
@@ -90,7 +108,7 @@ impl fmt::Display for OpenInterval {
 }
 
 /// A date on which the calendar is closed all day.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClosedDate {
     /// The local date.
     pub date: NaiveDate,
@@ -99,7 +117,7 @@ pub struct ClosedDate {
 }
 
 /// A date with its own open intervals instead of the weekday's.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SpecialDate {
     /// The local date.
     pub date: NaiveDate,
@@ -277,6 +295,28 @@ impl Calendar {
             days.into_iter().map(|d| (d, vec![nine_to_five])).collect(),
             Vec::new(),
         )
+    }
+
+    /// [`Calendar::office_hours`], built once per time zone and shared: a hundred
+    /// thousand accounts in one zone share one calendar.
+    pub fn shared_office_hours(time_zone: &str) -> Result<Arc<Calendar>, DomainError> {
+        static CACHE: std::sync::OnceLock<std::sync::Mutex<BTreeMap<String, Arc<Calendar>>>> =
+            std::sync::OnceLock::new();
+        let cache = CACHE.get_or_init(Default::default);
+        if let Some(c) = cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(time_zone)
+        {
+            return Ok(c.clone());
+        }
+        let built = Arc::new(Calendar::office_hours(time_zone)?);
+        Ok(cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(time_zone.to_owned())
+            .or_insert(built)
+            .clone())
     }
 
     /// The IANA zone name.

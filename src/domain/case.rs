@@ -17,6 +17,7 @@ use super::catalog::{Priority, PriorityTerms};
 use super::contract::Terms;
 use super::deadline::{ClockKind, Milestone, Pause, check_pauses, clock_for, consumed, deadline};
 use super::error::DomainError;
+use super::escalation::{AtRisk, assess};
 
 /// What happened on a case, as the ticketing system recorded it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +93,9 @@ pub struct MilestoneEvaluation {
     /// the evaluation instant: positive = time left or met early, negative = overdue.
     /// `None` without a target.
     pub margin: Option<TimeDelta>,
+    /// For an open milestone (pending or paused): how much of the target is used and
+    /// when each at-risk threshold is crossed. `None` for any other status.
+    pub at_risk: Option<AtRisk>,
     /// A sentence for people.
     pub explanation: String,
 }
@@ -211,12 +215,19 @@ pub fn evaluate_case(
     let mut push = |milestone, sequence, start, event: Option<DateTime<Utc>>| {
         let d = deadline(pterms, milestone, calendar, start, &pauses)?;
         let mut explanation = d.explanation(calendar, &pauses)?;
-        let (status, margin) = match d.target {
-            None => (MilestoneStatus::NoTarget, None),
+        let (status, margin, at_risk) = match d.target {
+            None => (MilestoneStatus::NoTarget, None, None),
             Some(target) => {
                 let used = consumed(&clock, start, event.unwrap_or(at), &pauses)?;
+                let status = status_of(d.due, event, at, resolved);
+                let at_risk = match status {
+                    MilestoneStatus::Pending | MilestoneStatus::Paused => {
+                        Some(assess(&pterms.at_risk, &clock, start, target, &pauses, at)?)
+                    }
+                    _ => None,
+                };
                 let target = TimeDelta::from_std(target).unwrap_or(TimeDelta::MAX);
-                (status_of(d.due, event, at, resolved), Some(target - used))
+                (status, Some(target - used), at_risk)
             }
         };
         if let (Some((when, p)), Some(due), Milestone::FirstResponse) = (changed, d.due, milestone)
@@ -244,6 +255,7 @@ pub fn evaluate_case(
             status,
             event_at: event,
             margin,
+            at_risk,
             explanation,
         });
         Ok::<(), DomainError>(())

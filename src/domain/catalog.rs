@@ -10,10 +10,14 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::error::DomainError;
+use super::escalation::AtRiskThresholds;
 
 /// A support benefit a plan may include. Keys are stable snake_case strings used on the
 /// wire and in storage; never rename one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
 pub enum Benefit {
     /// Access to the community and the knowledge base.
     CommunityKnowledgeBase,
@@ -99,6 +103,31 @@ impl fmt::Display for Benefit {
     }
 }
 
+impl TryFrom<String> for Benefit {
+    type Error = DomainError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<Benefit> for String {
+    fn from(b: Benefit) -> String {
+        b.key().to_owned()
+    }
+}
+
+impl From<Vec<Benefit>> for BenefitSet {
+    fn from(v: Vec<Benefit>) -> Self {
+        v.into_iter().collect()
+    }
+}
+
+impl From<BenefitSet> for Vec<Benefit> {
+    fn from(s: BenefitSet) -> Self {
+        s.iter().collect()
+    }
+}
+
 impl FromStr for Benefit {
     type Err = DomainError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -111,7 +140,8 @@ impl FromStr for Benefit {
 
 /// A set of benefits, as a bit set: copying or checking it never allocates, which keeps
 /// entitlement checks and deadline computations off the allocator.
-#[derive(Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, Default, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(from = "Vec<Benefit>", into = "Vec<Benefit>")]
 pub struct BenefitSet(u32);
 
 impl BenefitSet {
@@ -232,7 +262,9 @@ impl fmt::Display for Channel {
 
 /// A case priority. The seed defines targets for P1 and P2 only; P3 and P4 exist so that
 /// callers can ask about them and get an explicit "no target".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Priority {
     /// Critical.
     P1,
@@ -261,7 +293,7 @@ impl fmt::Display for Priority {
 }
 
 /// When support for a priority is staffed, which decides the clock its targets run on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Coverage {
     /// Only during the account's business hours: targets count open time only.
     BusinessHours,
@@ -270,7 +302,7 @@ pub enum Coverage {
 }
 
 /// The terms that apply to one priority under a plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PriorityTerms {
     /// The priority these terms are for.
     pub priority: Priority,
@@ -280,6 +312,10 @@ pub struct PriorityTerms {
     pub first_response: Option<Duration>,
     /// Time allowed between updates after the first response; `None` means no target.
     pub update_cadence: Option<Duration>,
+    /// Fractions of each target at which an open milestone is reported at risk, so that
+    /// callers can escalate before a breach (default 50%, 75%, 90%).
+    #[serde(default)]
+    pub at_risk: AtRiskThresholds,
 }
 
 impl PriorityTerms {
@@ -290,6 +326,7 @@ impl PriorityTerms {
             coverage: Coverage::BusinessHours,
             first_response: None,
             update_cadence: None,
+            at_risk: AtRiskThresholds::default(),
         }
     }
 
@@ -427,6 +464,7 @@ fn terms(
         coverage,
         first_response: Some(Duration::from_secs(first_response)),
         update_cadence: Some(Duration::from_secs(update_cadence)),
+        at_risk: AtRiskThresholds::default(),
     }
 }
 

@@ -12,7 +12,7 @@ use super::catalog::{
 use super::error::DomainError;
 
 /// A contract's lifecycle state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ContractState {
     /// In force between its start and end.
     Active,
@@ -23,7 +23,8 @@ pub enum ContractState {
 }
 
 /// Per-contract changes to the plan's terms.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ContractOverrides {
     /// Benefits granted on top of the plan's.
     pub added_benefits: BenefitSet,
@@ -54,7 +55,7 @@ impl ContractOverrides {
 }
 
 /// A person allowed to open cases for the account under this contract.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DesignatedContact {
     /// The contact's email address, compared case-insensitively.
     pub email: String,
@@ -81,8 +82,18 @@ pub fn check_email(email: &str) -> Result<(), DomainError> {
     }
 }
 
+/// The technical account manager (TAM) assigned to a contract: the person a premium
+/// case escalates to first.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TechnicalAccountManager {
+    /// The TAM's name as shown to agents and customers.
+    pub display_name: String,
+    /// The TAM's email address, where escalations go.
+    pub email: String,
+}
+
 /// A support contract of one account.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Contract {
     /// The contract's id within its account.
     pub id: String,
@@ -102,12 +113,16 @@ pub struct Contract {
     pub overrides: ContractOverrides,
     /// Designated contacts, in the order they were added.
     pub contacts: Vec<DesignatedContact>,
+    /// The assigned TAM, named in the escalation path when the terms include the
+    /// `technical_account_manager` benefit; `None` until one is assigned.
+    #[serde(default)]
+    pub technical_account_manager: Option<TechnicalAccountManager>,
     /// Incremented on every change, so answers can name the terms that applied.
     pub version: i64,
 }
 
 impl Contract {
-    /// Checks dates and overrides.
+    /// Checks dates, overrides and the TAM's email.
     pub fn check(&self) -> Result<(), DomainError> {
         if let Some(end) = self.end
             && end <= self.start
@@ -115,6 +130,9 @@ impl Contract {
             return Err(DomainError::InvalidContract(
                 "end_time must be after start_time".into(),
             ));
+        }
+        if let Some(tam) = &self.technical_account_manager {
+            check_email(&tam.email)?;
         }
         self.overrides.check()
     }

@@ -10,6 +10,7 @@ use super::calendar::Calendar;
 use super::catalog::{Benefit, Channel, Coverage, Priority};
 use super::contract::{Contract, ContractState, Terms};
 use super::error::DomainError;
+use super::escalation::{CaseContext, case_condition};
 
 /// Why a check was answered the way it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -30,6 +31,12 @@ pub enum DecisionReason {
     BenefitNotInPlan,
     /// The contact is not designated on the contract.
     ContactNotDesignated,
+    /// The benefit is only for cases of another priority (on-site escalation: P1 only),
+    /// or the request names no case priority.
+    CasePriorityNotEligible,
+    /// The benefit is only for cases that cannot be solved remotely (on-site
+    /// escalation), and the case is not marked as such.
+    CaseSolvableRemotely,
 }
 
 impl DecisionReason {
@@ -44,6 +51,8 @@ impl DecisionReason {
             DecisionReason::ContractTerminated => "contract_terminated",
             DecisionReason::BenefitNotInPlan => "benefit_not_in_plan",
             DecisionReason::ContactNotDesignated => "contact_not_designated",
+            DecisionReason::CasePriorityNotEligible => "case_priority_not_eligible",
+            DecisionReason::CaseSolvableRemotely => "case_solvable_remotely",
         }
     }
 }
@@ -127,20 +136,36 @@ pub fn explain_denial(
         DecisionReason::ContactNotDesignated => {
             format!("the contact is not designated on contract {name}")
         }
+        DecisionReason::CasePriorityNotEligible | DecisionReason::CaseSolvableRemotely => {
+            format!("the case does not qualify for this benefit under contract {name}")
+        }
     }
 }
 
-/// Decides a benefit check under the terms of the effective contract.
+/// Decides a benefit check under the terms of the effective contract. In order: the
+/// benefit must be included, the contact (if given) designated, and, for a benefit that
+/// depends on the case (on-site escalation), the `case` must qualify
+/// ([`case_condition`]).
 pub fn check_benefit(
     contract: &Contract,
     terms: &Terms,
     benefit: Benefit,
     contact: Option<&str>,
+    case: &CaseContext,
 ) -> (bool, DecisionReason, String) {
     let reason = if !terms.benefits.contains(&benefit) {
         DecisionReason::BenefitNotInPlan
     } else if contact.is_some_and(|c| !contract.is_designated(c)) {
         DecisionReason::ContactNotDesignated
+    } else if let Some((reason, why)) = case_condition(benefit, case) {
+        return (
+            false,
+            reason,
+            format!(
+                "{why} (contract {}, plan {}, version {})",
+                contract.id, terms.plan_id, contract.version
+            ),
+        );
     } else {
         DecisionReason::Granted
     };

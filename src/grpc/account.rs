@@ -6,6 +6,7 @@ use tonic::{Request, Response, Status};
 
 use super::convert::{self, UpdateMask, pb_account, pb_calendar};
 use super::error::ApiError;
+use super::guard::Caller;
 use super::pb;
 use super::pb::account_service_server::AccountService;
 use crate::store::records::{AccountPatch, CalendarPatch};
@@ -24,8 +25,8 @@ impl AccountApi {
         AccountApi { store }
     }
 
-    async fn apply(&self, change: Change) -> Result<Applied, ApiError> {
-        Ok(self.store.apply(change, "anonymous").await?)
+    async fn apply(&self, caller: &Caller, change: Change) -> Result<Applied, ApiError> {
+        caller.apply(self.store.as_ref(), change).await
     }
 }
 
@@ -75,6 +76,7 @@ impl AccountService for AccountApi {
         &self,
         request: Request<pb::CreateAccountRequest>,
     ) -> Result<Response<pb::CreateAccountResponse>, Status> {
+        let caller = Caller::of(&request);
         let r = request.into_inner();
         let id = convert::new_id(&r.account_id, "account_id")?.to_owned();
         let a = r.account.ok_or_else(|| ApiError::required("account"))?;
@@ -84,7 +86,11 @@ impl AccountService for AccountApi {
             time_zone: convert::time_zone(&a.time_zone, "account.time_zone")?,
             calendar_id: convert::calendar_ref(&a.calendar, "account.calendar")?,
         };
-        let account = account_of(self.apply(change).await.map_err(calendar_ref_error)?)?;
+        let account = account_of(
+            self.apply(&caller, change)
+                .await
+                .map_err(calendar_ref_error)?,
+        )?;
         Ok(Response::new(pb::CreateAccountResponse {
             account: Some(account),
         }))
@@ -107,6 +113,7 @@ impl AccountService for AccountApi {
         &self,
         request: Request<pb::UpdateAccountRequest>,
     ) -> Result<Response<pb::UpdateAccountResponse>, Status> {
+        let caller = Caller::of(&request);
         let r = request.into_inner();
         let a = r.account.ok_or_else(|| ApiError::required("account"))?;
         let id = convert::account_id(&a.name, "account.name")?.to_owned();
@@ -129,7 +136,11 @@ impl AccountService for AccountApi {
             patch,
             etag: Some(a.etag.clone()),
         };
-        let account = account_of(self.apply(change).await.map_err(calendar_ref_error)?)?;
+        let account = account_of(
+            self.apply(&caller, change)
+                .await
+                .map_err(calendar_ref_error)?,
+        )?;
         Ok(Response::new(pb::UpdateAccountResponse {
             account: Some(account),
         }))
@@ -158,12 +169,16 @@ impl AccountService for AccountApi {
         &self,
         request: Request<pb::DeleteAccountRequest>,
     ) -> Result<Response<pb::DeleteAccountResponse>, Status> {
+        let caller = Caller::of(&request);
         let r = request.into_inner();
         let id = convert::account_id(&r.name, "name")?.to_owned();
-        self.apply(Change::DeleteAccount {
-            id,
-            etag: Some(r.etag),
-        })
+        self.apply(
+            &caller,
+            Change::DeleteAccount {
+                id,
+                etag: Some(r.etag),
+            },
+        )
         .await?;
         Ok(Response::new(pb::DeleteAccountResponse {}))
     }
@@ -172,6 +187,7 @@ impl AccountService for AccountApi {
         &self,
         request: Request<pb::CreateCalendarRequest>,
     ) -> Result<Response<pb::CreateCalendarResponse>, Status> {
+        let caller = Caller::of(&request);
         let r = request.into_inner();
         let id = convert::new_id(&r.calendar_id, "calendar_id")?.to_owned();
         let c = r.calendar.ok_or_else(|| ApiError::required("calendar"))?;
@@ -180,7 +196,7 @@ impl AccountService for AccountApi {
             display_name: convert::display_name(&c.display_name, "calendar.display_name")?,
             calendar: convert::shared_calendar(&c, "calendar")?,
         };
-        let calendar = calendar_of(self.apply(change).await?)?;
+        let calendar = calendar_of(self.apply(&caller, change).await?)?;
         Ok(Response::new(pb::CreateCalendarResponse {
             calendar: Some(calendar),
         }))
@@ -203,6 +219,7 @@ impl AccountService for AccountApi {
         &self,
         request: Request<pb::UpdateCalendarRequest>,
     ) -> Result<Response<pb::UpdateCalendarResponse>, Status> {
+        let caller = Caller::of(&request);
         let r = request.into_inner();
         let c = r.calendar.ok_or_else(|| ApiError::required("calendar"))?;
         let id = convert::calendar_id(&c.name, "calendar.name")?.to_owned();
@@ -257,7 +274,7 @@ impl AccountService for AccountApi {
             patch,
             etag: Some(etag),
         };
-        let calendar = calendar_of(self.apply(change).await?)?;
+        let calendar = calendar_of(self.apply(&caller, change).await?)?;
         Ok(Response::new(pb::UpdateCalendarResponse {
             calendar: Some(calendar),
         }))
@@ -286,12 +303,16 @@ impl AccountService for AccountApi {
         &self,
         request: Request<pb::DeleteCalendarRequest>,
     ) -> Result<Response<pb::DeleteCalendarResponse>, Status> {
+        let caller = Caller::of(&request);
         let r = request.into_inner();
         let id = convert::calendar_id(&r.name, "name")?.to_owned();
-        self.apply(Change::DeleteCalendar {
-            id,
-            etag: Some(r.etag),
-        })
+        self.apply(
+            &caller,
+            Change::DeleteCalendar {
+                id,
+                etag: Some(r.etag),
+            },
+        )
         .await?;
         Ok(Response::new(pb::DeleteCalendarResponse {}))
     }

@@ -6,6 +6,7 @@ use tonic::{Request, Response, Status};
 
 use super::convert::{self, UpdateMask, pb_plan};
 use super::error::{ApiError, FieldContext};
+use super::guard::Caller;
 use super::pb;
 use super::pb::catalog_service_server::CatalogService;
 use crate::domain::{Channel, Plan};
@@ -96,6 +97,7 @@ impl CatalogService for CatalogApi {
         &self,
         request: Request<pb::CreatePlanRequest>,
     ) -> Result<Response<pb::CreatePlanResponse>, Status> {
+        let caller = Caller::of(&request);
         let r = request.into_inner();
         let id = convert::new_id(&r.plan_id, "plan_id")?;
         let p = r.plan.ok_or_else(|| ApiError::required("plan"))?;
@@ -119,11 +121,9 @@ impl CatalogService for CatalogApi {
             convert::count(p.designated_contact_limit, "plan.designated_contact_limit")?,
         )
         .field("plan")?;
-        let applied = self
-            .store
-            .apply(Change::CreatePlan(plan), "anonymous")
-            .await
-            .map_err(ApiError::from)?;
+        let applied = caller
+            .apply(self.store.as_ref(), Change::CreatePlan(plan))
+            .await?;
         Ok(Response::new(pb::CreatePlanResponse {
             plan: Some(plan_of(applied)?),
         }))
@@ -133,6 +133,7 @@ impl CatalogService for CatalogApi {
         &self,
         request: Request<pb::UpdatePlanRequest>,
     ) -> Result<Response<pb::UpdatePlanResponse>, Status> {
+        let caller = Caller::of(&request);
         let r = request.into_inner();
         let p = r.plan.ok_or_else(|| ApiError::required("plan"))?;
         let id = convert::plan_id(&p.name, "plan.name")?.to_owned();
@@ -176,11 +177,7 @@ impl CatalogService for CatalogApi {
             patch,
             etag: Some(p.etag.clone()),
         };
-        let applied = self
-            .store
-            .apply(change, "anonymous")
-            .await
-            .map_err(ApiError::from)?;
+        let applied = caller.apply(self.store.as_ref(), change).await?;
         Ok(Response::new(pb::UpdatePlanResponse {
             plan: Some(plan_of(applied)?),
         }))

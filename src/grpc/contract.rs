@@ -8,6 +8,7 @@ use tonic::{Request, Response, Status};
 
 use super::convert::{self, UpdateMask, pb_contract_record};
 use super::error::{ApiError, FieldContext};
+use super::guard::{self, Caller};
 use super::pb;
 use super::pb::contract_service_server::ContractService;
 use crate::store::records::ContractPatch;
@@ -26,10 +27,9 @@ impl ContractApi {
         ContractApi { store }
     }
 
-    async fn apply(&self, change: Change) -> Result<pb::Contract, ApiError> {
-        // No authentication is configured, so there is no caller identity: revisions
-        // record an empty principal (types.proto, ContractRevision.principal).
-        match self.store.apply(change, "").await? {
+    /// Applies `change` for `caller`, whose principal the revision records.
+    async fn apply(&self, caller: &Caller, change: Change) -> Result<pb::Contract, ApiError> {
+        match caller.apply(self.store.as_ref(), change).await? {
             Applied::Contract(c) => Ok(pb_contract_record(&c)),
             other => {
                 Err(StoreError::Internal(format!("expected a contract, got {other:?}")).into())
@@ -57,6 +57,7 @@ const CONTRACT_PATHS: &[&str] = &[
     "overrides.removed_benefits",
     "overrides.priority_terms",
     "overrides.extra_designated_contacts",
+    "technical_account_manager",
 ];
 
 fn not_found(name: &str) -> ApiError {
@@ -80,6 +81,7 @@ impl ContractService for ContractApi {
         &self,
         request: Request<pb::CreateContractRequest>,
     ) -> Result<Response<pb::CreateContractResponse>, Status> {
+        let caller = Caller::of(&request);
         let r = request.into_inner();
         let account = convert::account_id(&r.parent, "parent")?;
         let id = convert::new_id(&r.contract_id, "contract_id")?;
@@ -89,7 +91,7 @@ impl ContractService for ContractApi {
             .ok_or_else(|| ApiError::required("contract"))?;
         let contract = convert::new_contract(account, id, c)?;
         let contract = self
-            .apply(Change::CreateContract(contract))
+            .apply(&caller, Change::CreateContract(contract))
             .await
             .map_err(plan_ref_error)?;
         Ok(Response::new(pb::CreateContractResponse {
@@ -116,6 +118,7 @@ impl ContractService for ContractApi {
         &self,
         request: Request<pb::UpdateContractRequest>,
     ) -> Result<Response<pb::UpdateContractResponse>, Status> {
+        let caller = Caller::of(&request);
         let r = request.into_inner();
         let c = r.contract.ok_or_else(|| ApiError::required("contract"))?;
         let (account, id) = convert::contract_ids(&c.name, "contract.name")?;
@@ -132,6 +135,15 @@ impl ContractService for ContractApi {
         }
         if mask.wants("state", c.state != 0) {
             patch.state = Some(convert::contract_state(c.state, "contract.state")?);
+        }
+        if mask.wants(
+            "technical_account_manager",
+            c.technical_account_manager.is_some(),
+        ) {
+            patch.technical_account_manager = Some(convert::technical_account_manager(
+                &c.technical_account_manager,
+                "contract.technical_account_manager",
+            )?);
         }
         let sub_paths = [
             "overrides.added_benefits",
@@ -177,12 +189,15 @@ impl ContractService for ContractApi {
             Some(c.etag.clone())
         };
         let contract = self
-            .apply(Change::UpdateContract {
-                account_id: account.to_owned(),
-                id: id.to_owned(),
-                patch,
-                etag,
-            })
+            .apply(
+                &caller,
+                Change::UpdateContract {
+                    account_id: account.to_owned(),
+                    id: id.to_owned(),
+                    patch,
+                    etag,
+                },
+            )
             .await
             .map_err(plan_ref_error)?;
         Ok(Response::new(pb::UpdateContractResponse {
@@ -231,16 +246,20 @@ impl ContractService for ContractApi {
         &self,
         request: Request<pb::TerminateContractRequest>,
     ) -> Result<Response<pb::TerminateContractResponse>, Status> {
+        let caller = Caller::of(&request);
         let r = request.into_inner();
         let (account, id) = convert::contract_ids(&r.name, "name")?;
         let at = convert::time_or(&r.terminate_time, "terminate_time", Utc::now())?;
         let contract = self
-            .apply(Change::TerminateContract {
-                account_id: account.to_owned(),
-                id: id.to_owned(),
-                at,
-                etag: Some(r.etag.clone()),
-            })
+            .apply(
+                &caller,
+                Change::TerminateContract {
+                    account_id: account.to_owned(),
+                    id: id.to_owned(),
+                    at,
+                    etag: Some(r.etag.clone()),
+                },
+            )
             .await?;
         Ok(Response::new(pb::TerminateContractResponse {
             contract: Some(contract),
@@ -251,15 +270,19 @@ impl ContractService for ContractApi {
         &self,
         request: Request<pb::AddDesignatedContactRequest>,
     ) -> Result<Response<pb::AddDesignatedContactResponse>, Status> {
+        let caller = Caller::of(&request);
         let r = request.into_inner();
         let (account, id) = convert::contract_ids(&r.contract, "contract")?;
         let contact = convert::contact(&r.contact, Utc::now())?;
         let contract = self
-            .apply(Change::AddContact {
-                account_id: account.to_owned(),
-                id: id.to_owned(),
-                contact,
-            })
+            .apply(
+                &caller,
+                Change::AddContact {
+                    account_id: account.to_owned(),
+                    id: id.to_owned(),
+                    contact,
+                },
+            )
             .await?;
         Ok(Response::new(pb::AddDesignatedContactResponse {
             contract: Some(contract),
@@ -270,6 +293,7 @@ impl ContractService for ContractApi {
         &self,
         request: Request<pb::RemoveDesignatedContactRequest>,
     ) -> Result<Response<pb::RemoveDesignatedContactResponse>, Status> {
+        let caller = Caller::of(&request);
         let r = request.into_inner();
         let (account, id) = convert::contract_ids(&r.contract, "contract")?;
         let email = r.email.trim().to_lowercase();
@@ -277,11 +301,14 @@ impl ContractService for ContractApi {
             return Err(ApiError::required("email").into());
         }
         let contract = self
-            .apply(Change::RemoveContact {
-                account_id: account.to_owned(),
-                id: id.to_owned(),
-                email,
-            })
+            .apply(
+                &caller,
+                Change::RemoveContact {
+                    account_id: account.to_owned(),
+                    id: id.to_owned(),
+                    email,
+                },
+            )
             .await?;
         Ok(Response::new(pb::RemoveDesignatedContactResponse {
             contract: Some(contract),
@@ -292,13 +319,18 @@ impl ContractService for ContractApi {
         &self,
         request: Request<pb::ListContractRevisionsRequest>,
     ) -> Result<Response<pb::ListContractRevisionsResponse>, Status> {
+        let deadline = request.extensions().get::<guard::Deadline>().copied();
         let r = request.into_inner();
         let (account, id) = convert::contract_ids(&r.name, "name")?;
         let page = convert::page(r.page_size, &r.page_token, &format!("revisions:{}", r.name))?;
-        let state = self.store.snapshot().read();
-        let cur = state
-            .contract(account, id)
-            .ok_or_else(|| not_found(&r.name))?;
+        let created = {
+            let state = self.store.snapshot().read();
+            state
+                .contract(account, id)
+                .ok_or_else(|| not_found(&r.name))?
+                .created_at
+        };
+        let all = guard::within(deadline, self.store.revisions(account, id)).await?;
         let after: i64 = if page.after.is_empty() {
             0
         } else {
@@ -309,16 +341,12 @@ impl ContractService for ContractApi {
         // Keys are zero-padded versions so that they sort like numbers.
         let (revisions, next_page_token) = convert::paginate(
             &page,
-            state
-                .revisions(account, id)
-                .iter()
-                .filter(|rev| rev.version > after)
-                .map(|rev| {
-                    (
-                        format!("{:020}", rev.version),
-                        convert::pb_revision(rev, cur.created_at),
-                    )
-                }),
+            all.iter().filter(|rev| rev.version > after).map(|rev| {
+                (
+                    format!("{:020}", rev.version),
+                    convert::pb_revision(rev, created),
+                )
+            }),
         );
         Ok(Response::new(pb::ListContractRevisionsResponse {
             revisions,

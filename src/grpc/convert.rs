@@ -14,10 +14,12 @@ use prost_types::Timestamp;
 use super::error::{ApiError, FieldContext};
 use super::pb;
 use crate::domain::catalog::{MAX_TARGET_SECS, TermsTable, check_id};
+use crate::domain::escalation::fraction;
 use crate::domain::{
-    Benefit, Calendar, Channel, ClockKind, ClosedDate, Contract, ContractOverrides, ContractState,
-    Coverage, DateException, DesignatedContact, Milestone, MilestoneStatus, ObligationKind,
-    ObligationStatus, OpenInterval, Pause, Priority, PriorityTerms, SpecialDate,
+    AtRisk, AtRiskThresholds, Benefit, Calendar, Channel, ClockKind, ClosedDate, Contract,
+    ContractOverrides, ContractState, Coverage, DateException, DesignatedContact, EscalationPath,
+    EscalationTarget, Milestone, MilestoneStatus, ObligationKind, ObligationStatus, OpenInterval,
+    Pause, Priority, PriorityTerms, SpecialDate, TechnicalAccountManager,
 };
 use crate::store::records::{AccountRecord, CalendarRecord, ContractRecord, PlanRecord, Revision};
 
@@ -97,6 +99,15 @@ pub fn priority(v: i32, field: &str) -> Result<Priority> {
         Ok(pb::Priority::P3) => Ok(Priority::P3),
         Ok(pb::Priority::P4) => Ok(Priority::P4),
         _ => Err(ApiError::field(field, "must be PRIORITY_P1 to PRIORITY_P4")),
+    }
+}
+
+/// An optional priority: PRIORITY_UNSPECIFIED means none.
+pub fn opt_priority(v: i32, field: &str) -> Result<Option<Priority>> {
+    if v == i32::from(pb::Priority::Unspecified) {
+        Ok(None)
+    } else {
+        priority(v, field).map(Some)
     }
 }
 
@@ -474,9 +485,22 @@ pub fn priority_terms(list: &[pb::PriorityTerms], field: &str) -> Result<Vec<Pri
                 coverage,
                 first_response: target(&t.first_response_target, "first_response_target")?,
                 update_cadence: target(&t.update_cadence, "update_cadence")?,
+                at_risk: at_risk_thresholds(
+                    &t.at_risk_thresholds,
+                    &format!("{f}.at_risk_thresholds"),
+                )?,
             })
         })
         .collect()
+}
+
+/// At-risk thresholds from the wire: empty means the default (types.proto,
+/// PriorityTerms.at_risk_thresholds).
+fn at_risk_thresholds(list: &[f64], field: &str) -> Result<AtRiskThresholds> {
+    if list.is_empty() {
+        return Ok(AtRiskThresholds::default());
+    }
+    AtRiskThresholds::from_fractions(list).field(field)
 }
 
 /// A full terms table from the wire (priorities not listed get no target).
@@ -493,6 +517,7 @@ pub fn pb_terms(table: &[PriorityTerms]) -> Vec<pb::PriorityTerms> {
             coverage: pb_coverage(t.coverage),
             first_response_target: t.first_response.map(pb_duration),
             update_cadence: t.update_cadence.map(pb_duration),
+            at_risk_thresholds: t.at_risk.fractions().collect(),
         })
         .collect()
 }
@@ -725,10 +750,40 @@ pub fn new_contract(account_id: &str, id: &str, c: &pb::Contract) -> Result<Cont
         terminated_at: None,
         overrides: overrides(&c.overrides, "contract.overrides")?,
         contacts: Vec::new(),
+        technical_account_manager: technical_account_manager(
+            &c.technical_account_manager,
+            "contract.technical_account_manager",
+        )?,
         version: 1,
     };
     contract.check().field("contract")?;
     Ok(contract)
+}
+
+/// A contract's TAM from the wire (absent: none assigned); the email is trimmed and
+/// lower-cased.
+pub fn technical_account_manager(
+    t: &Option<pb::TechnicalAccountManager>,
+    field: &str,
+) -> Result<Option<TechnicalAccountManager>> {
+    let Some(t) = t else { return Ok(None) };
+    let email = t.email.trim().to_lowercase();
+    if email.is_empty() {
+        return Err(ApiError::required(&format!("{field}.email")));
+    }
+    crate::domain::contract::check_email(&email).field(&format!("{field}.email"))?;
+    Ok(Some(TechnicalAccountManager {
+        display_name: display_name(&t.display_name, &format!("{field}.display_name"))?,
+        email,
+    }))
+}
+
+/// A TAM on the wire.
+pub fn pb_technical_account_manager(t: &TechnicalAccountManager) -> pb::TechnicalAccountManager {
+    pb::TechnicalAccountManager {
+        display_name: t.display_name.clone(),
+        email: t.email.clone(),
+    }
 }
 
 /// A designated contact from the wire; the email is trimmed and lower-cased.
@@ -761,6 +816,10 @@ pub fn pb_contract(c: &Contract, created: DateTime<Utc>, updated: DateTime<Utc>)
         etag: format!("\"{}\"", c.version),
         create_time: Some(ts(created)),
         update_time: Some(ts(updated)),
+        technical_account_manager: c
+            .technical_account_manager
+            .as_ref()
+            .map(pb_technical_account_manager),
     }
 }
 
@@ -798,6 +857,55 @@ pub fn contract_ref(c: &Contract) -> pb::ContractRef {
         contract: crate::store::state::contract_name(&c.account_id, &c.id),
         version: c.version,
         plan: format!("plans/{}", c.plan_id),
+    }
+}
+
+// ---- escalation ----
+
+/// An escalation path on the wire.
+pub fn pb_escalation(p: &EscalationPath) -> pb::EscalationPath {
+    pb::EscalationPath {
+        targets: p
+            .targets
+            .iter()
+            .map(|t| {
+                i32::from(match t {
+                    EscalationTarget::TechnicalAccountManager => {
+                        pb::EscalationTarget::TechnicalAccountManager
+                    }
+                    EscalationTarget::SeniorSupportTeam => pb::EscalationTarget::SeniorSupportTeam,
+                    EscalationTarget::StandardSupportQueue => {
+                        pb::EscalationTarget::StandardSupportQueue
+                    }
+                })
+            })
+            .collect(),
+        technical_account_manager: p
+            .technical_account_manager
+            .as_ref()
+            .map(pb_technical_account_manager),
+        managed: p.managed,
+        explanation: p.explanation(),
+    }
+}
+
+/// An at-risk assessment on the wire.
+pub fn pb_at_risk(a: &AtRisk) -> pb::AtRisk {
+    pb::AtRisk {
+        elapsed_fraction: a.elapsed_fraction(),
+        elapsed: Some(pb_delta(a.elapsed)),
+        highest_crossed_threshold: a.highest_crossed().map(fraction),
+        thresholds: a
+            .thresholds
+            .iter()
+            .map(|t| pb::ThresholdCrossing {
+                threshold: fraction(t.millionths),
+                crossed: t.crossed,
+                cross_time: opt_ts(t.at),
+            })
+            .collect(),
+        next_cross_time: a.next().and_then(|t| opt_ts(t.at)),
+        explanation: a.explanation(),
     }
 }
 

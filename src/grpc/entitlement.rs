@@ -13,7 +13,7 @@ use super::pb::entitlement_service_server::EntitlementService;
 use crate::domain::entitlement::{
     InForce, availability, check_benefit, explain_denial, first_available_from_start,
 };
-use crate::domain::{AvailabilityReason, Benefit, DecisionReason};
+use crate::domain::{AvailabilityReason, Benefit, CaseContext, DecisionReason, EscalationPath};
 use crate::store::Store;
 
 /// Most checks one BatchCheckEntitlements call may carry.
@@ -38,6 +38,8 @@ impl EntitlementApi {
         r: &pb::CheckEntitlementRequest,
         now: DateTime<Utc>,
     ) -> Result<pb::CheckEntitlementResponse, ApiError> {
+        let span = crate::telemetry::sla::check_span();
+        let _in_span = span.enter();
         let account = convert::account_id(&r.account, "account")?;
         if r.benefit.is_empty() {
             return Err(ApiError::required("benefit"));
@@ -50,18 +52,23 @@ impl EntitlementApi {
             .as_deref()
             .map(|c| c.trim().to_lowercase())
             .filter(|c| !c.is_empty());
+        let case = CaseContext {
+            priority: convert::opt_priority(r.case_priority, "case_priority")?,
+            not_solvable_remotely: r.not_solvable_remotely,
+        };
         let state = self.store.snapshot().read();
         let (_, in_force) = state.in_force(account, t)?;
         let (allowed, reason, explanation, contract) = match in_force {
             InForce::Effective { contract, terms } => {
                 let (allowed, reason, explanation) =
-                    check_benefit(contract, &terms, benefit, contact.as_deref());
+                    check_benefit(contract, &terms, benefit, contact.as_deref(), &case);
                 (allowed, reason, explanation, Some(contract))
             }
             InForce::Denied { reason, contract } => {
                 (false, reason, explain_denial(reason, contract, t), contract)
             }
         };
+        crate::telemetry::sla::check_decided(&span, &r.account, benefit, contract, allowed, reason);
         Ok(pb::CheckEntitlementResponse {
             allowed,
             reason: pb_reason(reason),
@@ -84,6 +91,8 @@ pub fn pb_reason(r: DecisionReason) -> i32 {
         DecisionReason::ContractTerminated => P::ContractTerminated,
         DecisionReason::BenefitNotInPlan => P::BenefitNotInPlan,
         DecisionReason::ContactNotDesignated => P::ContactNotDesignated,
+        DecisionReason::CasePriorityNotEligible => P::CasePriorityNotEligible,
+        DecisionReason::CaseSolvableRemotely => P::CaseSolvableRemotely,
     }
     .into()
 }
@@ -171,32 +180,42 @@ impl EntitlementService for EntitlementApi {
         let state = self.store.snapshot().read();
         let (_, in_force) = state.in_force(account, t).map_err(ApiError::from)?;
         let resp = match in_force {
-            InForce::Effective { contract, terms } => pb::GetEntitlementsResponse {
-                entitled: true,
-                reason: pb_reason(DecisionReason::Granted),
-                explanation: explain_denial(DecisionReason::Granted, Some(contract), t),
-                contract: Some(contract_ref(contract)),
-                benefits: terms.benefits.iter().map(|b| b.key().to_owned()).collect(),
-                channels: terms
-                    .channels()
-                    .into_iter()
-                    .map(convert::pb_channel)
-                    .collect(),
-                // Only priorities that have terms: an entry with business-hours coverage
-                // and no targets is what "no entry" means (GetEntitlementsResponse).
-                priority_terms: convert::pb_terms(&terms.priority_terms)
-                    .into_iter()
-                    .filter(|t| {
-                        t.coverage != pb::Coverage::BusinessHours as i32
-                            || t.first_response_target.is_some()
-                            || t.update_cadence.is_some()
-                    })
-                    .collect(),
-                designated_contact_limit: i32::try_from(terms.designated_contact_limit)
-                    .unwrap_or(i32::MAX),
-                designated_contacts: convert::pb_contacts(&contract.contacts),
-                check_time: Some(ts(t)),
-            },
+            InForce::Effective { contract, terms } => {
+                // The TAM is named only under the `technical_account_manager` benefit,
+                // exactly as in the escalation path (GetEntitlementsResponse).
+                let escalation = EscalationPath::of(contract, &terms);
+                pb::GetEntitlementsResponse {
+                    entitled: true,
+                    reason: pb_reason(DecisionReason::Granted),
+                    explanation: explain_denial(DecisionReason::Granted, Some(contract), t),
+                    contract: Some(contract_ref(contract)),
+                    benefits: terms.benefits.iter().map(|b| b.key().to_owned()).collect(),
+                    channels: terms
+                        .channels()
+                        .into_iter()
+                        .map(convert::pb_channel)
+                        .collect(),
+                    // Only priorities that have terms: an entry with business-hours coverage
+                    // and no targets is what "no entry" means (GetEntitlementsResponse).
+                    priority_terms: convert::pb_terms(&terms.priority_terms)
+                        .into_iter()
+                        .filter(|t| {
+                            t.coverage != pb::Coverage::BusinessHours as i32
+                                || t.first_response_target.is_some()
+                                || t.update_cadence.is_some()
+                        })
+                        .collect(),
+                    designated_contact_limit: i32::try_from(terms.designated_contact_limit)
+                        .unwrap_or(i32::MAX),
+                    designated_contacts: convert::pb_contacts(&contract.contacts),
+                    check_time: Some(ts(t)),
+                    technical_account_manager: escalation
+                        .technical_account_manager
+                        .as_ref()
+                        .map(convert::pb_technical_account_manager),
+                    escalation: Some(convert::pb_escalation(&escalation)),
+                }
+            }
             InForce::Denied { reason, contract } => pb::GetEntitlementsResponse {
                 entitled: false,
                 reason: pb_reason(reason),

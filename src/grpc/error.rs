@@ -36,6 +36,28 @@ pub enum ApiError {
     /// A computation failed on valid input (e.g. a calendar with no open time left).
     #[error(transparent)]
     Domain(#[from] DomainError),
+    /// The call carries no valid credentials.
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// The caller's role does not allow the method.
+    #[error("{principal} has role {role}; this method needs {needed}")]
+    PermissionDenied {
+        /// Who called.
+        principal: String,
+        /// The role the caller has.
+        role: crate::grpc::auth::Role,
+        /// The role the method needs.
+        needed: crate::grpc::auth::Role,
+    },
+    /// The server has as many calls in flight as it admits.
+    #[error("the server is at capacity; retry later")]
+    Overloaded,
+    /// The caller's deadline passed before the work was done.
+    #[error("the deadline passed before the call completed")]
+    DeadlineExceeded,
+    /// A handler panicked.
+    #[error("internal error")]
+    Panicked,
 }
 
 impl ApiError {
@@ -130,7 +152,49 @@ impl From<ApiError> for Status {
                 invalid(&field, format!("{field}: {description}"), "INVALID_FIELD")
             }
             ApiError::Domain(e) => domain_status(e),
+            ApiError::Unauthenticated(message) => status(
+                Code::Unauthenticated,
+                message.to_owned(),
+                "UNAUTHENTICATED",
+                ErrorDetails::new(),
+            ),
+            ApiError::PermissionDenied {
+                ref principal,
+                role,
+                needed,
+            } => {
+                let mut details = ErrorDetails::new();
+                details.set_error_info(
+                    "PERMISSION_DENIED",
+                    ERROR_DOMAIN,
+                    HashMap::from([
+                        ("principal".to_owned(), principal.clone()),
+                        ("role".to_owned(), role.name().to_owned()),
+                        ("required_role".to_owned(), needed.name().to_owned()),
+                    ]),
+                );
+                Status::with_error_details(Code::PermissionDenied, e.to_string(), details)
+            }
+            ApiError::Overloaded => status(
+                Code::ResourceExhausted,
+                e.to_string(),
+                "OVERLOADED",
+                ErrorDetails::with_retry_info(Some(Duration::from_secs(1))),
+            ),
+            ApiError::DeadlineExceeded => status(
+                Code::DeadlineExceeded,
+                e.to_string(),
+                "DEADLINE_EXCEEDED",
+                ErrorDetails::new(),
+            ),
+            ApiError::Panicked => status(
+                Code::Internal,
+                e.to_string(),
+                "INTERNAL",
+                ErrorDetails::new(),
+            ),
             ApiError::Store(e) => {
+                crate::telemetry::metrics::store_error(&e);
                 let message = e.to_string();
                 match e {
                     StoreError::NotFound(name) => {

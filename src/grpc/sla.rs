@@ -9,13 +9,15 @@ use tonic::{Request, Response, Status};
 use super::convert::{self, contract_ref, opt_ts, pb_delta, pb_duration, ts};
 use super::entitlement::{check_batch, in_batch};
 use super::error::ApiError;
+use super::guard::Caller;
 use super::pb;
 use super::pb::sla_service_server::SlaService;
 use crate::domain::entitlement::InForce;
+use crate::domain::escalation::assess_deadline;
 use crate::domain::obligation::{ObligationReport, report};
 use crate::domain::{
-    BusinessClock, Calendar, CaseTimeline, Completion, Contract, Milestone, ObligationKind,
-    deadline, evaluate_case,
+    BusinessClock, Calendar, CaseTimeline, Completion, Contract, EscalationPath, Milestone,
+    ObligationKind, deadline, evaluate_case,
 };
 use crate::store::{Applied, Change, State, Store, StoreError};
 
@@ -77,10 +79,14 @@ impl SlaApi {
         SlaApi { store }
     }
 
+    /// One deadline; `now` is the default evaluate_time (shared by a batch).
     fn compute(
         &self,
         r: &pb::ComputeDeadlineRequest,
+        now: DateTime<Utc>,
     ) -> Result<pb::ComputeDeadlineResponse, ApiError> {
+        let span = crate::telemetry::sla::deadline_span();
+        let _in_span = span.enter();
         let account = convert::account_id(&r.account, "account")?;
         let priority = convert::priority(r.priority, "priority")?;
         let opened = convert::time(&r.open_time, "open_time")?;
@@ -99,29 +105,31 @@ impl SlaApi {
             }
         };
         let pauses = convert::pauses(&r.pauses, "pauses")?;
+        let evaluate_time = convert::time_or(&r.evaluate_time, "evaluate_time", now)?;
         let state = self.store.snapshot().read();
         let (account_rec, in_force) = state.in_force(account, opened)?;
         let (contract, terms) = match in_force {
             InForce::Effective { contract, terms } => (contract, terms),
             InForce::Denied { reason, contract } => {
+                crate::telemetry::sla::deadline_without_contract(
+                    &span, &r.account, priority, milestone,
+                );
                 return Ok(pb::ComputeDeadlineResponse {
                     has_target: false,
                     explanation: format!(
                         "no target: {}",
                         crate::domain::entitlement::explain_denial(reason, contract, opened)
                     ),
+                    evaluate_time: Some(ts(evaluate_time)),
                     ..Default::default()
                 });
             }
         };
         let calendar = state.account_calendar(account_rec);
-        let d = deadline(
-            terms.for_priority(priority),
-            milestone,
-            &calendar,
-            start,
-            &pauses,
-        )?;
+        let pterms = terms.for_priority(priority);
+        let d = deadline(pterms, milestone, &calendar, start, &pauses)?;
+        crate::telemetry::sla::deadline_computed(&span, &r.account, contract, &d, evaluate_time);
+        let at_risk = assess_deadline(&d, &pterms.at_risk, &calendar, &pauses, evaluate_time)?;
         let has_target = d.target.is_some();
         Ok(pb::ComputeDeadlineResponse {
             has_target,
@@ -138,6 +146,11 @@ impl SlaApi {
                 under(contract)
             ),
             contract: Some(contract_ref(contract)),
+            at_risk: at_risk.as_ref().map(convert::pb_at_risk),
+            escalation: Some(convert::pb_escalation(&EscalationPath::of(
+                contract, &terms,
+            ))),
+            evaluate_time: Some(ts(evaluate_time)),
         })
     }
 
@@ -211,7 +224,7 @@ impl SlaService for SlaApi {
         &self,
         request: Request<pb::ComputeDeadlineRequest>,
     ) -> Result<Response<pb::ComputeDeadlineResponse>, Status> {
-        Ok(Response::new(self.compute(request.get_ref())?))
+        Ok(Response::new(self.compute(request.get_ref(), Utc::now())?))
     }
 
     async fn batch_compute_deadlines(
@@ -220,11 +233,12 @@ impl SlaService for SlaApi {
     ) -> Result<Response<pb::BatchComputeDeadlinesResponse>, Status> {
         let r = request.into_inner();
         check_batch(r.requests.len())?;
+        let now = Utc::now();
         let responses = r
             .requests
             .iter()
             .enumerate()
-            .map(|(i, q)| self.compute(q).map_err(|e| in_batch(i, e)))
+            .map(|(i, q)| self.compute(q, now).map_err(|e| in_batch(i, e)))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Response::new(pb::BatchComputeDeadlinesResponse {
             responses,
@@ -254,6 +268,13 @@ impl SlaService for SlaApi {
         };
         let calendar = state.account_calendar(account_rec);
         let eval = evaluate_case(terms.as_ref(), &calendar, &case, now).map_err(ApiError::from)?;
+        crate::telemetry::sla::case_evaluated(
+            &r.account,
+            contract,
+            eval.priority,
+            &eval.milestones,
+            eval.evaluated_at,
+        );
         let milestones = eval
             .milestones
             .iter()
@@ -275,13 +296,18 @@ impl SlaService for SlaApi {
                     Some(c) => format!("{}; {}", m.explanation, under(c)),
                     None => m.explanation.clone(),
                 },
+                at_risk: m.at_risk.as_ref().map(convert::pb_at_risk),
             })
             .collect();
+        let escalation = contract
+            .zip(terms.as_ref())
+            .map(|(c, t)| convert::pb_escalation(&EscalationPath::of(c, t)));
         Ok(Response::new(pb::EvaluateCaseResponse {
             priority: convert::pb_priority(eval.priority),
             milestones,
             contract: contract.map(contract_ref),
             evaluate_time: Some(ts(now)),
+            escalation,
         }))
     }
 
@@ -345,6 +371,7 @@ impl SlaService for SlaApi {
         &self,
         request: Request<pb::RecordObligationCompletionRequest>,
     ) -> Result<Response<pb::RecordObligationCompletionResponse>, Status> {
+        let caller = Caller::of(&request);
         let r = request.into_inner();
         let (account, id) = convert::contract_ids(&r.contract, "contract")?;
         let kind = convert::obligation_kind(r.kind, "kind")?;
@@ -362,17 +389,16 @@ impl SlaService for SlaApi {
                 note: r.note.clone(),
             },
         };
-        let rec = match self
-            .store
-            .apply(change, "anonymous")
+        let rec = match caller
+            .apply(self.store.as_ref(), change)
             .await
             .map_err(|e| match e {
                 // The only timeline check here is on completion_time (future, or outside
                 // the contract's period).
-                StoreError::Domain(crate::domain::DomainError::InvalidTimeline(m)) => {
-                    ApiError::field("completion_time", m)
-                }
-                e => ApiError::from(e),
+                ApiError::Store(StoreError::Domain(
+                    crate::domain::DomainError::InvalidTimeline(m),
+                )) => ApiError::field("completion_time", m),
+                e => e,
             })? {
             Applied::Completion(rec, _) => rec,
             other => {

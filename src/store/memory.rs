@@ -2,7 +2,10 @@
 //! uses it when no database is configured, seeded with the built-in catalog (and an
 //! optional seed file).
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use chrono::Utc;
+use tokio::sync::watch;
 
 use super::{Applied, Change, Snapshot, State, Store, StoreError};
 
@@ -11,6 +14,10 @@ use super::{Applied, Change, Snapshot, State, Store, StoreError};
 pub struct MemoryStore {
     /// The state; writes take its write lock for the length of one change.
     snapshot: Snapshot,
+    /// Number of changes applied: the consistency token.
+    changes: AtomicU64,
+    /// Always writable.
+    writable: watch::Sender<bool>,
 }
 
 impl MemoryStore {
@@ -18,6 +25,8 @@ impl MemoryStore {
     pub fn new() -> MemoryStore {
         MemoryStore {
             snapshot: Snapshot::new(State::with_builtin_plans(Utc::now())),
+            changes: AtomicU64::new(0),
+            writable: watch::channel(true).0,
         }
     }
 }
@@ -35,10 +44,32 @@ impl Store for MemoryStore {
     }
 
     async fn apply(&self, change: Change, principal: &str) -> Result<Applied, StoreError> {
-        self.snapshot.write().apply(change, principal, Utc::now())
+        let applied = self.snapshot.write().apply(change, principal, Utc::now())?;
+        self.changes.fetch_add(1, Ordering::SeqCst);
+        Ok(applied)
     }
 
     fn kind(&self) -> &'static str {
         "memory"
+    }
+
+    fn consistency_token(&self) -> u64 {
+        self.changes.load(Ordering::SeqCst)
+    }
+
+    async fn wait_for(&self, token: u64) -> Result<(), StoreError> {
+        // Every write is in the snapshot once acknowledged; a token from the future was
+        // not issued by this process.
+        if token <= self.consistency_token() {
+            Ok(())
+        } else {
+            Err(StoreError::Unavailable(format!(
+                "consistency token {token} was not issued by this server"
+            )))
+        }
+    }
+
+    fn writable(&self) -> watch::Receiver<bool> {
+        self.writable.subscribe()
     }
 }

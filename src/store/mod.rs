@@ -7,11 +7,17 @@
 
 pub mod error;
 pub mod memory;
+pub mod postgres;
 pub mod records;
 pub mod seed;
 pub mod state;
 
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use records::Revision;
 
 pub use error::StoreError;
 pub use records::{Applied, Change};
@@ -54,4 +60,25 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// A short name for logs and health: `memory` or `postgres`.
     fn kind(&self) -> &'static str;
+
+    /// A token at least as new as every write this store acknowledged and everything in
+    /// its snapshot; a read that passes it back is answered from a snapshot that fresh.
+    fn consistency_token(&self) -> u64;
+
+    /// Waits until the snapshot reflects `token`, reading through to the source of truth
+    /// if the change does not arrive in time.
+    async fn wait_for(&self, token: u64) -> Result<(), StoreError>;
+
+    /// How long ago the snapshot was last confirmed current.
+    fn snapshot_age(&self) -> Duration {
+        Duration::ZERO
+    }
+
+    /// Whether writes can currently succeed; changes as the backend comes and goes.
+    fn writable(&self) -> watch::Receiver<bool>;
+
+    /// A contract's revisions, oldest first.
+    async fn revisions(&self, account_id: &str, id: &str) -> Result<Vec<Revision>, StoreError> {
+        Ok(self.snapshot().read().revisions(account_id, id).to_vec())
+    }
 }

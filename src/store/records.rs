@@ -165,6 +165,8 @@ pub struct ContractPatch {
     pub state: Option<crate::domain::ContractState>,
     /// New overrides.
     pub overrides: Option<ContractOverrides>,
+    /// New technical account manager: `Some(None)` unassigns it.
+    pub technical_account_manager: Option<Option<crate::domain::TechnicalAccountManager>>,
 }
 
 /// A change to stored state. Every write goes through one of these, so the memory and

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::{Change, Store, StoreError};
 use crate::domain::{
     Calendar, ClosedDate, Contract, ContractOverrides, ContractState, DateException,
-    DesignatedContact, DomainError, OpenInterval, SpecialDate,
+    DesignatedContact, DomainError, OpenInterval, SpecialDate, TechnicalAccountManager,
 };
 
 /// The whole seed file.
@@ -112,6 +112,20 @@ pub struct SeedContract {
     /// Designated contacts.
     #[serde(default)]
     pub contacts: Vec<SeedContact>,
+    /// The assigned technical account manager, if any.
+    #[serde(default)]
+    pub technical_account_manager: Option<SeedTechnicalAccountManager>,
+}
+
+/// A contract's technical account manager in a seed file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedTechnicalAccountManager {
+    /// Email address.
+    pub email: String,
+    /// Name.
+    #[serde(default)]
+    pub display_name: String,
 }
 
 /// A designated contact in a seed file.
@@ -271,6 +285,12 @@ impl SeedFile {
                     terminated_at: None,
                     overrides,
                     contacts: Vec::new(),
+                    technical_account_manager: c.technical_account_manager.as_ref().map(|t| {
+                        TechnicalAccountManager {
+                            display_name: t.display_name.clone(),
+                            email: t.email.clone(),
+                        }
+                    }),
                     version: 1,
                 }),
             ));

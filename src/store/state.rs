@@ -29,7 +29,9 @@ pub struct State {
     /// Accounts by id.
     accounts: BTreeMap<String, AccountRecord>,
     /// Contracts by account id, then contract id.
-    contracts: BTreeMap<String, BTreeMap<String, ContractRecord>>,
+    // A small sorted Vec per account: a BTreeMap node per account would cost kilobytes
+    // at a hundred thousand accounts.
+    contracts: BTreeMap<String, Vec<ContractRecord>>,
     /// Obligation completions by (account id, contract id).
     completions: BTreeMap<(String, String), Vec<Completion>>,
     /// Contract revisions by (account id, contract id), oldest first.
@@ -122,7 +124,22 @@ impl State {
 
     /// A contract by account and id.
     pub fn contract(&self, account_id: &str, id: &str) -> Option<&ContractRecord> {
-        self.contracts.get(account_id)?.get(id)
+        self.contracts
+            .get(account_id)?
+            .iter()
+            .find(|c| c.contract.id == id)
+    }
+
+    /// Inserts or replaces a contract, keeping the account's list sorted by id.
+    fn put_contract_record(&mut self, rec: ContractRecord) {
+        let list = self
+            .contracts
+            .entry(rec.contract.account_id.clone())
+            .or_default();
+        match list.binary_search_by(|c| c.contract.id.cmp(&rec.contract.id)) {
+            Ok(i) => list[i] = rec,
+            Err(i) => list.insert(i, rec),
+        }
     }
 
     /// An account's contracts, by id.
@@ -133,7 +150,7 @@ impl State {
         self.contracts
             .get(account_id)
             .into_iter()
-            .flat_map(|m| m.values())
+            .flat_map(|m| m.iter())
     }
 
     /// A contract's obligation completions.
@@ -184,6 +201,18 @@ impl State {
         principal: &str,
         now: DateTime<Utc>,
     ) -> Result<Applied, StoreError> {
+        let prepared = self.prepare(change, principal, now)?;
+        Ok(self.commit(prepared))
+    }
+
+    /// Checks `change` against the state and works out the records it writes, without
+    /// writing them: the one place where the rules of a change live, for every store.
+    pub fn prepare(
+        &self,
+        change: Change,
+        principal: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Prepared, StoreError> {
         match change {
             Change::CreatePlan(plan) => {
                 let name = format!("plans/{}", plan.id);
@@ -194,8 +223,7 @@ impl State {
                     plan,
                     meta: Meta::new(now),
                 };
-                self.plans.insert(rec.plan.id.clone(), rec.clone());
-                Ok(Applied::Plan(rec))
+                Ok(Prepared::Plan(Write::create(rec)))
             }
             Change::UpdatePlan { id, patch, etag } => {
                 let name = format!("plans/{id}");
@@ -228,8 +256,7 @@ impl State {
                     plan,
                     meta: cur.meta.bumped(now),
                 };
-                self.plans.insert(id, rec.clone());
-                Ok(Applied::Plan(rec))
+                Ok(Prepared::Plan(Write::update(rec, cur.meta.revision)))
             }
             Change::CreateCalendar {
                 id,
@@ -245,8 +272,7 @@ impl State {
                     calendar,
                     meta: Meta::new(now),
                 };
-                self.calendars.insert(id, rec.clone());
-                Ok(Applied::Calendar(rec))
+                Ok(Prepared::Calendar(Write::create(rec)))
             }
             Change::UpdateCalendar { id, patch, etag } => {
                 let name = format!("calendars/{id}");
@@ -263,8 +289,7 @@ impl State {
                     rec.calendar = v;
                 }
                 rec.meta = cur.meta.bumped(now);
-                self.calendars.insert(id, rec.clone());
-                Ok(Applied::Calendar(rec))
+                Ok(Prepared::Calendar(Write::update(rec, cur.meta.revision)))
             }
             Change::DeleteCalendar { id, etag } => {
                 let name = format!("calendars/{id}");
@@ -284,8 +309,10 @@ impl State {
                         format!("{name} is used by accounts/{}", a.id),
                     ));
                 }
-                self.calendars.remove(&id);
-                Ok(Applied::Deleted)
+                Ok(Prepared::DeleteCalendar {
+                    id,
+                    revision: cur.meta.revision,
+                })
             }
             Change::CreateAccount {
                 id,
@@ -298,15 +325,14 @@ impl State {
                 }
                 self.require_calendar(calendar_id.as_deref())?;
                 let rec = AccountRecord {
-                    office_hours: Arc::new(Calendar::office_hours(&time_zone)?),
+                    office_hours: Calendar::shared_office_hours(&time_zone)?,
                     id: id.clone(),
                     display_name,
                     time_zone,
                     calendar_id,
                     meta: Meta::new(now),
                 };
-                self.accounts.insert(id, rec.clone());
-                Ok(Applied::Account(rec))
+                Ok(Prepared::Account(Write::create(rec)))
             }
             Change::UpdateAccount { id, patch, etag } => {
                 let name = format!("accounts/{id}");
@@ -320,7 +346,7 @@ impl State {
                     rec.display_name = v;
                 }
                 if let Some(tz) = patch.time_zone {
-                    rec.office_hours = Arc::new(Calendar::office_hours(&tz)?);
+                    rec.office_hours = Calendar::shared_office_hours(&tz)?;
                     rec.time_zone = tz;
                 }
                 if let Some(v) = patch.calendar_id {
@@ -328,8 +354,7 @@ impl State {
                     rec.calendar_id = v;
                 }
                 rec.meta = cur.meta.bumped(now);
-                self.accounts.insert(id, rec.clone());
-                Ok(Applied::Account(rec))
+                Ok(Prepared::Account(Write::update(rec, cur.meta.revision)))
             }
             Change::DeleteAccount { id, etag } => {
                 let name = format!("accounts/{id}");
@@ -352,17 +377,10 @@ impl State {
                         ),
                     ));
                 }
-                let keys: Vec<(String, String)> = self
-                    .contracts_of(&id)
-                    .map(|c| (id.clone(), c.contract.id.clone()))
-                    .collect();
-                self.contracts.remove(&id);
-                for key in keys {
-                    self.revisions.remove(&key);
-                    self.completions.remove(&key);
-                }
-                self.accounts.remove(&id);
-                Ok(Applied::Deleted)
+                Ok(Prepared::DeleteAccount {
+                    id,
+                    revision: cur.meta.revision,
+                })
             }
             Change::CreateContract(contract) => {
                 let name = contract_name(&contract.account_id, &contract.id);
@@ -383,8 +401,7 @@ impl State {
                     created_at: now,
                     updated_at: now,
                 };
-                self.record(principal, now, "create", None, rec.clone());
-                Ok(Applied::Contract(rec))
+                Ok(contract_write(principal, now, "create", None, rec))
             }
             Change::UpdateContract {
                 account_id,
@@ -419,6 +436,9 @@ impl State {
                 if let Some(v) = patch.overrides {
                     c.overrides = v;
                 }
+                if let Some(v) = patch.technical_account_manager {
+                    c.technical_account_manager = v;
+                }
                 c.version += 1;
                 self.check_contract(&c)?;
                 let rec = ContractRecord {
@@ -426,8 +446,7 @@ impl State {
                     created_at: cur.created_at,
                     updated_at: now,
                 };
-                self.record(principal, now, "update", Some(before), rec.clone());
-                Ok(Applied::Contract(rec))
+                Ok(contract_write(principal, now, "update", Some(before), rec))
             }
             Change::TerminateContract {
                 account_id,
@@ -446,8 +465,13 @@ impl State {
                     created_at: cur.created_at,
                     updated_at: now,
                 };
-                self.record(principal, now, "terminate", Some(before), rec.clone());
-                Ok(Applied::Contract(rec))
+                Ok(contract_write(
+                    principal,
+                    now,
+                    "terminate",
+                    Some(before),
+                    rec,
+                ))
             }
             Change::AddContact {
                 account_id,
@@ -467,14 +491,13 @@ impl State {
                     created_at: cur.created_at,
                     updated_at: now,
                 };
-                self.record(
+                Ok(contract_write(
                     principal,
                     now,
                     "add_designated_contact",
                     Some(before),
-                    rec.clone(),
-                );
-                Ok(Applied::Contract(rec))
+                    rec,
+                ))
             }
             Change::RemoveContact {
                 account_id,
@@ -493,14 +516,13 @@ impl State {
                     created_at: cur.created_at,
                     updated_at: now,
                 };
-                self.record(
+                Ok(contract_write(
                     principal,
                     now,
                     "remove_designated_contact",
                     Some(before),
-                    rec.clone(),
-                );
-                Ok(Applied::Contract(rec))
+                    rec,
+                ))
             }
             Change::RecordCompletion {
                 account_id,
@@ -527,13 +549,16 @@ impl State {
                     cur.contract.effective_end(),
                     now,
                 )?;
-                let kind = completion.kind;
-                let list = self.completions.entry((account_id, id)).or_default();
                 // Recording the same completion twice (a retry) changes nothing.
-                if !list.iter().any(|c| c.kind == kind && c.at == completion.at) {
-                    list.push(completion);
-                }
-                Ok(Applied::Completion(cur, kind))
+                let duplicate = self
+                    .completions(&account_id, &id)
+                    .iter()
+                    .any(|c| c.kind == completion.kind && c.at == completion.at);
+                Ok(Prepared::Completion {
+                    contract: cur,
+                    completion,
+                    duplicate,
+                })
             }
         }
     }
@@ -615,26 +640,241 @@ impl State {
         Ok(())
     }
 
-    fn record(
-        &mut self,
-        principal: &str,
-        now: DateTime<Utc>,
-        action: &str,
-        before: Option<Contract>,
-        rec: ContractRecord,
-    ) {
-        let key = (rec.contract.account_id.clone(), rec.contract.id.clone());
-        self.revisions
-            .entry(key.clone())
-            .or_default()
-            .push(Revision {
-                version: rec.contract.version,
-                principal: principal.to_owned(),
-                at: now,
-                action: action.to_owned(),
-                before,
-                after: rec.contract.clone(),
-            });
-        self.contracts.entry(key.0).or_default().insert(key.1, rec);
+    /// Writes prepared records into the state.
+    pub fn commit(&mut self, prepared: Prepared) -> Applied {
+        match prepared {
+            Prepared::Plan(w) => {
+                self.plans
+                    .insert(w.record.plan.id.clone(), w.record.clone());
+                Applied::Plan(w.record)
+            }
+            Prepared::Calendar(w) => {
+                self.calendars.insert(w.record.id.clone(), w.record.clone());
+                Applied::Calendar(w.record)
+            }
+            Prepared::DeleteCalendar { id, .. } => {
+                self.calendars.remove(&id);
+                Applied::Deleted
+            }
+            Prepared::Account(w) => {
+                self.accounts.insert(w.record.id.clone(), w.record.clone());
+                Applied::Account(w.record)
+            }
+            Prepared::DeleteAccount { id, .. } => {
+                if let Some(contracts) = self.contracts.remove(&id) {
+                    for c in contracts {
+                        let key = (id.clone(), c.contract.id);
+                        self.revisions.remove(&key);
+                        self.completions.remove(&key);
+                    }
+                }
+                self.accounts.remove(&id);
+                Applied::Deleted
+            }
+            Prepared::Contract { write, revision } => {
+                let rec = write.record;
+                let key = (rec.contract.account_id.clone(), rec.contract.id.clone());
+                self.revisions
+                    .entry(key.clone())
+                    .or_default()
+                    .push(revision);
+                self.put_contract_record(rec.clone());
+                Applied::Contract(rec)
+            }
+            Prepared::Completion {
+                contract,
+                completion,
+                duplicate,
+            } => {
+                let kind = completion.kind;
+                if !duplicate {
+                    let key = (
+                        contract.contract.account_id.clone(),
+                        contract.contract.id.clone(),
+                    );
+                    self.completions.entry(key).or_default().push(completion);
+                }
+                Applied::Completion(contract, kind)
+            }
+        }
     }
+
+    /// Replaces (or, with `None`, removes) one contract as loaded from elsewhere, with its
+    /// revisions and completions; used by stores that keep this state as a replica.
+    pub fn put_contract(
+        &mut self,
+        account_id: &str,
+        id: &str,
+        loaded: Option<(ContractRecord, Vec<Revision>, Vec<Completion>)>,
+    ) {
+        let key = (account_id.to_owned(), id.to_owned());
+        match loaded {
+            Some((rec, revisions, completions)) => {
+                self.put_contract_record(rec);
+                // Only contracts that have any take an entry: most have none.
+                if revisions.is_empty() {
+                    self.revisions.remove(&key);
+                } else {
+                    self.revisions.insert(key.clone(), revisions);
+                }
+                if completions.is_empty() {
+                    self.completions.remove(&key);
+                } else {
+                    self.completions.insert(key, completions);
+                }
+            }
+            None => {
+                if let Some(list) = self.contracts.get_mut(account_id) {
+                    list.retain(|c| c.contract.id != id);
+                }
+                self.revisions.remove(&key);
+                self.completions.remove(&key);
+            }
+        }
+    }
+
+    /// Replaces or removes one plan as loaded from elsewhere.
+    pub fn put_plan(&mut self, id: &str, rec: Option<PlanRecord>) {
+        match rec {
+            Some(r) => self.plans.insert(id.to_owned(), r),
+            None => self.plans.remove(id),
+        };
+    }
+
+    /// Replaces or removes one calendar as loaded from elsewhere.
+    pub fn put_calendar(&mut self, id: &str, rec: Option<CalendarRecord>) {
+        match rec {
+            Some(r) => self.calendars.insert(id.to_owned(), r),
+            None => self.calendars.remove(id),
+        };
+    }
+
+    /// Replaces or removes one account as loaded from elsewhere (removing it removes its
+    /// contracts too).
+    pub fn put_account(&mut self, id: &str, rec: Option<AccountRecord>) {
+        match rec {
+            Some(r) => {
+                self.accounts.insert(id.to_owned(), r);
+            }
+            None => {
+                self.commit(Prepared::DeleteAccount {
+                    id: id.to_owned(),
+                    revision: 0,
+                });
+            }
+        }
+    }
+}
+
+/// A contract record to write with the revision that records it.
+fn contract_write(
+    principal: &str,
+    now: DateTime<Utc>,
+    action: &str,
+    before: Option<Contract>,
+    rec: ContractRecord,
+) -> Prepared {
+    let expected = before.as_ref().map(|b| b.version);
+    let revision = Revision {
+        version: rec.contract.version,
+        principal: principal.to_owned(),
+        at: now,
+        action: action.to_owned(),
+        before,
+        after: rec.contract.clone(),
+    };
+    Prepared::Contract {
+        write: Write {
+            record: rec,
+            expected,
+        },
+        revision,
+    }
+}
+
+/// A record to write: new (`expected` is `None`) or replacing the stored revision
+/// `expected`, so that a store can refuse a write based on a stale read.
+#[derive(Debug, Clone)]
+pub struct Write<T> {
+    /// The record as it will be stored.
+    pub record: T,
+    /// The revision (or contract version) the change was based on; `None` for a create.
+    pub expected: Option<i64>,
+}
+
+impl<T> Write<T> {
+    fn create(record: T) -> Self {
+        Write {
+            record,
+            expected: None,
+        }
+    }
+
+    fn update(record: T, expected: i64) -> Self {
+        Write {
+            record,
+            expected: Some(expected),
+        }
+    }
+}
+
+impl Prepared {
+    /// What the change produced, for the response.
+    pub fn applied(&self) -> Applied {
+        match self {
+            Prepared::Plan(w) => Applied::Plan(w.record.clone()),
+            Prepared::Calendar(w) => Applied::Calendar(w.record.clone()),
+            Prepared::Account(w) => Applied::Account(w.record.clone()),
+            Prepared::DeleteCalendar { .. } | Prepared::DeleteAccount { .. } => Applied::Deleted,
+            Prepared::Contract { write, .. } => Applied::Contract(write.record.clone()),
+            Prepared::Completion {
+                contract,
+                completion,
+                ..
+            } => Applied::Completion(contract.clone(), completion.kind),
+        }
+    }
+}
+
+/// The records a checked change writes.
+// One per write, handed straight to the writer; boxing would only add allocations.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum Prepared {
+    /// Create or replace a plan.
+    Plan(Write<PlanRecord>),
+    /// Create or replace a calendar.
+    Calendar(Write<CalendarRecord>),
+    /// Delete a calendar at this revision.
+    DeleteCalendar {
+        /// Calendar id.
+        id: String,
+        /// The revision checked.
+        revision: i64,
+    },
+    /// Create or replace an account.
+    Account(Write<AccountRecord>),
+    /// Delete an account (and its terminated contracts) at this revision.
+    DeleteAccount {
+        /// Account id.
+        id: String,
+        /// The revision checked.
+        revision: i64,
+    },
+    /// Create or replace a contract, with the revision recording the change.
+    Contract {
+        /// The contract.
+        write: Write<ContractRecord>,
+        /// Its audit entry.
+        revision: Revision,
+    },
+    /// Record an obligation completion.
+    Completion {
+        /// The contract it is recorded on.
+        contract: ContractRecord,
+        /// The completion.
+        completion: Completion,
+        /// True if the same completion is already recorded (a retry): nothing to write.
+        duplicate: bool,
+    },
 }

@@ -60,6 +60,9 @@ def main():
                 "account": "accounts/acme",
                 "benefit": "onsite_escalation_management",
                 "checkTime": "2026-06-01T10:00:00Z",
+                # On-site escalation is for a P1 case that cannot be solved remotely.
+                "casePriority": "PRIORITY_P1",
+                "notSolvableRemotely": True,
             },
         )
         out["deadline"] = call(

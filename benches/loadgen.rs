@@ -1,0 +1,1034 @@
+//! Load generator: measures the release server the way a peer on the request path sees it,
+//! over gRPC on loopback, side by side with a no-op baseline (`grpc.health.v1.Health/Check`).
+//!
+//! For each store (the in-memory store, seeded from a generated seed file, and Postgres,
+//! seeded by `benches/seed.rs`) it starts `target/release/entitlements serve` on a free
+//! 127.0.0.1 port, then for each RPC (the baseline, `CheckEntitlement`, `ComputeDeadline`,
+//! `EvaluateCase`, over random accounts of the 100,000-account data set):
+//!
+//! 1. **closed loop** (`--concurrency` workers over `--connections` HTTP/2 connections,
+//!    each sending its next request as soon as the last one is answered): the maximum
+//!    throughput;
+//! 2. **open loop** at 50% and 80% (`--load`) of that RPC's maximum: requests are scheduled
+//!    at a constant rate and each latency is measured from the request's *scheduled* send
+//!    time, so a stall on either side shows up in the percentiles instead of silently
+//!    slowing the generator down (coordinated omission).
+//!
+//! It prints one table per store (req/s; p50, p99, p99.9 of latency; CPU used by server and
+//! generator) and checks the targets of the README's "Performance" section. It stops the
+//! server at the end and never talks to anything but 127.0.0.1.
+//!
+//! ```sh
+//! cargo build --release
+//! DATABASE_URL=postgres://postgres@127.0.0.1:5432/entitlements_scale \
+//!   cargo bench --bench seed -- --accounts 100000 --no-measure
+//! DATABASE_URL=postgres://postgres@127.0.0.1:5432/entitlements_scale \
+//!   cargo bench --bench loadgen
+//! ```
+//!
+//! Without `DATABASE_URL` (or `--database-url`) only the memory store is measured. `cargo
+//! bench --bench loadgen -- --help` lists the knobs (phase lengths, concurrency, a fixed
+//! `--rate`, which stores and RPCs). Run without `--bench` (as `cargo test --all-targets`
+//! does) it exits at once.
+
+use std::fmt::Write as _;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use entitlements::grpc::pb;
+use hdrhistogram::Histogram;
+use pb::entitlement_service_client::EntitlementServiceClient;
+use pb::sla_service_client::SlaServiceClient;
+use prost_types::Timestamp;
+use tonic::transport::{Channel, Endpoint};
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_client::HealthClient;
+
+/// The time zones of the data set, in the order `benches/seed.rs` uses them.
+const ZONES: [&str; 10] = [
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Asia/Seoul",
+    "Asia/Tokyo",
+    "Asia/Kolkata",
+    "Australia/Sydney",
+    "America/Sao_Paulo",
+];
+
+/// 2026-01-01T00:00:00Z, when every contract of the data set starts.
+const START_2026: i64 = 1_767_225_600;
+const DAY: i64 = 86_400;
+const HOUR: i64 = 3_600;
+
+/// Load generator for the entitlements server (see the module documentation).
+#[derive(Debug, Parser)]
+#[command(name = "loadgen")]
+struct Args {
+    /// Passed by `cargo bench`; without it the generator does nothing.
+    #[arg(long, hide = true)]
+    bench: bool,
+    /// Stores to measure [default: memory, and postgres when a database URL is given].
+    #[arg(long, value_delimiter = ',')]
+    stores: Vec<StoreKind>,
+    /// RPCs to measure.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "health,check,deadline,evaluate"
+    )]
+    rpcs: Vec<Rpc>,
+    /// Accounts in the data set (`acct-000000`..); requests pick among them at random.
+    #[arg(long, default_value_t = 100_000)]
+    accounts: usize,
+    /// Seconds measured in each phase.
+    #[arg(long, default_value_t = 3.0)]
+    duration: f64,
+    /// Seconds of unmeasured load before each phase.
+    #[arg(long, default_value_t = 1.0)]
+    warmup: f64,
+    /// Closed-loop workers (requests in flight).
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// HTTP/2 connections the workers and open-loop requests are spread over.
+    #[arg(long, default_value_t = 4)]
+    connections: usize,
+    /// Open-loop loads, in percent of each RPC's closed-loop maximum.
+    #[arg(long, value_delimiter = ',', default_value = "50,80")]
+    load: Vec<u32>,
+    /// A fixed open-loop rate in requests per second, instead of `--load`.
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Most requests in flight in the open loop; past it, sends wait (and their wait counts
+    /// in their latency).
+    #[arg(long, default_value_t = 10_000)]
+    max_in_flight: usize,
+    /// The server binary to start.
+    #[arg(long, env = "ENTITLEMENTS_BIN")]
+    server_bin: Option<PathBuf>,
+    /// Postgres URL of the seeded data set (host 127.0.0.1 or localhost only).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Seed file for the memory store [default: generated into target/loadgen/].
+    #[arg(long)]
+    seed_file: Option<PathBuf>,
+    /// Generator worker threads [default: the number of CPUs].
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StoreKind {
+    Memory,
+    Postgres,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Rpc {
+    /// grpc.health.v1.Health/Check: the no-op baseline.
+    Health,
+    /// EntitlementService/CheckEntitlement.
+    Check,
+    /// SlaService/ComputeDeadline.
+    Deadline,
+    /// SlaService/EvaluateCase.
+    Evaluate,
+}
+
+impl Rpc {
+    fn label(self) -> &'static str {
+        match self {
+            Rpc::Health => "Health/Check (baseline)",
+            Rpc::Check => "CheckEntitlement",
+            Rpc::Deadline => "ComputeDeadline",
+            Rpc::Evaluate => "EvaluateCase",
+        }
+    }
+}
+
+fn main() {
+    // `cargo test --all-targets` runs benches without `--bench`: nothing to measure then.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("loadgen: run with `cargo bench --bench loadgen` to measure");
+        return;
+    }
+    let args = Args::parse();
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    if let Err(e) = runtime.block_on(run(args)) {
+        eprintln!("loadgen: {e}");
+        std::process::exit(1);
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn run(args: Args) -> Result<(), BoxError> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = root.join("target/loadgen");
+    std::fs::create_dir_all(&out)?;
+    let bin = args
+        .server_bin
+        .clone()
+        .unwrap_or_else(|| root.join("target/release/entitlements"));
+    if !bin.exists() {
+        return Err(format!(
+            "no server binary at {}: run `cargo build --release` first (or pass --server-bin)",
+            bin.display()
+        )
+        .into());
+    }
+    if let Some(url) = &args.database_url {
+        check_loopback_url(url)?;
+    }
+    let stores = if args.stores.is_empty() {
+        let mut s = vec![StoreKind::Memory];
+        if args.database_url.is_some() {
+            s.push(StoreKind::Postgres);
+        } else {
+            println!("loadgen: no DATABASE_URL: measuring the memory store only");
+        }
+        s
+    } else {
+        args.stores.clone()
+    };
+    println!("loadgen: {}", machine_line());
+    let mut report = String::new();
+    for store in stores {
+        let setup = match store {
+            StoreKind::Memory => {
+                let path = match &args.seed_file {
+                    Some(p) => p.clone(),
+                    None => write_seed_file(&out, args.accounts)?,
+                };
+                Setup::Seed(path)
+            }
+            StoreKind::Postgres => Setup::Postgres(
+                args.database_url
+                    .clone()
+                    .ok_or("--stores postgres needs DATABASE_URL or --database-url")?,
+            ),
+        };
+        let name = match store {
+            StoreKind::Memory => "memory",
+            StoreKind::Postgres => "postgres",
+        };
+        let started = Instant::now();
+        let mut server = Server::start(&bin, &setup, &out.join(format!("server-{name}.log")))?;
+        let clients = Clients::connect(server.addr, args.connections).await?;
+        server.wait_serving(&clients).await?;
+        println!(
+            "loadgen: {name} store: server pid {} on {} serving after {:.1?}",
+            server.child.id(),
+            server.addr,
+            started.elapsed()
+        );
+        check_data_set(&clients, args.accounts).await?;
+        let results = measure(&args, &clients, server.child.id()).await;
+        drop(server);
+        let table = render(name, &args, &results);
+        println!("\n{table}");
+        report.push_str(&table);
+        report.push('\n');
+    }
+    let path = out.join("report.md");
+    std::fs::write(&path, &report)?;
+    println!("loadgen: report written to {}", path.display());
+    Ok(())
+}
+
+/// The server's data: a seed file (memory store) or a Postgres URL.
+#[derive(Debug)]
+enum Setup {
+    Seed(PathBuf),
+    Postgres(String),
+}
+
+/// Refuses a database URL whose host is not the loopback interface.
+fn check_loopback_url(url: &str) -> Result<(), BoxError> {
+    let rest = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))
+        .ok_or("the database URL must start with postgres://")?;
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    if matches!(host, "127.0.0.1" | "localhost" | "::1") {
+        Ok(())
+    } else {
+        Err(
+            format!("refusing database host {host:?}: the load generator stays on 127.0.0.1")
+                .into(),
+        )
+    }
+}
+
+/// Writes the data set of `benches/seed.rs` as a seed file for the memory store (once per
+/// size) and returns its path.
+fn write_seed_file(dir: &Path, accounts: usize) -> Result<PathBuf, BoxError> {
+    let path = dir.join(format!("seed-{accounts}.yaml"));
+    if path.exists() {
+        return Ok(path);
+    }
+    let mut y = String::with_capacity(accounts * 400);
+    y.push_str("# Generated by benches/loadgen.rs: the data set of benches/seed.rs.\ncalendars:\n");
+    for (i, zone) in ZONES.iter().enumerate() {
+        let _ = writeln!(
+            y,
+            "  - id: cal-{i}\n    display_name: Office hours {zone}\n    time_zone: {zone}\n    weekly_hours:"
+        );
+        for day in ["monday", "tuesday", "wednesday", "thursday", "friday"] {
+            let _ = writeln!(y, "      {day}: [\"09:00-17:00\"]");
+        }
+        y.push_str("    closed_dates:\n");
+        for year in 2026..=2028 {
+            for (m, d) in [(1, 1), (5, 1), (12, 25), (12, 26)] {
+                let _ = writeln!(
+                    y,
+                    "      - {{ date: {year}-{m:02}-{d:02}, reason: holiday }}"
+                );
+            }
+        }
+    }
+    y.push_str("accounts:\n");
+    for i in 0..accounts {
+        let zone = ZONES[i % ZONES.len()];
+        let calendar = if i % 4 != 0 {
+            format!(", calendar: cal-{}", i % ZONES.len())
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            y,
+            "  - {{ id: acct-{i:06}, display_name: acct-{i:06}, time_zone: {zone}{calendar} }}"
+        );
+    }
+    y.push_str("contracts:\n");
+    for i in 0..accounts {
+        let plan = ["standard", "extended", "premium"][i % 3];
+        let _ = writeln!(
+            y,
+            "  - account: acct-{i:06}\n    id: main\n    plan: {plan}\n    start: 2026-01-01T00:00:00Z\n    contacts:\n      - {{ email: contact0@acct-{i:06}.example }}\n      - {{ email: contact1@acct-{i:06}.example }}"
+        );
+    }
+    let tmp = path.with_extension("yaml.tmp");
+    std::fs::write(&tmp, y)?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(path)
+}
+
+/// The server under test; stopped (SIGTERM, then SIGKILL) when dropped.
+#[derive(Debug)]
+struct Server {
+    /// The process.
+    child: Child,
+    /// Where it listens, always on 127.0.0.1.
+    addr: SocketAddr,
+    /// Its log file, shown when it fails to start.
+    log: PathBuf,
+}
+
+impl Server {
+    fn start(bin: &Path, setup: &Setup, log: &Path) -> Result<Server, BoxError> {
+        let port = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+            .local_addr()?
+            .port();
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let log_file = std::fs::File::create(log)?;
+        let mut cmd = Command::new(bin);
+        cmd.args([
+            "serve",
+            "--log-format",
+            "json",
+            "--listen",
+            &addr.to_string(),
+        ])
+        // Only what is set here: no exporter, no other listener or store from the caller's
+        // environment.
+        .env_remove("DATABASE_URL")
+        .env_remove("ENTITLEMENTS_SEED")
+        .env_remove("ENTITLEMENTS_LISTEN")
+        .env_remove("ENTITLEMENTS_NO_MIGRATE")
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone()?)
+        .stderr(log_file);
+        match setup {
+            Setup::Seed(path) => {
+                cmd.arg("--seed").arg(path);
+            }
+            Setup::Postgres(url) => {
+                cmd.env("DATABASE_URL", url);
+            }
+        }
+        let child = cmd.spawn()?;
+        Ok(Server {
+            child,
+            addr,
+            log: log.to_owned(),
+        })
+    }
+
+    /// Waits (at most five minutes: loading 100,000 accounts takes a while) until health
+    /// says SERVING.
+    async fn wait_serving(&mut self, clients: &Clients) -> Result<(), BoxError> {
+        let started = Instant::now();
+        loop {
+            let mut health = HealthClient::new(clients.channels[0].clone());
+            let req = HealthCheckRequest {
+                service: String::new(),
+            };
+            if let Ok(r) = tokio::time::timeout(Duration::from_secs(1), health.check(req)).await
+                && let Ok(r) = r
+                && r.get_ref().status
+                    == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+            {
+                return Ok(());
+            }
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(5).collect();
+            if started.elapsed() > Duration::from_secs(300) {
+                return Err(format!("server not SERVING after 5 min; log: {tail:?}").into());
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("server exited ({status}); log: {tail:?}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One channel (HTTP/2 connection) per `--connections`.
+#[derive(Debug, Clone)]
+struct Clients {
+    channels: Vec<Channel>,
+}
+
+impl Clients {
+    async fn connect(addr: SocketAddr, n: usize) -> Result<Clients, BoxError> {
+        assert!(addr.ip().is_loopback());
+        let endpoint = Endpoint::from_shared(format!("http://{addr}"))?
+            .tcp_nodelay(true)
+            .connect_timeout(Duration::from_secs(5));
+        // Lazy: the server may still be loading its data.
+        let channels = (0..n.max(1)).map(|_| endpoint.connect_lazy()).collect();
+        Ok(Clients { channels })
+    }
+
+    fn caller(&self, i: usize) -> Caller {
+        let ch = self.channels[i % self.channels.len()].clone();
+        Caller {
+            health: HealthClient::new(ch.clone()),
+            entitlements: EntitlementServiceClient::new(ch.clone()),
+            sla: SlaServiceClient::new(ch),
+        }
+    }
+}
+
+/// Clients of every measured service over one connection.
+#[derive(Debug, Clone)]
+struct Caller {
+    health: HealthClient<Channel>,
+    entitlements: EntitlementServiceClient<Channel>,
+    sla: SlaServiceClient<Channel>,
+}
+
+/// SplitMix64: a small, fast generator, good enough to pick accounts and times.
+#[derive(Debug, Clone)]
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn ts(seconds: i64) -> Option<Timestamp> {
+    Some(Timestamp { seconds, nanos: 0 })
+}
+
+/// Benefits asked about: granted on every plan, premium only, and case-dependent.
+const BENEFITS: [&str; 4] = [
+    "online_support",
+    "technical_account_manager",
+    "critical_phone_support_24x7",
+    "onsite_escalation_management",
+];
+
+impl Caller {
+    /// Sends one request of `rpc` about a random account and time in 2026; Ok when the
+    /// server answered OK.
+    async fn call(
+        &mut self,
+        rpc: Rpc,
+        rng: &mut Rng,
+        accounts: usize,
+    ) -> Result<(), tonic::Status> {
+        let account = format!("accounts/acct-{:06}", rng.below(accounts as u64));
+        // Any second of 2026 (every contract of the data set is in force then).
+        let t = START_2026 + rng.below(365 * DAY as u64) as i64;
+        // P1 and P2: the priorities every built-in plan has targets for.
+        let priority = 1 + rng.below(2) as i32;
+        match rpc {
+            Rpc::Health => {
+                self.health
+                    .check(HealthCheckRequest {
+                        service: String::new(),
+                    })
+                    .await?;
+            }
+            Rpc::Check => {
+                self.entitlements
+                    .check_entitlement(pb::CheckEntitlementRequest {
+                        account,
+                        benefit: BENEFITS[rng.below(BENEFITS.len() as u64) as usize].to_owned(),
+                        check_time: ts(t),
+                        case_priority: priority,
+                        not_solvable_remotely: true,
+                        ..Default::default()
+                    })
+                    .await?;
+            }
+            Rpc::Deadline => {
+                self.sla
+                    .compute_deadline(pb::ComputeDeadlineRequest {
+                        account,
+                        priority,
+                        open_time: ts(t),
+                        milestone: pb::Milestone::FirstResponse as i32,
+                        evaluate_time: ts(t + HOUR),
+                        ..Default::default()
+                    })
+                    .await?;
+            }
+            Rpc::Evaluate => {
+                self.sla
+                    .evaluate_case(pb::EvaluateCaseRequest {
+                        account,
+                        case: Some(pb::CaseTimeline {
+                            open_time: ts(t),
+                            priority,
+                            first_response_time: ts(t + 2 * HOUR),
+                            update_times: vec![Timestamp {
+                                seconds: t + 30 * HOUR,
+                                nanos: 0,
+                            }],
+                            ..Default::default()
+                        }),
+                        evaluate_time: ts(t + 3 * DAY),
+                    })
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks that the data set is there: the first and last account have a contract.
+async fn check_data_set(clients: &Clients, accounts: usize) -> Result<(), BoxError> {
+    let mut c = clients.caller(0);
+    for i in [0, accounts.saturating_sub(1)] {
+        let r = c
+            .entitlements
+            .check_entitlement(pb::CheckEntitlementRequest {
+                account: format!("accounts/acct-{i:06}"),
+                benefit: "online_support".into(),
+                check_time: ts(START_2026 + 180 * DAY),
+                ..Default::default()
+            })
+            .await
+            .map_err(|s| {
+                format!(
+                    "account acct-{i:06} ({}): seed the data set first \
+                     (cargo bench --bench seed -- --accounts {accounts} --no-measure)",
+                    s.message()
+                )
+            })?;
+        if r.get_ref().contract.is_none() {
+            return Err(format!("account acct-{i:06} has no contract in force").into());
+        }
+    }
+    Ok(())
+}
+
+/// What one phase measured.
+#[derive(Debug, Clone)]
+struct Phase {
+    rpc: Rpc,
+    /// `None` for the closed loop, else the open-loop rate asked for and its percent of
+    /// the maximum.
+    offered: Option<(f64, Option<u32>)>,
+    /// Requests answered OK per second in the measured window.
+    throughput: f64,
+    /// Latency in microseconds (from the scheduled send time in the open loop).
+    latency: Histogram<u64>,
+    /// Requests answered with an error status.
+    errors: u64,
+    /// CPU seconds per second used by the server, by the generator, and by everything
+    /// else on the machine (other builds and benchmarks make the figures noisy).
+    server_cpu: f64,
+    generator_cpu: f64,
+    other_cpu: f64,
+    /// 99th percentile of how late the open loop sent requests, in microseconds.
+    send_lag_p99: Option<u64>,
+}
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds")
+}
+
+/// CPU seconds used so far by a process (utime + stime of /proc/PID/stat).
+fn cpu_seconds(pid: &str) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let rest = stat.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields
+        .get(11..13)
+        .map(|f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum())
+        .unwrap_or(0.0);
+    // USER_HZ is 100 on every Linux this runs on.
+    ticks / 100.0
+}
+
+/// CPU seconds the whole machine has been busy so far (the `cpu` line of /proc/stat).
+fn machine_busy_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/stat") else {
+        return 0.0;
+    };
+    let ticks: Vec<f64> = stat
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal ...: all but idle and iowait.
+    let busy: f64 = ticks
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4)
+        .map(|(_, v)| v)
+        .sum();
+    busy / 100.0
+}
+
+/// Measures every RPC: closed loop, then the open-loop loads.
+async fn measure(args: &Args, clients: &Clients, server_pid: u32) -> Vec<Phase> {
+    let mut phases = Vec::new();
+    let server_pid = server_pid.to_string();
+    for &rpc in &args.rpcs {
+        let cpu = Cpu::start(&server_pid);
+        let (throughput, latency, errors) = closed_loop(args, clients, rpc).await;
+        let (server_cpu, generator_cpu, other_cpu) = cpu.per_second();
+        let max = throughput;
+        phases.push(Phase {
+            rpc,
+            offered: None,
+            throughput,
+            latency,
+            errors,
+            server_cpu,
+            generator_cpu,
+            other_cpu,
+            send_lag_p99: None,
+        });
+        let loads: Vec<(f64, Option<u32>)> = match args.rate {
+            Some(r) => vec![(r, None)],
+            None => args
+                .load
+                .iter()
+                .map(|&p| (max * f64::from(p) / 100.0, Some(p)))
+                .collect(),
+        };
+        for (rate, percent) in loads {
+            if rate < 1.0 {
+                continue;
+            }
+            let cpu = Cpu::start(&server_pid);
+            let (throughput, latency, errors, lag) = open_loop(args, clients, rpc, rate).await;
+            let (server_cpu, generator_cpu, other_cpu) = cpu.per_second();
+            phases.push(Phase {
+                rpc,
+                offered: Some((rate, percent)),
+                throughput,
+                latency,
+                errors,
+                server_cpu,
+                generator_cpu,
+                other_cpu,
+                send_lag_p99: Some(lag.value_at_quantile(0.99)),
+            });
+        }
+    }
+    phases
+}
+
+/// CPU use of the server, of this process and of the whole machine over a phase.
+struct Cpu<'a> {
+    pid: &'a str,
+    server: f64,
+    generator: f64,
+    machine: f64,
+    wall: Instant,
+}
+
+impl<'a> Cpu<'a> {
+    fn start(pid: &'a str) -> Cpu<'a> {
+        Cpu {
+            pid,
+            server: cpu_seconds(pid),
+            generator: cpu_seconds("self"),
+            machine: machine_busy_seconds(),
+            wall: Instant::now(),
+        }
+    }
+
+    /// Server, generator and other CPU, in CPUs (CPU seconds per second).
+    fn per_second(&self) -> (f64, f64, f64) {
+        let wall = self.wall.elapsed().as_secs_f64();
+        let server = (cpu_seconds(self.pid) - self.server) / wall;
+        let generator = (cpu_seconds("self") - self.generator) / wall;
+        let machine = (machine_busy_seconds() - self.machine) / wall;
+        (server, generator, (machine - server - generator).max(0.0))
+    }
+}
+
+/// `--concurrency` workers, each sending its next request as soon as the last is answered.
+/// Returns OK answers per second, their latencies and the error count in the measured
+/// window (after the warm-up).
+async fn closed_loop(args: &Args, clients: &Clients, rpc: Rpc) -> (f64, Histogram<u64>, u64) {
+    let measure_from = Instant::now() + Duration::from_secs_f64(args.warmup);
+    let until = measure_from + Duration::from_secs_f64(args.duration);
+    let workers: Vec<_> = (0..args.concurrency.max(1))
+        .map(|i| {
+            let mut caller = clients.caller(i);
+            let accounts = args.accounts;
+            tokio::spawn(async move {
+                let mut rng = Rng(0x5EED ^ ((i as u64) << 32));
+                let mut h = histogram();
+                let mut errors = 0u64;
+                loop {
+                    let sent = Instant::now();
+                    if sent >= until {
+                        break;
+                    }
+                    let result = caller.call(rpc, &mut rng, accounts).await;
+                    let done = Instant::now();
+                    if done < measure_from || done > until {
+                        continue;
+                    }
+                    match result {
+                        Ok(()) => {
+                            let _ = h.record((done - sent).as_micros().max(1) as u64);
+                        }
+                        Err(_) => errors += 1,
+                    }
+                }
+                (h, errors)
+            })
+        })
+        .collect();
+    let mut all = histogram();
+    let mut errors = 0;
+    for w in workers {
+        if let Ok((h, e)) = w.await {
+            let _ = all.add(&h);
+            errors += e;
+        }
+    }
+    (all.len() as f64 / args.duration, all, errors)
+}
+
+/// Latencies and errors of a share of the open loop's requests (one lock per share).
+#[derive(Debug)]
+struct Shard {
+    latency: Histogram<u64>,
+    errors: u64,
+}
+
+/// Requests scheduled at a constant `rate`, each one's latency measured from its scheduled
+/// send time. A dedicated thread schedules (tokio's timer ticks in milliseconds, too coarse
+/// at tens of thousands of requests per second). Returns OK answers per second, latencies,
+/// errors, and how late requests were sent.
+async fn open_loop(
+    args: &Args,
+    clients: &Clients,
+    rpc: Rpc,
+    rate: f64,
+) -> (f64, Histogram<u64>, u64, Histogram<u64>) {
+    const SHARDS: usize = 16;
+    let interval = Duration::from_secs_f64(1.0 / rate);
+    let start = Instant::now() + Duration::from_millis(10);
+    let measure_from = start + Duration::from_secs_f64(args.warmup);
+    let until = measure_from + Duration::from_secs_f64(args.duration);
+    let shards: Arc<Vec<Mutex<Shard>>> = Arc::new(
+        (0..SHARDS)
+            .map(|_| {
+                Mutex::new(Shard {
+                    latency: histogram(),
+                    errors: 0,
+                })
+            })
+            .collect(),
+    );
+    let max_in_flight = u32::try_from(args.max_in_flight.max(1)).unwrap_or(u32::MAX >> 3);
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(max_in_flight as usize));
+    let handle = tokio::runtime::Handle::current();
+    let callers: Vec<Caller> = (0..args.connections.max(1))
+        .map(|i| clients.caller(i))
+        .collect();
+    let accounts = args.accounts;
+    let scheduler = {
+        let shards = shards.clone();
+        let in_flight = in_flight.clone();
+        std::thread::spawn(move || {
+            let mut rng = Rng(0x0BE2_100B);
+            let mut lag = histogram();
+            let mut i: u32 = 0;
+            loop {
+                let scheduled = start + interval * i;
+                if scheduled >= until {
+                    break;
+                }
+                let now = Instant::now();
+                if scheduled > now {
+                    std::thread::sleep(scheduled - now);
+                }
+                // Past `--max-in-flight` this waits; the wait counts in the latency.
+                let permit = match in_flight.clone().try_acquire_owned() {
+                    Ok(p) => p,
+                    Err(_) => handle
+                        .block_on(in_flight.clone().acquire_owned())
+                        .expect("semaphore"),
+                };
+                let sent = Instant::now();
+                if scheduled >= measure_from {
+                    let _ = lag.record((sent - scheduled).as_micros().max(1) as u64);
+                }
+                let mut caller = callers[i as usize % callers.len()].clone();
+                let mut req_rng = Rng(rng.next());
+                let shards = shards.clone();
+                handle.spawn(async move {
+                    let result = caller.call(rpc, &mut req_rng, accounts).await;
+                    let finished = Instant::now();
+                    drop(permit);
+                    if scheduled < measure_from {
+                        return;
+                    }
+                    if let Ok(mut s) = shards[i as usize % SHARDS].lock() {
+                        match result {
+                            Ok(()) => {
+                                let _ = s
+                                    .latency
+                                    .record((finished - scheduled).as_micros().max(1) as u64);
+                            }
+                            Err(_) => s.errors += 1,
+                        }
+                    }
+                });
+                i += 1;
+            }
+            // Every permit back: every request answered.
+            drop(handle.block_on(in_flight.acquire_many(max_in_flight)));
+            lag
+        })
+    };
+    let lag = tokio::task::spawn_blocking(move || scheduler.join().expect("scheduler"))
+        .await
+        .expect("scheduler thread");
+    let mut all = histogram();
+    let mut errors = 0;
+    for s in shards.iter() {
+        if let Ok(s) = s.lock() {
+            let _ = all.add(&s.latency);
+            errors += s.errors;
+        }
+    }
+    (all.len() as f64 / args.duration, all, errors, lag)
+}
+
+fn ms(us: u64) -> String {
+    format!("{:.2}", us as f64 / 1000.0)
+}
+
+fn thousands(v: f64) -> String {
+    let n = v.round() as u64;
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// nproc and the CPU model, for the report.
+fn machine_line() -> String {
+    let cpus = std::thread::available_parallelism().map_or(0, std::num::NonZeroUsize::get);
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    format!(
+        "{cpus} CPUs ({model}); load average {} at start",
+        load.join(" ")
+    )
+}
+
+/// The table of one store's phases, and the targets checked against it.
+fn render(store: &str, args: &Args, phases: &[Phase]) -> String {
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "### {store} store ({} accounts; {}s per phase after {}s warm-up; closed loop: {} workers over {} connections)\n",
+        args.accounts, args.duration, args.warmup, args.concurrency, args.connections
+    );
+    let _ = writeln!(
+        t,
+        "| RPC | load | req/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU | loadgen CPU | other CPU |"
+    );
+    let _ = writeln!(t, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for p in phases {
+        let load = match p.offered {
+            None => "max (closed loop)".to_owned(),
+            Some((rate, Some(pct))) => format!("{pct}% = {} req/s", thousands(rate)),
+            Some((rate, None)) => format!("{} req/s", thousands(rate)),
+        };
+        let _ = writeln!(
+            t,
+            "| {} | {} | {} | {} | {} | {} | {} | {:.2} | {:.2} | {:.2} |",
+            p.rpc.label(),
+            load,
+            thousands(p.throughput),
+            ms(p.latency.value_at_quantile(0.5)),
+            ms(p.latency.value_at_quantile(0.99)),
+            ms(p.latency.value_at_quantile(0.999)),
+            p.errors,
+            p.server_cpu,
+            p.generator_cpu,
+            p.other_cpu,
+        );
+    }
+    let _ = writeln!(
+        t,
+        "\nCPU columns: CPU seconds per second during the phase, out of {} CPUs; \"other\" is \
+         everything else on the machine (builds, other benchmarks), which makes figures noisy.",
+        std::thread::available_parallelism().map_or(0, std::num::NonZeroUsize::get)
+    );
+    let noisy = phases.iter().filter(|p| p.other_cpu > 0.15).count();
+    if noisy > 0 {
+        let _ = writeln!(
+            t,
+            "\n**Noisy:** other processes used more than 0.15 CPU in {noisy} of {} phases.",
+            phases.len()
+        );
+    }
+    let lags: Vec<u64> = phases.iter().filter_map(|p| p.send_lag_p99).collect();
+    if let Some(worst) = lags.iter().max() {
+        let _ = writeln!(
+            t,
+            "\nOpen-loop sends were at most {} ms late at p99 (counted in the latencies above).",
+            ms(*worst)
+        );
+    }
+    let max_of = |rpc| {
+        phases
+            .iter()
+            .find(|p| p.rpc == rpc && p.offered.is_none())
+            .map(|p| p.throughput)
+    };
+    let mut checks = Vec::new();
+    if let (Some(base), Some(check)) = (max_of(Rpc::Health), max_of(Rpc::Check)) {
+        checks.push((
+            format!(
+                "CheckEntitlement max ≥ 80% of baseline: {:.0}%",
+                100.0 * check / base
+            ),
+            check >= 0.8 * base,
+        ));
+        checks.push((
+            format!("CheckEntitlement max ≥ 25,000 req/s: {}", thousands(check)),
+            check >= 25_000.0,
+        ));
+    }
+    if let (Some(base), Some(deadline)) = (max_of(Rpc::Health), max_of(Rpc::Deadline)) {
+        checks.push((
+            format!(
+                "ComputeDeadline max ≥ 70% of baseline: {:.0}%",
+                100.0 * deadline / base
+            ),
+            deadline >= 0.7 * base,
+        ));
+    }
+    for p in phases {
+        if p.rpc != Rpc::Health && matches!(p.offered, Some((_, Some(50)))) {
+            let p99 = p.latency.value_at_quantile(0.99);
+            checks.push((
+                format!("{} p99 at 50% ≤ 2 ms: {} ms", p.rpc.label(), ms(p99)),
+                p99 <= 2000,
+            ));
+        }
+    }
+    if !checks.is_empty() {
+        let _ = writeln!(t, "\nTargets:\n");
+        for (what, ok) in checks {
+            let _ = writeln!(t, "- {} {what}", if ok { "met:" } else { "MISSED:" });
+        }
+    }
+    t
+}

@@ -1,0 +1,1010 @@
+//! The Postgres store: Postgres is the source of truth, and every server keeps the whole
+//! state in its in-memory [`Snapshot`], so checks and deadlines never wait on the database.
+//!
+//! Writes are checked against the snapshot by [`State::prepare`] (the same rules as the
+//! memory store), then written in one transaction whose `where version = ...` clauses and
+//! constraints (unique names, the contract-overlap exclusion, the designated-contact limit
+//! trigger, foreign keys) refuse anything a stale snapshot let through; a stale write is
+//! retried after catching up. Each write appends to `change_log`, whose id is the write's
+//! consistency token, and a trigger NOTIFYs every server; a listener task applies the
+//! changed entities to its snapshot, and reloads everything after a reconnect, since
+//! notifications sent while disconnected are lost. When Postgres is unreachable, reads go
+//! on from the snapshot, writes fail UNAVAILABLE and the write services report
+//! NOT_SERVING until it returns.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{Utc, Weekday};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolOptions, PgRow};
+use sqlx::types::Json;
+use sqlx::{Postgres, Row, Transaction};
+use tokio::sync::watch;
+
+use super::records::{AccountRecord, CalendarRecord, ContractRecord, Meta, PlanRecord, Revision};
+use super::state::{Prepared, contract_name};
+use super::{Applied, Change, Snapshot, State, Store, StoreError};
+use crate::domain::catalog::{BenefitSet, TermsTable, builtin_plans, terms_table};
+use crate::domain::{
+    Calendar, ClosedDate, Completion, Contract, ContractState, DateException, DesignatedContact,
+    ObligationKind, OpenInterval, Plan, PriorityTerms, SpecialDate,
+};
+
+/// The migrations in `migrations/`, embedded at build time.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The NOTIFY channel the change log trigger signals on.
+const CHANNEL: &str = "entitlements_changes";
+/// How long a read carrying a consistency token waits for the notification before it
+/// reads through to Postgres.
+const TOKEN_WAIT: Duration = Duration::from_millis(500);
+/// How often the listener checks the change log even without a notification.
+const HEARTBEAT: Duration = Duration::from_secs(1);
+/// How often a write retries after finding the snapshot stale.
+const STALE_RETRIES: usize = 200;
+/// Key of the advisory lock that orders writes, so change-log ids commit in order.
+const WRITE_LOCK: i64 = 0x656e_7469_746c;
+
+/// A store whose source of truth is Postgres.
+#[derive(Debug)]
+pub struct PostgresStore {
+    /// Connections.
+    pool: PgPool,
+    /// The in-memory state every read is answered from.
+    snapshot: Snapshot,
+    /// The highest change-log id applied to the snapshot.
+    applied: AtomicU64,
+    /// The highest change-log id this process wrote.
+    written: AtomicU64,
+    /// Signalled whenever `applied` advances.
+    applied_tx: watch::Sender<u64>,
+    /// Whether Postgres is reachable (writes possible).
+    writable: watch::Sender<bool>,
+    /// When the snapshot was last confirmed current against Postgres.
+    confirmed: Mutex<Instant>,
+    /// Serialises catching up, so entities are applied in change-log order.
+    sync: tokio::sync::Mutex<()>,
+}
+
+/// Maps a database error to a store error, naming `subject` where it helps. Constraint
+/// names map to client errors here and nowhere else.
+fn db_error(e: sqlx::Error, subject: &str) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) => {
+            let constraint = db.constraint().unwrap_or_default().to_owned();
+            match (db.code().as_deref(), constraint.as_str()) {
+                (Some("23505"), _) => StoreError::AlreadyExists(subject.to_owned()),
+                (Some("23P01"), _) => StoreError::FailedPrecondition {
+                    reason: "CONTRACT_OVERLAP",
+                    subject: subject.to_owned(),
+                    message: format!(
+                        "{subject} would be in force at the same time as another contract of the account"
+                    ),
+                },
+                (Some("P0001"), "designated_contacts_limit") => StoreError::QuotaExceeded {
+                    subject: subject.to_owned(),
+                    limit: db
+                        .message()
+                        .split_whitespace()
+                        .find_map(|w| w.parse().ok())
+                        .unwrap_or(0),
+                },
+                (Some("23503"), c) if c.starts_with("accounts_calendar_id") => {
+                    StoreError::FailedPrecondition {
+                        reason: "CALENDAR_IN_USE",
+                        subject: subject.to_owned(),
+                        message: format!("{subject} is used by an account"),
+                    }
+                }
+                (Some("23503"), c) if c.starts_with("contracts_account_id") => {
+                    StoreError::FailedPrecondition {
+                        reason: "ACCOUNT_HAS_CONTRACTS",
+                        subject: subject.to_owned(),
+                        message: format!("{subject} still has a contract that is not terminated"),
+                    }
+                }
+                (Some("23503"), _) => StoreError::NotFound(subject.to_owned()),
+                _ => StoreError::Internal(format!("{subject}: {e}")),
+            }
+        }
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
+        _ => StoreError::Internal(format!("{subject}: {e}")),
+    }
+}
+
+fn internal(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Internal(format!("{what}: {e}"))
+}
+
+/// A write refused because the snapshot it was prepared against is behind.
+#[derive(Debug)]
+enum WriteError {
+    /// The row changed since the snapshot read it: catch up and prepare again.
+    Stale,
+    /// Any other failure.
+    Failed(StoreError),
+}
+
+impl From<StoreError> for WriteError {
+    fn from(e: StoreError) -> Self {
+        WriteError::Failed(e)
+    }
+}
+
+fn state_key(s: ContractState) -> &'static str {
+    match s {
+        ContractState::Active => "active",
+        ContractState::Suspended => "suspended",
+        ContractState::Terminated => "terminated",
+    }
+}
+
+/// Weekly hours as stored: seven lists, Monday first.
+type WeeklyRow = Vec<Vec<OpenInterval>>;
+
+const WEEKDAYS: [Weekday; 7] = [
+    Weekday::Mon,
+    Weekday::Tue,
+    Weekday::Wed,
+    Weekday::Thu,
+    Weekday::Fri,
+    Weekday::Sat,
+    Weekday::Sun,
+];
+
+impl PostgresStore {
+    /// Connects to `url`, optionally migrates, installs the built-in plans and loads the
+    /// snapshot.
+    pub async fn connect(url: &str, migrate: bool) -> Result<Arc<PostgresStore>, StoreError> {
+        let options: PgConnectOptions = url
+            .parse()
+            .map_err(|e| StoreError::Unavailable(format!("invalid database URL: {e}")))?;
+        Self::connect_with(options, migrate).await
+    }
+
+    /// Like [`PostgresStore::connect`], with parsed connection options.
+    pub async fn connect_with(
+        options: PgConnectOptions,
+        migrate: bool,
+    ) -> Result<Arc<PostgresStore>, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(3))
+            .connect_with(options)
+            .await
+            .map_err(|e| db_error(e, "database"))?;
+        if migrate {
+            MIGRATOR
+                .run(&pool)
+                .await
+                .map_err(|e| internal("migrations", e))?;
+        }
+        install_builtin_plans(&pool).await?;
+        let (state, applied) = load_all(&pool).await?;
+        let (applied_tx, _) = watch::channel(applied);
+        let (writable, _) = watch::channel(true);
+        let store = Arc::new(PostgresStore {
+            pool,
+            snapshot: Snapshot::new(state),
+            applied: AtomicU64::new(applied),
+            written: AtomicU64::new(0),
+            applied_tx,
+            writable,
+            confirmed: Mutex::new(Instant::now()),
+            sync: tokio::sync::Mutex::new(()),
+        });
+        tokio::spawn(listen(Arc::downgrade(&store)));
+        Ok(store)
+    }
+
+    /// Applies the migrations (under sqlx's advisory lock) and returns.
+    pub async fn migrate(url: &str) -> Result<(), StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(|e| db_error(e, "database"))?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| internal("migrations", e))?;
+        install_builtin_plans(&pool).await?;
+        pool.close().await;
+        Ok(())
+    }
+
+    fn set_applied(&self, id: u64) {
+        self.applied.fetch_max(id, Ordering::SeqCst);
+        self.applied_tx
+            .send_replace(self.applied.load(Ordering::SeqCst));
+    }
+
+    fn confirm(&self) {
+        *self.confirmed.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+    }
+
+    /// Applies every change logged after the snapshot's watermark, in order.
+    async fn catch_up(&self) -> Result<(), StoreError> {
+        let _guard = self.sync.lock().await;
+        let from = self.applied.load(Ordering::SeqCst) as i64;
+        let rows = sqlx::query("select id, entity, key from change_log where id > $1 order by id")
+            .bind(from)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| db_error(e, "change log"))?;
+        let mut seen = BTreeSet::new();
+        let mut last = from;
+        for row in rows {
+            let id: i64 = row.get("id");
+            let entity: String = row.get("entity");
+            let key: String = row.get("key");
+            last = id;
+            if seen.insert((entity.clone(), key.clone())) {
+                self.reload(&entity, &key).await?;
+            }
+        }
+        self.set_applied(last as u64);
+        self.confirm();
+        Ok(())
+    }
+
+    /// Reloads one entity from Postgres into the snapshot.
+    async fn reload(&self, entity: &str, key: &str) -> Result<(), StoreError> {
+        let mut conn = self
+            .pool
+            .acquire()
+            .await
+            .map_err(|e| db_error(e, "database"))?;
+        let db = &mut *conn;
+        match entity {
+            "plan" => {
+                let rec = load_plans(db, Some(key)).await?.pop();
+                self.snapshot.write().put_plan(key, rec);
+            }
+            "calendar" => {
+                let rec = load_calendars(db, Some(key)).await?.pop();
+                self.snapshot.write().put_calendar(key, rec);
+            }
+            "account" => {
+                let mut rec = None;
+                load_accounts(db, Some(key), |a| rec = Some(a)).await?;
+                self.snapshot.write().put_account(key, rec);
+            }
+            "contract" => {
+                let (account, id) = key
+                    .split_once('/')
+                    .ok_or_else(|| internal("change log", format!("bad contract key {key}")))?;
+                let mut loaded = None;
+                load_contracts(db, Some((account, id)), |c| loaded = Some(c)).await?;
+                self.snapshot.write().put_contract(account, id, loaded);
+            }
+            other => return Err(internal("change log", format!("unknown entity {other}"))),
+        }
+        Ok(())
+    }
+
+    /// Replaces the whole snapshot from Postgres.
+    async fn reload_all(&self) -> Result<(), StoreError> {
+        let _guard = self.sync.lock().await;
+        let (state, applied) = load_all(&self.pool).await?;
+        *self.snapshot.write() = state;
+        self.set_applied(applied);
+        self.confirm();
+        Ok(())
+    }
+
+    /// Writes prepared records in one transaction; returns the change-log id.
+    async fn write(&self, prepared: &Prepared) -> Result<u64, WriteError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| db_error(e, "database"))?;
+        sqlx::query("select pg_advisory_xact_lock($1)")
+            .bind(WRITE_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| db_error(e, "database"))?;
+        let (entity, key) = write_prepared(&mut tx, prepared).await?;
+        let id: i64 =
+            sqlx::query("insert into change_log (entity, key) values ($1, $2) returning id")
+                .bind(entity)
+                .bind(&key)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| db_error(e, &key))?
+                .get(0);
+        tx.commit().await.map_err(|e| db_error(e, &key))?;
+        Ok(id as u64)
+    }
+
+    /// The contract revisions, read from Postgres (they are not kept in memory).
+    async fn load_revisions(
+        &self,
+        account_id: &str,
+        id: &str,
+    ) -> Result<Vec<Revision>, StoreError> {
+        let rows = sqlx::query(
+            "select version, principal, action, before, after, created_at from contract_revisions \
+             where account_id = $1 and contract_id = $2 order by version",
+        )
+        .bind(account_id)
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| db_error(e, &contract_name(account_id, id)))?;
+        rows.into_iter()
+            .map(|r| {
+                let before: Option<Json<Contract>> =
+                    r.try_get("before").map_err(|e| internal("revision", e))?;
+                let after: Json<Contract> =
+                    r.try_get("after").map_err(|e| internal("revision", e))?;
+                Ok(Revision {
+                    version: r.get("version"),
+                    principal: r.get("principal"),
+                    action: r.get("action"),
+                    at: r.get("created_at"),
+                    before: before.map(|j| j.0),
+                    after: after.0,
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for PostgresStore {
+    fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    async fn apply(&self, change: Change, principal: &str) -> Result<Applied, StoreError> {
+        if !*self.writable.borrow() {
+            return Err(StoreError::Unavailable("Postgres is unreachable".into()));
+        }
+        for _ in 0..STALE_RETRIES {
+            let prepared = self
+                .snapshot
+                .read()
+                .prepare(change.clone(), principal, Utc::now())?;
+            match self.write(&prepared).await {
+                Ok(id) => {
+                    self.written.fetch_max(id, Ordering::SeqCst);
+                    // Best effort: the listener applies it too if this fails.
+                    if let Err(e) = self.catch_up().await {
+                        tracing::warn!(error = %e, "catching up after a write");
+                    }
+                    return Ok(prepared.applied());
+                }
+                Err(WriteError::Stale) => self.catch_up().await?,
+                Err(WriteError::Failed(e)) => {
+                    if matches!(e, StoreError::Unavailable(_)) {
+                        self.writable.send_replace(false);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Err(StoreError::Unavailable(
+            "too much contention on this resource; retry".into(),
+        ))
+    }
+
+    fn kind(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn consistency_token(&self) -> u64 {
+        self.applied
+            .load(Ordering::SeqCst)
+            .max(self.written.load(Ordering::SeqCst))
+    }
+
+    async fn wait_for(&self, token: u64) -> Result<(), StoreError> {
+        let mut rx = self.applied_tx.subscribe();
+        let reached = tokio::time::timeout(TOKEN_WAIT, rx.wait_for(|a| *a >= token))
+            .await
+            .is_ok_and(|r| r.is_ok());
+        if reached {
+            return Ok(());
+        }
+        // The notification has not arrived: read through to Postgres.
+        self.catch_up().await?;
+        if self.applied.load(Ordering::SeqCst) >= token {
+            Ok(())
+        } else {
+            Err(StoreError::Unavailable(format!(
+                "consistency token {token} is ahead of the database"
+            )))
+        }
+    }
+
+    fn snapshot_age(&self) -> Duration {
+        self.confirmed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .elapsed()
+    }
+
+    fn writable(&self) -> watch::Receiver<bool> {
+        self.writable.subscribe()
+    }
+
+    async fn revisions(&self, account_id: &str, id: &str) -> Result<Vec<Revision>, StoreError> {
+        self.load_revisions(account_id, id).await
+    }
+}
+
+/// Keeps the snapshot current: LISTEN for changes, check the log every heartbeat, and on
+/// any connection loss mark the store unwritable, reconnect, reload everything and mark
+/// it writable again. Ends when the store is dropped.
+async fn listen(store: std::sync::Weak<PostgresStore>) {
+    let mut first = true;
+    loop {
+        let Some(s) = store.upgrade() else { return };
+        let connected = async {
+            let mut listener = PgListener::connect_with(&s.pool).await?;
+            listener.listen(CHANNEL).await?;
+            Ok::<_, sqlx::Error>(listener)
+        }
+        .await;
+        let mut listener = match connected {
+            Ok(l) => l,
+            Err(e) => {
+                if *s.writable.borrow() {
+                    tracing::warn!(error = %e, "Postgres unreachable; serving reads from the snapshot");
+                }
+                s.writable.send_replace(false);
+                drop(s);
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                continue;
+            }
+        };
+        // Notifications sent while disconnected are lost: reload everything.
+        if !first {
+            if let Err(e) = s.reload_all().await {
+                tracing::warn!(error = %e, "reloading the snapshot");
+                drop(s);
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                continue;
+            }
+            tracing::info!("Postgres reachable again; snapshot reloaded");
+        }
+        first = false;
+        s.writable.send_replace(true);
+        drop(s);
+        loop {
+            let next = tokio::time::timeout(HEARTBEAT, listener.try_recv()).await;
+            let Some(s) = store.upgrade() else { return };
+            let ok = match next {
+                Ok(Ok(Some(_))) | Err(_) => s.catch_up().await.is_ok(),
+                Ok(Ok(None)) | Ok(Err(_)) => false,
+            };
+            if !ok {
+                s.writable.send_replace(false);
+                tracing::warn!("lost the Postgres connection; serving reads from the snapshot");
+                break;
+            }
+        }
+    }
+}
+
+/// Writes one prepared change; returns the change-log entity and key.
+async fn write_prepared(
+    tx: &mut Transaction<'_, Postgres>,
+    prepared: &Prepared,
+) -> Result<(&'static str, String), WriteError> {
+    match prepared {
+        Prepared::Plan(w) => {
+            let p = &w.record.plan;
+            let name = format!("plans/{}", p.id);
+            let benefits: Vec<String> = p.benefits.iter().map(|b| b.key().to_owned()).collect();
+            let terms = Json(p.terms.to_vec());
+            let done = match w.expected {
+                None => sqlx::query(
+                    "insert into plans (id, display_name, built_in, benefits, terms, \
+                     designated_contact_limit, revision, created_at, updated_at) \
+                     values ($1, $2, false, $3, $4, $5, $6, $7, $7)",
+                ),
+                Some(_) => sqlx::query(
+                    "update plans set display_name = $2, benefits = $3, terms = $4, \
+                     designated_contact_limit = $5, revision = $6, updated_at = $7 \
+                     where id = $1 and revision = $8 and not built_in",
+                ),
+            }
+            .bind(&p.id)
+            .bind(&p.display_name)
+            .bind(&benefits)
+            .bind(terms)
+            .bind(p.designated_contact_limit as i32)
+            .bind(w.record.meta.revision)
+            .bind(w.record.meta.updated_at)
+            .bind(w.expected.unwrap_or_default())
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| db_error(e, &name))?;
+            if done.rows_affected() == 0 {
+                return Err(WriteError::Stale);
+            }
+            Ok(("plan", p.id.clone()))
+        }
+        Prepared::Calendar(w) => {
+            let c = &w.record;
+            let name = format!("calendars/{}", c.id);
+            let (weekly, closed, special) = calendar_rows(&c.calendar);
+            let done = match w.expected {
+                None => sqlx::query(
+                    "insert into calendars (id, display_name, time_zone, weekly_hours, closed_dates, \
+                     special_dates, revision, created_at, updated_at) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                ),
+                Some(_) => sqlx::query(
+                    "update calendars set display_name = $2, time_zone = $3, weekly_hours = $4, \
+                     closed_dates = $5, special_dates = $6, revision = $7, updated_at = $8 \
+                     where id = $1 and revision = $9",
+                ),
+            }
+            .bind(&c.id)
+            .bind(&c.display_name)
+            .bind(c.calendar.time_zone())
+            .bind(Json(weekly))
+            .bind(Json(closed))
+            .bind(Json(special))
+            .bind(c.meta.revision)
+            .bind(c.meta.updated_at)
+            .bind(w.expected.unwrap_or_default())
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| db_error(e, &name))?;
+            if done.rows_affected() == 0 {
+                return Err(WriteError::Stale);
+            }
+            Ok(("calendar", c.id.clone()))
+        }
+        Prepared::DeleteCalendar { id, revision } => {
+            let name = format!("calendars/{id}");
+            let done = sqlx::query("delete from calendars where id = $1 and revision = $2")
+                .bind(id)
+                .bind(revision)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| db_error(e, &name))?;
+            if done.rows_affected() == 0 {
+                return Err(WriteError::Stale);
+            }
+            Ok(("calendar", id.clone()))
+        }
+        Prepared::Account(w) => {
+            let a = &w.record;
+            let name = format!("accounts/{}", a.id);
+            let done = match w.expected {
+                None => sqlx::query(
+                    "insert into accounts (id, display_name, time_zone, calendar_id, revision, \
+                     created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $6)",
+                ),
+                Some(_) => sqlx::query(
+                    "update accounts set display_name = $2, time_zone = $3, calendar_id = $4, \
+                     revision = $5, updated_at = $6 where id = $1 and revision = $7",
+                ),
+            }
+            .bind(&a.id)
+            .bind(&a.display_name)
+            .bind(&a.time_zone)
+            .bind(&a.calendar_id)
+            .bind(a.meta.revision)
+            .bind(a.meta.updated_at)
+            .bind(w.expected.unwrap_or_default())
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| db_error(e, &name))?;
+            if done.rows_affected() == 0 {
+                return Err(WriteError::Stale);
+            }
+            Ok(("account", a.id.clone()))
+        }
+        Prepared::DeleteAccount { id, revision } => {
+            let name = format!("accounts/{id}");
+            sqlx::query("delete from contracts where account_id = $1 and state = 'terminated'")
+                .bind(id)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| db_error(e, &name))?;
+            let done = sqlx::query("delete from accounts where id = $1 and revision = $2")
+                .bind(id)
+                .bind(revision)
+                .execute(&mut **tx)
+                .await
+                .map_err(|e| db_error(e, &name))?;
+            if done.rows_affected() == 0 {
+                return Err(WriteError::Stale);
+            }
+            Ok(("account", id.clone()))
+        }
+        Prepared::Contract { write, revision } => {
+            let c = &write.record.contract;
+            let name = contract_name(&c.account_id, &c.id);
+            let mut doc = c.clone();
+            doc.contacts.clear();
+            let done = match write.expected {
+                None => sqlx::query(
+                    "insert into contracts (account_id, id, plan_id, start_at, end_at, state, \
+                     terminated_at, doc, extra_designated_contacts, version, created_at, updated_at) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                ),
+                Some(_) => sqlx::query(
+                    "update contracts set plan_id = $3, start_at = $4, end_at = $5, state = $6, \
+                     terminated_at = $7, doc = $8, extra_designated_contacts = $9, version = $10, \
+                     updated_at = $12 where account_id = $1 and id = $2 and version = $13",
+                ),
+            }
+            .bind(&c.account_id)
+            .bind(&c.id)
+            .bind(&c.plan_id)
+            .bind(c.start)
+            .bind(c.end)
+            .bind(state_key(c.state))
+            .bind(c.terminated_at)
+            .bind(Json(&doc))
+            .bind(c.overrides.extra_designated_contacts as i32)
+            .bind(c.version)
+            .bind(write.record.created_at)
+            .bind(write.record.updated_at)
+            .bind(write.expected.unwrap_or_default())
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| db_error(e, &name))?;
+            if done.rows_affected() == 0 {
+                return Err(WriteError::Stale);
+            }
+            sync_contacts(tx, c, &name).await?;
+            sqlx::query(
+                "insert into contract_revisions (account_id, contract_id, version, principal, \
+                 action, before, after, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&c.account_id)
+            .bind(&c.id)
+            .bind(revision.version)
+            .bind(&revision.principal)
+            .bind(&revision.action)
+            .bind(revision.before.as_ref().map(Json))
+            .bind(Json(&revision.after))
+            .bind(revision.at)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| db_error(e, &name))?;
+            Ok(("contract", format!("{}/{}", c.account_id, c.id)))
+        }
+        Prepared::Completion {
+            contract,
+            completion,
+            ..
+        } => {
+            let c = &contract.contract;
+            let name = contract_name(&c.account_id, &c.id);
+            sqlx::query(
+                "insert into obligation_completions (account_id, contract_id, kind, completed_at, note) \
+                 values ($1, $2, $3, $4, $5) on conflict do nothing",
+            )
+            .bind(&c.account_id)
+            .bind(&c.id)
+            .bind(completion.kind.key())
+            .bind(completion.at)
+            .bind(&completion.note)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| db_error(e, &name))?;
+            Ok(("contract", format!("{}/{}", c.account_id, c.id)))
+        }
+    }
+}
+
+/// Makes the designated_contacts rows match the contract's list; only new contacts are
+/// inserted, and those inserts go through the limit trigger.
+async fn sync_contacts(
+    tx: &mut Transaction<'_, Postgres>,
+    c: &Contract,
+    name: &str,
+) -> Result<(), StoreError> {
+    let emails: Vec<String> = c.contacts.iter().map(|d| d.email.clone()).collect();
+    sqlx::query(
+        "delete from designated_contacts where account_id = $1 and contract_id = $2 \
+         and not (email = any($3))",
+    )
+    .bind(&c.account_id)
+    .bind(&c.id)
+    .bind(&emails)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| db_error(e, name))?;
+    for (i, d) in c.contacts.iter().enumerate() {
+        sqlx::query(
+            "insert into designated_contacts (account_id, contract_id, email, display_name, \
+             position, added_at) select $1, $2, $3, $4, $5, $6 where not exists \
+             (select 1 from designated_contacts where account_id = $1 and contract_id = $2 \
+             and email = $3)",
+        )
+        .bind(&c.account_id)
+        .bind(&c.id)
+        .bind(&d.email)
+        .bind(&d.display_name)
+        .bind(i as i32)
+        .bind(d.added_at)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| db_error(e, name))?;
+    }
+    Ok(())
+}
+
+fn calendar_rows(c: &Calendar) -> (WeeklyRow, Vec<ClosedDate>, Vec<SpecialDate>) {
+    let weekly = c.weekly().to_vec();
+    let mut closed = Vec::new();
+    let mut special = Vec::new();
+    for e in c.exceptions() {
+        match e {
+            DateException::Closed(d) => closed.push(d.clone()),
+            DateException::Special(d) => special.push(d.clone()),
+        }
+    }
+    (weekly, closed, special)
+}
+
+/// Inserts or refreshes the built-in plans from [`builtin_plans`], the single source.
+async fn install_builtin_plans(pool: &PgPool) -> Result<(), StoreError> {
+    for p in builtin_plans() {
+        let benefits: Vec<String> = p.benefits.iter().map(|b| b.key().to_owned()).collect();
+        sqlx::query(
+            "insert into plans (id, display_name, built_in, benefits, terms, designated_contact_limit) \
+             values ($1, $2, true, $3, $4, $5) \
+             on conflict (id) do update set display_name = excluded.display_name, \
+             benefits = excluded.benefits, terms = excluded.terms, \
+             designated_contact_limit = excluded.designated_contact_limit, built_in = true \
+             where plans.built_in and (plans.benefits, plans.terms, plans.designated_contact_limit) \
+             is distinct from (excluded.benefits, excluded.terms, excluded.designated_contact_limit)",
+        )
+        .bind(&p.id)
+        .bind(&p.display_name)
+        .bind(&benefits)
+        .bind(Json(p.terms.to_vec()))
+        .bind(p.designated_contact_limit as i32)
+        .execute(pool)
+        .await
+        .map_err(|e| db_error(e, &format!("plans/{}", p.id)))?;
+    }
+    Ok(())
+}
+
+/// Loads everything into a fresh state, with the change-log watermark it reflects, from
+/// one consistent (repeatable read) view of the database.
+async fn load_all(pool: &PgPool) -> Result<(State, u64), StoreError> {
+    let mut tx = pool.begin().await.map_err(|e| db_error(e, "database"))?;
+    sqlx::query("set transaction isolation level repeatable read read only")
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| db_error(e, "database"))?;
+    let applied: i64 = sqlx::query("select coalesce(max(id), 0) from change_log")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| db_error(e, "change log"))?
+        .get(0);
+    let mut state = State::default();
+    for p in load_plans(&mut tx, None).await? {
+        let id = p.plan.id.clone();
+        state.put_plan(&id, Some(p));
+    }
+    for c in load_calendars(&mut tx, None).await? {
+        let id = c.id.clone();
+        state.put_calendar(&id, Some(c));
+    }
+    load_accounts(&mut tx, None, |a| {
+        let id = a.id.clone();
+        state.put_account(&id, Some(a));
+    })
+    .await?;
+    load_contracts(&mut tx, None, |(rec, revisions, completions)| {
+        let (account, id) = (rec.contract.account_id.clone(), rec.contract.id.clone());
+        state.put_contract(&account, &id, Some((rec, revisions, completions)));
+    })
+    .await?;
+    tx.commit().await.map_err(|e| db_error(e, "database"))?;
+    Ok((state, applied as u64))
+}
+
+fn meta(r: &PgRow) -> Meta {
+    Meta {
+        revision: r.get("revision"),
+        created_at: r.get("created_at"),
+        updated_at: r.get("updated_at"),
+    }
+}
+
+async fn load_plans(
+    db: &mut PgConnection,
+    id: Option<&str>,
+) -> Result<Vec<PlanRecord>, StoreError> {
+    let rows = sqlx::query(
+        "select id, display_name, built_in, benefits, terms, designated_contact_limit, revision, \
+         created_at, updated_at from plans where $1::text is null or id = $1",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await
+    .map_err(|e| db_error(e, "plans"))?;
+    rows.iter()
+        .map(|r| {
+            let id: String = r.get("id");
+            let keys: Vec<String> = r.get("benefits");
+            let benefits: BenefitSet = keys
+                .iter()
+                .map(|k| k.parse())
+                .collect::<Result<_, _>>()
+                .map_err(|e| internal(&id, e))?;
+            let terms: Json<Vec<PriorityTerms>> =
+                r.try_get("terms").map_err(|e| internal(&id, e))?;
+            let terms: TermsTable = terms_table(terms.0).map_err(|e| internal(&id, e))?;
+            let limit: i32 = r.get("designated_contact_limit");
+            Ok(PlanRecord {
+                plan: Plan {
+                    display_name: r.get("display_name"),
+                    built_in: r.get("built_in"),
+                    benefits,
+                    terms,
+                    designated_contact_limit: limit.max(0) as u32,
+                    id,
+                },
+                meta: meta(r),
+            })
+        })
+        .collect()
+}
+
+async fn load_calendars(
+    db: &mut PgConnection,
+    id: Option<&str>,
+) -> Result<Vec<CalendarRecord>, StoreError> {
+    let rows = sqlx::query(
+        "select id, display_name, time_zone, weekly_hours, closed_dates, special_dates, revision, \
+         created_at, updated_at from calendars where $1::text is null or id = $1",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await
+    .map_err(|e| db_error(e, "calendars"))?;
+    rows.iter()
+        .map(|r| {
+            let id: String = r.get("id");
+            let weekly: Json<WeeklyRow> =
+                r.try_get("weekly_hours").map_err(|e| internal(&id, e))?;
+            let closed: Json<Vec<ClosedDate>> =
+                r.try_get("closed_dates").map_err(|e| internal(&id, e))?;
+            let special: Json<Vec<SpecialDate>> =
+                r.try_get("special_dates").map_err(|e| internal(&id, e))?;
+            let tz: String = r.get("time_zone");
+            let exceptions = closed
+                .0
+                .into_iter()
+                .map(DateException::Closed)
+                .chain(special.0.into_iter().map(DateException::Special))
+                .collect();
+            let weekly = WEEKDAYS.into_iter().zip(weekly.0).collect();
+            let calendar = Calendar::new(&tz, weekly, exceptions).map_err(|e| internal(&id, e))?;
+            Ok(CalendarRecord {
+                display_name: r.get("display_name"),
+                calendar: Arc::new(calendar),
+                meta: meta(r),
+                id,
+            })
+        })
+        .collect()
+}
+
+/// Streams accounts (all, or one) to `sink`.
+async fn load_accounts(
+    db: &mut PgConnection,
+    id: Option<&str>,
+    mut sink: impl FnMut(AccountRecord),
+) -> Result<(), StoreError> {
+    use tokio_stream::StreamExt as _;
+    let mut rows = sqlx::query(
+        "select id, display_name, time_zone, calendar_id, revision, created_at, updated_at \
+         from accounts where $1::text is null or id = $1",
+    )
+    .bind(id)
+    .fetch(db);
+    while let Some(row) = rows.next().await {
+        let r = row.map_err(|e| db_error(e, "accounts"))?;
+        let id: String = r.get("id");
+        let time_zone: String = r.get("time_zone");
+        sink(AccountRecord {
+            office_hours: Calendar::shared_office_hours(&time_zone)
+                .map_err(|e| internal(&id, e))?,
+            display_name: r.get("display_name"),
+            calendar_id: r.get("calendar_id"),
+            meta: meta(&r),
+            time_zone,
+            id,
+        });
+    }
+    Ok(())
+}
+
+type LoadedContract = (ContractRecord, Vec<Revision>, Vec<Completion>);
+
+/// A completion as aggregated into a contract's row.
+#[derive(serde::Deserialize)]
+struct CompletionRow {
+    kind: String,
+    at: chrono::DateTime<Utc>,
+    note: String,
+}
+
+/// Streams contracts (all, or one) with their contacts and completions to `sink`, one
+/// row at a time, so that loading a hundred thousand never holds them all twice.
+async fn load_contracts(
+    db: &mut PgConnection,
+    key: Option<(&str, &str)>,
+    mut sink: impl FnMut(LoadedContract),
+) -> Result<(), StoreError> {
+    use tokio_stream::StreamExt as _;
+    let (account, id) = key.map_or((None, None), |(a, i)| (Some(a), Some(i)));
+    let mut rows = sqlx::query(
+        "select c.account_id, c.id, c.doc, c.created_at, c.updated_at, \
+         coalesce((select json_agg(json_build_object('email', d.email, \
+             'display_name', d.display_name, 'added_at', d.added_at) order by d.position) \
+           from designated_contacts d \
+           where d.account_id = c.account_id and d.contract_id = c.id), '[]') as contacts, \
+         coalesce((select json_agg(json_build_object('kind', o.kind, 'at', o.completed_at, \
+             'note', o.note) order by o.completed_at) \
+           from obligation_completions o \
+           where o.account_id = c.account_id and o.contract_id = c.id), '[]') as completions \
+         from contracts c \
+         where ($1::text is null or c.account_id = $1) and ($2::text is null or c.id = $2) \
+         order by c.account_id, c.id",
+    )
+    .bind(account)
+    .bind(id)
+    .fetch(db);
+    while let Some(row) = rows.next().await {
+        let r = row.map_err(|e| db_error(e, "contracts"))?;
+        let id: String = r.get("id");
+        let doc: Json<Contract> = r.try_get("doc").map_err(|e| internal(&id, e))?;
+        let contacts: Json<Vec<DesignatedContact>> =
+            r.try_get("contacts").map_err(|e| internal(&id, e))?;
+        let completions: Json<Vec<CompletionRow>> =
+            r.try_get("completions").map_err(|e| internal(&id, e))?;
+        let completions = completions
+            .0
+            .into_iter()
+            .map(|c| {
+                Ok(Completion {
+                    kind: c
+                        .kind
+                        .parse::<ObligationKind>()
+                        .map_err(|e| internal(&id, e))?,
+                    at: c.at,
+                    note: c.note,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let mut contract = doc.0;
+        contract.contacts = contacts.0;
+        sink((
+            ContractRecord {
+                contract,
+                created_at: r.get("created_at"),
+                updated_at: r.get("updated_at"),
+            },
+            Vec::new(),
+            completions,
+        ));
+    }
+    Ok(())
+}

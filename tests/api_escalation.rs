@@ -1,0 +1,1116 @@
+//! End-to-end tests of escalation management (issue 9) through the generated tonic
+//! clients against the real server (127.0.0.1, port 0) loaded with
+//! `examples/demo-seed.yaml`: at-risk thresholds on `ComputeDeadline` and `EvaluateCase`
+//! on both clocks, custom thresholds on plans and contract overrides, the escalation path
+//! per tier with the contract's technical account manager, and on-site escalation
+//! eligibility per tier. Every expected value is a literal worked out by hand, with the
+//! arithmetic in a comment next to it.
+//!
+//! Demo seed in short: `acme` (premium, calendar `emea`, Berlin) has contract `2026`
+//! (version 3) with TAM Tess Adams <tess.adams@support.example>; `globex` (extended,
+//! calendar `americas`, New York Mon-Fri 08:00-18:00, closed 2026-11-26 Thanksgiving) has
+//! contract `main` (version 2); `initech` (standard, calendar `apac`, Seoul Mon-Fri
+//! 09:00-12:00 and 13:00-18:00, closed 2026-12-25) has contract `main` (version 2);
+//! `umbrella`'s only contract expired on 2026-01-01. Default thresholds: 0.5, 0.75, 0.9.
+
+mod common;
+
+use common::{TestServer, assert_invalid_field, secs, ts};
+use entitlements::grpc::pb;
+use pb::EscalationTarget::{SeniorSupportTeam, StandardSupportQueue, TechnicalAccountManager};
+use prost_types::{FieldMask, Timestamp};
+
+const MIN: i64 = 60;
+const HOUR: i64 = 3600;
+
+fn ots(s: &str) -> Option<Timestamp> {
+    Some(ts(s))
+}
+
+// ---------------------------------------------------------------------------------------
+// helpers
+// ---------------------------------------------------------------------------------------
+
+fn first_response(
+    account: &str,
+    priority: pb::Priority,
+    open: &str,
+    evaluate: &str,
+) -> pb::ComputeDeadlineRequest {
+    pb::ComputeDeadlineRequest {
+        account: format!("accounts/{account}"),
+        priority: priority as i32,
+        open_time: ots(open),
+        milestone: pb::Milestone::FirstResponse as i32,
+        evaluate_time: ots(evaluate),
+        ..Default::default()
+    }
+}
+
+async fn deadline(
+    server: &TestServer,
+    r: pb::ComputeDeadlineRequest,
+) -> pb::ComputeDeadlineResponse {
+    server
+        .sla()
+        .compute_deadline(r.clone())
+        .await
+        .unwrap_or_else(|s| panic!("deadline {r:?}: {s:?}"))
+        .into_inner()
+}
+
+async fn evaluate(
+    server: &TestServer,
+    account: &str,
+    case: pb::CaseTimeline,
+    at: &str,
+) -> pb::EvaluateCaseResponse {
+    server
+        .sla()
+        .evaluate_case(pb::EvaluateCaseRequest {
+            account: format!("accounts/{account}"),
+            case: Some(case.clone()),
+            evaluate_time: ots(at),
+        })
+        .await
+        .unwrap_or_else(|s| panic!("evaluate {case:?}: {s:?}"))
+        .into_inner()
+}
+
+fn pause(start: &str, end: Option<&str>) -> pb::Interval {
+    pb::Interval {
+        start_time: ots(start),
+        end_time: end.map(ts),
+    }
+}
+
+/// One expected threshold: (fraction, crossed, cross time).
+fn crossing(threshold: f64, crossed: bool, at: Option<&str>) -> pb::ThresholdCrossing {
+    pb::ThresholdCrossing {
+        threshold,
+        crossed,
+        cross_time: at.map(ts),
+    }
+}
+
+/// Asserts an at-risk assessment: counted seconds out of the target, the highest
+/// threshold crossed, every threshold, and the next crossing instant.
+fn assert_at_risk(
+    a: &Option<pb::AtRisk>,
+    elapsed: i64,
+    target: i64,
+    highest: Option<f64>,
+    thresholds: Vec<pb::ThresholdCrossing>,
+    next: Option<&str>,
+) {
+    let a = a.as_ref().expect("an at-risk assessment");
+    assert_eq!(a.elapsed, Some(secs(elapsed)), "elapsed of {a:?}");
+    let expected = elapsed as f64 / target as f64;
+    assert!(
+        (a.elapsed_fraction - expected).abs() < 1e-12,
+        "elapsed fraction {} is not {expected}",
+        a.elapsed_fraction
+    );
+    assert_eq!(a.highest_crossed_threshold, highest, "highest of {a:?}");
+    assert_eq!(a.thresholds, thresholds, "thresholds of {a:?}");
+    assert_eq!(a.next_cross_time, next.map(ts), "next crossing of {a:?}");
+    assert!(!a.explanation.is_empty());
+}
+
+/// Asserts an escalation path: its steps, whether it is managed and the TAM named.
+fn assert_path(
+    p: &Option<pb::EscalationPath>,
+    targets: &[pb::EscalationTarget],
+    managed: bool,
+    tam: Option<(&str, &str)>,
+) {
+    let p = p.as_ref().expect("an escalation path");
+    let want: Vec<i32> = targets.iter().map(|t| *t as i32).collect();
+    assert_eq!(p.targets, want, "targets of {p:?}");
+    assert_eq!(p.managed, managed, "managed of {p:?}");
+    assert_eq!(
+        p.technical_account_manager
+            .as_ref()
+            .map(|t| (t.display_name.as_str(), t.email.as_str())),
+        tam,
+        "TAM of {p:?}"
+    );
+    assert!(!p.explanation.is_empty());
+}
+
+const TESS: Option<(&str, &str)> = Some(("Tess Adams", "tess.adams@support.example"));
+
+async fn create_account(server: &TestServer, id: &str) {
+    server
+        .accounts()
+        .create_account(pb::CreateAccountRequest {
+            account_id: id.into(),
+            account: Some(pb::Account {
+                time_zone: "UTC".into(),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap_or_else(|s| panic!("create account {id}: {s:?}"));
+}
+
+async fn create_contract(
+    server: &TestServer,
+    account: &str,
+    contract: pb::Contract,
+) -> Result<pb::Contract, tonic::Status> {
+    server
+        .contracts()
+        .create_contract(pb::CreateContractRequest {
+            parent: format!("accounts/{account}"),
+            contract_id: "main".into(),
+            contract: Some(contract),
+        })
+        .await
+        .map(|r| r.into_inner().contract.expect("contract"))
+}
+
+fn body(plan: &str) -> pb::Contract {
+    pb::Contract {
+        plan: format!("plans/{plan}"),
+        start_time: ots("2026-01-01T00:00:00Z"),
+        ..Default::default()
+    }
+}
+
+async fn update_contract(
+    server: &TestServer,
+    contract: pb::Contract,
+    paths: &[&str],
+) -> Result<pb::Contract, tonic::Status> {
+    server
+        .contracts()
+        .update_contract(pb::UpdateContractRequest {
+            contract: Some(contract),
+            update_mask: Some(FieldMask {
+                paths: paths.iter().map(|p| p.to_string()).collect(),
+            }),
+        })
+        .await
+        .map(|r| r.into_inner().contract.expect("contract"))
+}
+
+async fn entitlements(server: &TestServer, account: &str, at: &str) -> pb::GetEntitlementsResponse {
+    server
+        .entitlements()
+        .get_entitlements(pb::GetEntitlementsRequest {
+            account: format!("accounts/{account}"),
+            check_time: ots(at),
+        })
+        .await
+        .unwrap_or_else(|s| panic!("entitlements {account}: {s:?}"))
+        .into_inner()
+}
+
+fn p1_terms(first_response: i64, thresholds: Vec<f64>) -> pb::PriorityTerms {
+    pb::PriorityTerms {
+        priority: pb::Priority::P1 as i32,
+        coverage: pb::Coverage::Coverage24x7 as i32,
+        first_response_target: Some(secs(first_response)),
+        update_cadence: Some(secs(12 * HOUR)),
+        at_risk_thresholds: thresholds,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// at-risk thresholds, continuous clock
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn thresholds_on_the_continuous_clock() {
+    let server = TestServer::start_demo().await;
+    use pb::Priority::{P1, P3};
+
+    // acme premium P1: 30min around the clock. Opened 10:00Z, evaluated 10:20Z: 20 of
+    // 30 min used. 50% = 15min -> 10:15 (crossed), 75% = 22m30s -> 10:22:30, 90% = 27min
+    // -> 10:27. Due 10:30.
+    let d = deadline(
+        &server,
+        first_response("acme", P1, "2026-06-01T10:00:00Z", "2026-06-01T10:20:00Z"),
+    )
+    .await;
+    assert_eq!(d.due_time, ots("2026-06-01T10:30:00Z"));
+    assert_eq!(d.evaluate_time, ots("2026-06-01T10:20:00Z"));
+    assert_at_risk(
+        &d.at_risk,
+        20 * MIN,
+        30 * MIN,
+        Some(0.5),
+        vec![
+            crossing(0.5, true, Some("2026-06-01T10:15:00Z")),
+            crossing(0.75, false, Some("2026-06-01T10:22:30Z")),
+            crossing(0.9, false, Some("2026-06-01T10:27:00Z")),
+        ],
+        Some("2026-06-01T10:22:30Z"),
+    );
+    // Premium escalates to the TAM, then the senior support team, managed.
+    assert_path(
+        &d.escalation,
+        &[TechnicalAccountManager, SeniorSupportTeam],
+        true,
+        TESS,
+    );
+
+    // Before the case opens nothing is used yet.
+    let d = deadline(
+        &server,
+        first_response("acme", P1, "2026-06-01T10:00:00Z", "2026-06-01T09:00:00Z"),
+    )
+    .await;
+    assert_at_risk(
+        &d.at_risk,
+        0,
+        30 * MIN,
+        None,
+        vec![
+            crossing(0.5, false, Some("2026-06-01T10:15:00Z")),
+            crossing(0.75, false, Some("2026-06-01T10:22:30Z")),
+            crossing(0.9, false, Some("2026-06-01T10:27:00Z")),
+        ],
+        Some("2026-06-01T10:15:00Z"),
+    );
+
+    // Exactly at the due instant the milestone is still open: every threshold crossed.
+    let d = deadline(
+        &server,
+        first_response("acme", P1, "2026-06-01T10:00:00Z", "2026-06-01T10:30:00Z"),
+    )
+    .await;
+    assert_at_risk(
+        &d.at_risk,
+        30 * MIN,
+        30 * MIN,
+        Some(0.9),
+        vec![
+            crossing(0.5, true, Some("2026-06-01T10:15:00Z")),
+            crossing(0.75, true, Some("2026-06-01T10:22:30Z")),
+            crossing(0.9, true, Some("2026-06-01T10:27:00Z")),
+        ],
+        None,
+    );
+
+    // One second later the deadline has passed: no assessment, the path is still named.
+    let d = deadline(
+        &server,
+        first_response("acme", P1, "2026-06-01T10:00:00Z", "2026-06-01T10:30:01Z"),
+    )
+    .await;
+    assert_eq!(d.at_risk, None);
+    assert!(d.escalation.is_some());
+
+    // P3 has no target: no assessment, but the contract's path is named.
+    let d = deadline(
+        &server,
+        first_response("acme", P3, "2026-06-01T10:00:00Z", "2026-06-01T10:20:00Z"),
+    )
+    .await;
+    assert!(!d.has_target);
+    assert_eq!(d.at_risk, None);
+    assert_path(
+        &d.escalation,
+        &[TechnicalAccountManager, SeniorSupportTeam],
+        true,
+        TESS,
+    );
+
+    // No contract in force (umbrella's ended): neither.
+    let d = deadline(
+        &server,
+        first_response(
+            "umbrella",
+            P1,
+            "2026-06-01T10:00:00Z",
+            "2026-06-01T10:20:00Z",
+        ),
+    )
+    .await;
+    assert_eq!((d.at_risk, d.escalation), (None, None));
+    assert_eq!(d.evaluate_time, ots("2026-06-01T10:20:00Z"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn pauses_do_not_count_towards_thresholds() {
+    let server = TestServer::start_demo().await;
+
+    // acme premium P2: 2h around the clock, opened 10:00Z, paused 10:30-11:30 and (in
+    // the future of the evaluation) 12:10-12:20; evaluated 12:00Z.
+    // Counted by 12:00: 10:00-10:30 + 11:30-12:00 = 1h = 50%, reached exactly at 12:00.
+    // 75% = 90min: 30 + 40 (11:30-12:10) + 20 after 12:20 -> 12:40.
+    // 90% = 108min: 30 + 40 + 38 -> 12:58. Due (120min): 30 + 40 + 50 -> 13:10.
+    let mut r = first_response(
+        "acme",
+        pb::Priority::P2,
+        "2026-06-01T10:00:00Z",
+        "2026-06-01T12:00:00Z",
+    );
+    r.pauses = vec![
+        pause("2026-06-01T12:10:00Z", Some("2026-06-01T12:20:00Z")),
+        pause("2026-06-01T10:30:00Z", Some("2026-06-01T11:30:00Z")),
+    ];
+    let d = deadline(&server, r).await;
+    assert_eq!(d.due_time, ots("2026-06-01T13:10:00Z"));
+    assert_at_risk(
+        &d.at_risk,
+        HOUR,
+        2 * HOUR,
+        Some(0.5),
+        vec![
+            crossing(0.5, true, Some("2026-06-01T12:00:00Z")),
+            crossing(0.75, false, Some("2026-06-01T12:40:00Z")),
+            crossing(0.9, false, Some("2026-06-01T12:58:00Z")),
+        ],
+        Some("2026-06-01T12:40:00Z"),
+    );
+
+    // EvaluateCase of the same P2 case paused from 11:15 without end, at 12:00: PAUSED,
+    // 75min counted (62.5%); 50% was crossed at 11:00; the later thresholds have no
+    // instant while the clock is stopped.
+    let e = evaluate(
+        &server,
+        "acme",
+        pb::CaseTimeline {
+            open_time: ots("2026-06-01T10:00:00Z"),
+            priority: pb::Priority::P2 as i32,
+            pauses: vec![pause("2026-06-01T11:15:00Z", None)],
+            ..Default::default()
+        },
+        "2026-06-01T12:00:00Z",
+    )
+    .await;
+    let m = &e.milestones[0];
+    assert_eq!(m.status, pb::MilestoneStatus::Paused as i32);
+    assert_at_risk(
+        &m.at_risk,
+        75 * MIN,
+        2 * HOUR,
+        Some(0.5),
+        vec![
+            crossing(0.5, true, Some("2026-06-01T11:00:00Z")),
+            crossing(0.75, false, None),
+            crossing(0.9, false, None),
+        ],
+        None,
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn every_open_milestone_of_a_case_is_assessed_on_its_own_clock() {
+    let server = TestServer::start_demo().await;
+
+    // acme premium P1, opened 10:00Z, first response 10:20Z (met within 30min: no
+    // assessment). The next update runs on its own 12h continuous clock from 10:20Z;
+    // at 20:00Z 9h40m = 34,800s of 43,200s are used: 50% (6h) at 16:20Z and 75% (9h)
+    // at 19:20Z are crossed, 90% (10h48m) comes at 21:08Z. Due 22:20Z.
+    let e = evaluate(
+        &server,
+        "acme",
+        pb::CaseTimeline {
+            open_time: ots("2026-06-01T10:00:00Z"),
+            priority: pb::Priority::P1 as i32,
+            first_response_time: ots("2026-06-01T10:20:00Z"),
+            ..Default::default()
+        },
+        "2026-06-01T20:00:00Z",
+    )
+    .await;
+    assert_eq!(e.milestones.len(), 2);
+    assert_eq!(e.milestones[0].status, pb::MilestoneStatus::Met as i32);
+    assert_eq!(
+        e.milestones[0].at_risk, None,
+        "a met milestone is not at risk"
+    );
+    let update = &e.milestones[1];
+    assert_eq!(update.status, pb::MilestoneStatus::Pending as i32);
+    assert_eq!(update.due_time, ots("2026-06-01T22:20:00Z"));
+    assert_at_risk(
+        &update.at_risk,
+        34_800,
+        12 * HOUR,
+        Some(0.75),
+        vec![
+            crossing(0.5, true, Some("2026-06-01T16:20:00Z")),
+            crossing(0.75, true, Some("2026-06-01T19:20:00Z")),
+            crossing(0.9, false, Some("2026-06-01T21:08:00Z")),
+        ],
+        Some("2026-06-01T21:08:00Z"),
+    );
+    assert_path(
+        &e.escalation,
+        &[TechnicalAccountManager, SeniorSupportTeam],
+        true,
+        TESS,
+    );
+
+    // A breached milestone is not assessed either: at 10:31Z the first response is
+    // overdue (no event yet).
+    let e = evaluate(
+        &server,
+        "acme",
+        pb::CaseTimeline {
+            open_time: ots("2026-06-01T10:00:00Z"),
+            priority: pb::Priority::P1 as i32,
+            ..Default::default()
+        },
+        "2026-06-01T10:31:00Z",
+    )
+    .await;
+    assert_eq!(e.milestones[0].status, pb::MilestoneStatus::Breached as i32);
+    assert_eq!(e.milestones[0].at_risk, None);
+    server.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------
+// at-risk thresholds, business-hours clock
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_threshold_in_closed_time_moves_to_the_next_opening() {
+    let server = TestServer::start_demo().await;
+
+    // initech standard P1: 8h of business hours (Seoul, Mon-Fri 09-12 and 13-18, closed
+    // Fri 2026-12-25). Opened Thu 2026-12-24 14:00 KST (05:00Z); Thursday counts 4h.
+    // 50% (4h) is used up exactly at the Thursday closing, 18:00 KST (09:00Z), which it
+    // keeps. 75% (6h) needs 2h more: Christmas Friday and the weekend are closed, so it
+    // is crossed on Mon 12-28 at 11:00 KST (02:00Z), not on a closed day. 90% (7h12m):
+    // 09-12 (3h) + 12min after lunch -> 13:12 KST (04:12Z). Due (8h) 14:00 KST (05:00Z).
+    // Evaluated on Christmas Day at 12:00 KST (03:00Z): 4h counted, 50% crossed.
+    let d = deadline(
+        &server,
+        first_response(
+            "initech",
+            pb::Priority::P1,
+            "2026-12-24T05:00:00Z",
+            "2026-12-25T03:00:00Z",
+        ),
+    )
+    .await;
+    assert_eq!(d.clock, pb::Clock::BusinessHours as i32);
+    assert_eq!(d.due_time, ots("2026-12-28T05:00:00Z"));
+    assert_at_risk(
+        &d.at_risk,
+        4 * HOUR,
+        8 * HOUR,
+        Some(0.5),
+        vec![
+            crossing(0.5, true, Some("2026-12-24T09:00:00Z")),
+            crossing(0.75, false, Some("2026-12-28T02:00:00Z")),
+            crossing(0.9, false, Some("2026-12-28T04:12:00Z")),
+        ],
+        Some("2026-12-28T02:00:00Z"),
+    );
+    // Standard escalates to the standard support queue, unmanaged.
+    assert_path(&d.escalation, &[StandardSupportQueue], false, None);
+
+    // globex extended P2: 8h of business hours (New York, Mon-Fri 08-18, closed Thu
+    // 2026-11-26 Thanksgiving). Opened Wed 11-25 14:00 EST (19:00Z): Wednesday counts 4h,
+    // so 50% is crossed at 18:00 EST (23:00Z). 75% (6h) skips Thanksgiving: Fri 11-27
+    // 10:00 EST (15:00Z); 90% (7h12m): 11:12 EST (16:12Z); due 12:00 EST (17:00Z).
+    // Evaluated on Thanksgiving 10:00 EST (15:00Z): PENDING, 4h left, 50% crossed.
+    let e = evaluate(
+        &server,
+        "globex",
+        pb::CaseTimeline {
+            open_time: ots("2026-11-25T19:00:00Z"),
+            priority: pb::Priority::P2 as i32,
+            ..Default::default()
+        },
+        "2026-11-26T15:00:00Z",
+    )
+    .await;
+    let m = &e.milestones[0];
+    assert_eq!(m.status, pb::MilestoneStatus::Pending as i32);
+    assert_eq!(m.clock, pb::Clock::BusinessHours as i32);
+    assert_eq!(m.due_time, ots("2026-11-27T17:00:00Z"));
+    assert_eq!(m.margin, Some(secs(4 * HOUR)));
+    assert_at_risk(
+        &m.at_risk,
+        4 * HOUR,
+        8 * HOUR,
+        Some(0.5),
+        vec![
+            crossing(0.5, true, Some("2026-11-25T23:00:00Z")),
+            crossing(0.75, false, Some("2026-11-27T15:00:00Z")),
+            crossing(0.9, false, Some("2026-11-27T16:12:00Z")),
+        ],
+        Some("2026-11-27T15:00:00Z"),
+    );
+    assert_path(&e.escalation, &[StandardSupportQueue], false, None);
+    server.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------
+// custom thresholds
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn custom_thresholds_on_a_plan() {
+    let server = TestServer::start_demo().await;
+    let mut catalog = server.catalog();
+
+    // Built-in plans return the default explicitly for every priority they list.
+    let premium = catalog
+        .get_plan(pb::GetPlanRequest {
+            name: "plans/premium".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .plan
+        .unwrap();
+    for t in &premium.priority_terms {
+        assert_eq!(t.at_risk_thresholds, vec![0.5, 0.75, 0.9], "{t:?}");
+    }
+
+    // A custom plan: P1 1h around the clock warned at 25%, 50%, 80% and 95%; P2 with no
+    // thresholds given gets the default.
+    let gold = catalog
+        .create_plan(pb::CreatePlanRequest {
+            plan_id: "gold".into(),
+            plan: Some(pb::Plan {
+                benefits: vec!["online_support".into()],
+                priority_terms: vec![
+                    p1_terms(HOUR, vec![0.25, 0.5, 0.8, 0.95]),
+                    pb::PriorityTerms {
+                        priority: pb::Priority::P2 as i32,
+                        coverage: pb::Coverage::Coverage24x7 as i32,
+                        first_response_target: Some(secs(2 * HOUR)),
+                        ..Default::default()
+                    },
+                ],
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("CreatePlan")
+        .into_inner()
+        .plan
+        .unwrap();
+    assert_eq!(
+        gold.priority_terms[0].at_risk_thresholds,
+        vec![0.25, 0.5, 0.8, 0.95]
+    );
+    assert_eq!(
+        gold.priority_terms[1].at_risk_thresholds,
+        vec![0.5, 0.75, 0.9]
+    );
+
+    create_account(&server, "hooli").await;
+    create_contract(&server, "hooli", body("gold"))
+        .await
+        .unwrap();
+    // Opened 10:00Z, evaluated 10:50Z: 50 of 60 min. 25% -> 10:15, 50% -> 10:30,
+    // 80% -> 10:48 (all crossed), 95% (57min) -> 10:57.
+    let d = deadline(
+        &server,
+        first_response(
+            "hooli",
+            pb::Priority::P1,
+            "2026-06-01T10:00:00Z",
+            "2026-06-01T10:50:00Z",
+        ),
+    )
+    .await;
+    assert_at_risk(
+        &d.at_risk,
+        50 * MIN,
+        HOUR,
+        Some(0.8),
+        vec![
+            crossing(0.25, true, Some("2026-06-01T10:15:00Z")),
+            crossing(0.5, true, Some("2026-06-01T10:30:00Z")),
+            crossing(0.8, true, Some("2026-06-01T10:48:00Z")),
+            crossing(0.95, false, Some("2026-06-01T10:57:00Z")),
+        ],
+        Some("2026-06-01T10:57:00Z"),
+    );
+    // gold has neither a TAM nor the senior team: the standard queue.
+    assert_path(&d.escalation, &[StandardSupportQueue], false, None);
+
+    // Invalid thresholds name the field.
+    let eleven: Vec<f64> = (1..=11).map(|i| f64::from(i) / 12.0).collect();
+    for bad in [
+        vec![0.0],
+        vec![1.0],
+        vec![1.5],
+        vec![-0.25],
+        vec![0.5, 0.5],
+        vec![0.75, 0.5],
+        eleven,
+    ] {
+        let e = catalog
+            .create_plan(pb::CreatePlanRequest {
+                plan_id: "silver".into(),
+                plan: Some(pb::Plan {
+                    priority_terms: vec![p1_terms(HOUR, bad.clone())],
+                    ..Default::default()
+                }),
+            })
+            .await
+            .expect_err("invalid thresholds are refused");
+        assert_invalid_field(&e, "plan.priority_terms[0].at_risk_thresholds");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn custom_thresholds_on_a_contract_override() {
+    let server = TestServer::start_demo().await;
+    create_account(&server, "initrode").await;
+
+    // A premium contract whose P1 override keeps 30min but warns only at 80%.
+    let created = create_contract(
+        &server,
+        "initrode",
+        pb::Contract {
+            overrides: Some(pb::ContractOverrides {
+                priority_terms: vec![p1_terms(30 * MIN, vec![0.8])],
+                ..Default::default()
+            }),
+            ..body("premium")
+        },
+    )
+    .await
+    .expect("CreateContract");
+    assert_eq!(
+        created.overrides.as_ref().unwrap().priority_terms[0].at_risk_thresholds,
+        vec![0.8]
+    );
+    // Opened 10:00Z, evaluated 10:10Z: 10 of 30 min, 80% (24min) at 10:24.
+    let d = deadline(
+        &server,
+        first_response(
+            "initrode",
+            pb::Priority::P1,
+            "2026-06-01T10:00:00Z",
+            "2026-06-01T10:10:00Z",
+        ),
+    )
+    .await;
+    assert_at_risk(
+        &d.at_risk,
+        10 * MIN,
+        30 * MIN,
+        None,
+        vec![crossing(0.8, false, Some("2026-06-01T10:24:00Z"))],
+        Some("2026-06-01T10:24:00Z"),
+    );
+    // P2 keeps the plan's terms and the default thresholds: 2h, 50% at 11:00.
+    let d = deadline(
+        &server,
+        first_response(
+            "initrode",
+            pb::Priority::P2,
+            "2026-06-01T10:00:00Z",
+            "2026-06-01T10:10:00Z",
+        ),
+    )
+    .await;
+    assert_eq!(
+        d.at_risk.as_ref().unwrap().next_cross_time,
+        ots("2026-06-01T11:00:00Z")
+    );
+    // A premium contract with no TAM assigned still escalates to the TAM role first.
+    assert_path(
+        &d.escalation,
+        &[TechnicalAccountManager, SeniorSupportTeam],
+        true,
+        None,
+    );
+    assert!(
+        d.escalation
+            .as_ref()
+            .unwrap()
+            .explanation
+            .contains("none assigned"),
+        "{:?}",
+        d.escalation
+    );
+
+    // Change the override's thresholds to 20% and 30%: both crossed by 10:10 (6 and
+    // 9 min), none left.
+    let updated = update_contract(
+        &server,
+        pb::Contract {
+            name: "accounts/initrode/contracts/main".into(),
+            overrides: Some(pb::ContractOverrides {
+                priority_terms: vec![p1_terms(30 * MIN, vec![0.2, 0.3])],
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        &["overrides.priority_terms"],
+    )
+    .await
+    .expect("UpdateContract");
+    assert_eq!(updated.version, 2);
+    let d = deadline(
+        &server,
+        first_response(
+            "initrode",
+            pb::Priority::P1,
+            "2026-06-01T10:00:00Z",
+            "2026-06-01T10:10:00Z",
+        ),
+    )
+    .await;
+    assert_at_risk(
+        &d.at_risk,
+        10 * MIN,
+        30 * MIN,
+        Some(0.3),
+        vec![
+            crossing(0.2, true, Some("2026-06-01T10:06:00Z")),
+            crossing(0.3, true, Some("2026-06-01T10:09:00Z")),
+        ],
+        None,
+    );
+
+    // Invalid override thresholds name the field.
+    let e = update_contract(
+        &server,
+        pb::Contract {
+            name: "accounts/initrode/contracts/main".into(),
+            overrides: Some(pb::ContractOverrides {
+                priority_terms: vec![p1_terms(30 * MIN, vec![0.3, 0.2])],
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        &["overrides.priority_terms"],
+    )
+    .await
+    .expect_err("decreasing thresholds are refused");
+    assert_invalid_field(
+        &e,
+        "contract.overrides.priority_terms[0].at_risk_thresholds",
+    );
+    server.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------
+// escalation path and the technical account manager
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn escalation_path_per_tier() {
+    let server = TestServer::start_demo().await;
+    let at = "2026-07-01T10:00:00Z";
+
+    // Premium: the TAM (named, from the seed), then the senior support team, managed.
+    let r = entitlements(&server, "acme", at).await;
+    assert_eq!(
+        r.technical_account_manager,
+        Some(pb::TechnicalAccountManager {
+            display_name: "Tess Adams".into(),
+            email: "tess.adams@support.example".into(),
+        })
+    );
+    assert_path(
+        &r.escalation,
+        &[TechnicalAccountManager, SeniorSupportTeam],
+        true,
+        TESS,
+    );
+    assert!(r.escalation.unwrap().explanation.contains("Tess Adams"));
+
+    // Extended and standard: the standard support queue, no TAM.
+    for account in ["globex", "initech"] {
+        let r = entitlements(&server, account, at).await;
+        assert!(r.entitled);
+        assert_eq!(r.technical_account_manager, None, "{account}");
+        assert_path(&r.escalation, &[StandardSupportQueue], false, None);
+    }
+
+    // Not entitled: no path.
+    let r = entitlements(&server, "umbrella", at).await;
+    assert!(!r.entitled);
+    assert_eq!((r.technical_account_manager, r.escalation), (None, None));
+
+    // EvaluateCase names the path of the contract in force at the opening.
+    for (account, targets, managed, tam) in [
+        (
+            "acme",
+            &[TechnicalAccountManager, SeniorSupportTeam][..],
+            true,
+            TESS,
+        ),
+        ("globex", &[StandardSupportQueue][..], false, None),
+        ("initech", &[StandardSupportQueue][..], false, None),
+    ] {
+        let e = evaluate(
+            &server,
+            account,
+            pb::CaseTimeline {
+                open_time: ots(at),
+                priority: pb::Priority::P2 as i32,
+                ..Default::default()
+            },
+            at,
+        )
+        .await;
+        assert_path(&e.escalation, targets, managed, tam);
+    }
+
+    // Removing the TAM benefit from a premium contract leaves the senior support team,
+    // and the TAM stored on the contract is no longer named.
+    create_account(&server, "nota").await;
+    create_contract(
+        &server,
+        "nota",
+        pb::Contract {
+            overrides: Some(pb::ContractOverrides {
+                removed_benefits: vec!["technical_account_manager".into()],
+                ..Default::default()
+            }),
+            technical_account_manager: Some(pb::TechnicalAccountManager {
+                display_name: "Rita Moss".into(),
+                email: "rita.moss@support.example".into(),
+            }),
+            ..body("premium")
+        },
+    )
+    .await
+    .unwrap();
+    let r = entitlements(&server, "nota", at).await;
+    assert_eq!(r.technical_account_manager, None);
+    assert_path(&r.escalation, &[SeniorSupportTeam], true, None);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn contracts_store_their_technical_account_manager() {
+    let server = TestServer::start_demo().await;
+    let at = "2026-07-01T10:00:00Z";
+    create_account(&server, "tamco").await;
+    let rita = pb::TechnicalAccountManager {
+        display_name: "Rita Moss".into(),
+        email: "rita.moss@support.example".into(),
+    };
+
+    // Created without a TAM.
+    let c = create_contract(&server, "tamco", body("premium"))
+        .await
+        .unwrap();
+    assert_eq!(c.technical_account_manager, None);
+
+    // Assigned through UpdateContract; the e-mail is trimmed and lower-cased.
+    let c = update_contract(
+        &server,
+        pb::Contract {
+            name: c.name.clone(),
+            technical_account_manager: Some(pb::TechnicalAccountManager {
+                display_name: "Rita Moss".into(),
+                email: "  Rita.Moss@Support.Example ".into(),
+            }),
+            ..Default::default()
+        },
+        &["technical_account_manager"],
+    )
+    .await
+    .expect("assign the TAM");
+    assert_eq!(c.technical_account_manager, Some(rita.clone()));
+    assert_eq!(c.version, 2);
+    let r = entitlements(&server, "tamco", at).await;
+    assert_eq!(r.technical_account_manager, Some(rita.clone()));
+    assert_eq!(r.contract.unwrap().version, 2);
+    assert_path(
+        &r.escalation,
+        &[TechnicalAccountManager, SeniorSupportTeam],
+        true,
+        Some(("Rita Moss", "rita.moss@support.example")),
+    );
+
+    // An update that does not name the path keeps the TAM.
+    let c = update_contract(
+        &server,
+        pb::Contract {
+            name: c.name.clone(),
+            end_time: ots("2028-01-01T00:00:00Z"),
+            ..Default::default()
+        },
+        &["end_time"],
+    )
+    .await
+    .unwrap();
+    assert_eq!(c.technical_account_manager, Some(rita.clone()));
+
+    // Bad e-mails name the field and change nothing.
+    for email in ["", "not-an-email", "a@b"] {
+        let e = update_contract(
+            &server,
+            pb::Contract {
+                name: c.name.clone(),
+                technical_account_manager: Some(pb::TechnicalAccountManager {
+                    display_name: "X".into(),
+                    email: email.into(),
+                }),
+                ..Default::default()
+            },
+            &["technical_account_manager"],
+        )
+        .await
+        .expect_err("a bad e-mail is refused");
+        assert_invalid_field(&e, "contract.technical_account_manager.email");
+    }
+
+    // The path with no value unassigns the TAM.
+    let c = update_contract(
+        &server,
+        pb::Contract {
+            name: c.name.clone(),
+            ..Default::default()
+        },
+        &["technical_account_manager"],
+    )
+    .await
+    .unwrap();
+    assert_eq!(c.technical_account_manager, None);
+    assert_eq!(c.version, 4);
+    let r = entitlements(&server, "tamco", at).await;
+    assert_eq!(r.technical_account_manager, None);
+
+    // Set on create; stored on a standard contract but not named in its answers, since
+    // standard has no TAM benefit.
+    create_account(&server, "smallco").await;
+    let c = create_contract(
+        &server,
+        "smallco",
+        pb::Contract {
+            technical_account_manager: Some(rita.clone()),
+            ..body("standard")
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(c.technical_account_manager, Some(rita.clone()));
+    let r = entitlements(&server, "smallco", at).await;
+    assert_eq!(r.technical_account_manager, None);
+    assert_path(&r.escalation, &[StandardSupportQueue], false, None);
+    let e = create_contract(
+        &server,
+        "smallco",
+        pb::Contract {
+            technical_account_manager: Some(pb::TechnicalAccountManager {
+                display_name: "Y".into(),
+                email: "nobody".into(),
+            }),
+            ..body("standard")
+        },
+    )
+    .await
+    .expect_err("a bad e-mail is refused on create");
+    assert_invalid_field(&e, "contract.technical_account_manager.email");
+    server.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------
+// on-site escalation eligibility
+// ---------------------------------------------------------------------------------------
+
+fn onsite(
+    account: &str,
+    priority: pb::Priority,
+    not_solvable_remotely: bool,
+) -> pb::CheckEntitlementRequest {
+    pb::CheckEntitlementRequest {
+        account: format!("accounts/{account}"),
+        benefit: "onsite_escalation_management".into(),
+        check_time: ots("2026-07-01T10:00:00Z"),
+        case_priority: priority as i32,
+        not_solvable_remotely,
+        ..Default::default()
+    }
+}
+
+async fn check(
+    server: &TestServer,
+    r: pb::CheckEntitlementRequest,
+) -> pb::CheckEntitlementResponse {
+    server
+        .entitlements()
+        .check_entitlement(r.clone())
+        .await
+        .unwrap_or_else(|s| panic!("check {r:?}: {s:?}"))
+        .into_inner()
+}
+
+#[tokio::test]
+async fn onsite_escalation_per_tier() {
+    let server = TestServer::start_demo().await;
+    use pb::DecisionReason as R;
+    use pb::Priority::{P1, P2, P4, Unspecified};
+
+    // Premium, a P1 case that cannot be solved remotely: allowed.
+    let r = check(&server, onsite("acme", P1, true)).await;
+    assert!(r.allowed, "{r:?}");
+    assert_eq!(r.reason, R::Granted as i32);
+    assert_eq!(
+        r.contract.as_ref().map(|c| c.contract.as_str()),
+        Some("accounts/acme/contracts/2026")
+    );
+
+    // Premium, but the case does not qualify: the reason says why.
+    for (priority, remote, reason) in [
+        (P1, false, R::CaseSolvableRemotely),
+        (P2, true, R::CasePriorityNotEligible),
+        (P4, true, R::CasePriorityNotEligible),
+        (Unspecified, true, R::CasePriorityNotEligible),
+        (Unspecified, false, R::CasePriorityNotEligible),
+    ] {
+        let r = check(&server, onsite("acme", priority, remote)).await;
+        assert!(!r.allowed, "{priority:?} {remote}: {r:?}");
+        assert_eq!(r.reason, reason as i32, "{priority:?} {remote}: {r:?}");
+        assert!(!r.explanation.is_empty());
+    }
+
+    // Extended and standard do not include the benefit, even for a qualifying case.
+    for account in ["globex", "initech"] {
+        let r = check(&server, onsite(account, P1, true)).await;
+        assert!(!r.allowed);
+        assert_eq!(r.reason, R::BenefitNotInPlan as i32, "{account}: {r:?}");
+    }
+    // No contract in force: the contract-state reason comes first.
+    let r = check(&server, onsite("umbrella", P1, true)).await;
+    assert_eq!(r.reason, R::ContractExpired as i32);
+
+    // A contact that is not designated is refused before the case is looked at.
+    let mut req = onsite("acme", P1, true);
+    req.contact = Some("intern@acme.example".into());
+    let r = check(&server, req).await;
+    assert_eq!(r.reason, R::ContactNotDesignated as i32);
+    let mut req = onsite("acme", P1, true);
+    req.contact = Some("Anna.Schmidt@acme.example".into());
+    assert!(check(&server, req).await.allowed);
+
+    // Other benefits ignore the case context.
+    let mut req = onsite("acme", P4, false);
+    req.benefit = "phone_support".into();
+    assert!(check(&server, req).await.allowed);
+
+    // A case priority outside the enum is INVALID_ARGUMENT naming the field, also in a
+    // batch.
+    let mut bad = onsite("acme", P1, true);
+    bad.case_priority = 99;
+    let e = server
+        .entitlements()
+        .check_entitlement(bad.clone())
+        .await
+        .unwrap_err();
+    assert_invalid_field(&e, "case_priority");
+    let e = server
+        .entitlements()
+        .batch_check_entitlements(pb::BatchCheckEntitlementsRequest {
+            requests: vec![onsite("acme", P1, true), bad],
+        })
+        .await
+        .unwrap_err();
+    assert_invalid_field(&e, "requests[1].case_priority");
+    server.stop().await;
+}

@@ -1,0 +1,321 @@
+//! The store conformance suite: the same behaviours checked through the real server on
+//! any store, so the memory and Postgres stores cannot drift apart.
+
+use entitlements::grpc::pb;
+use tonic::Code;
+
+use super::{TestServer, ts};
+
+async fn create_account(server: &TestServer, id: &str) {
+    server
+        .accounts()
+        .create_account(pb::CreateAccountRequest {
+            account_id: id.into(),
+            account: Some(pb::Account {
+                display_name: format!("Account {id}"),
+                time_zone: "Europe/Berlin".into(),
+                ..Default::default()
+            }),
+        })
+        .await
+        .expect("create account");
+}
+
+async fn create_contract(
+    server: &TestServer,
+    account: &str,
+    id: &str,
+    plan: &str,
+    start: &str,
+    end: Option<&str>,
+) -> Result<pb::Contract, tonic::Status> {
+    server
+        .contracts()
+        .create_contract(pb::CreateContractRequest {
+            parent: format!("accounts/{account}"),
+            contract_id: id.into(),
+            contract: Some(pb::Contract {
+                plan: format!("plans/{plan}"),
+                start_time: Some(ts(start)),
+                end_time: end.map(ts),
+                ..Default::default()
+            }),
+        })
+        .await
+        .map(|r| r.into_inner().contract.expect("contract"))
+}
+
+async fn check(
+    server: &TestServer,
+    account: &str,
+    benefit: &str,
+    at: &str,
+) -> pb::CheckEntitlementResponse {
+    server
+        .entitlements()
+        .check_entitlement(pb::CheckEntitlementRequest {
+            account: format!("accounts/{account}"),
+            benefit: benefit.into(),
+            check_time: Some(ts(at)),
+            ..Default::default()
+        })
+        .await
+        .expect("check")
+        .into_inner()
+}
+
+/// Runs every conformance check against a server on an empty store (built-in plans only).
+pub async fn run(server: &TestServer) {
+    // Built-in plans are there and read-only.
+    let plans = server
+        .catalog()
+        .list_plans(pb::ListPlansRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .plans;
+    let names: Vec<&str> = plans.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["plans/extended", "plans/premium", "plans/standard"]);
+
+    // Accounts and contracts; a duplicate id is ALREADY_EXISTS.
+    create_account(server, "acme").await;
+    let err = server
+        .accounts()
+        .create_account(pb::CreateAccountRequest {
+            account_id: "acme".into(),
+            account: Some(pb::Account {
+                time_zone: "UTC".into(),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::AlreadyExists);
+    let c = create_contract(
+        server,
+        "acme",
+        "2026",
+        "premium",
+        "2026-01-01T00:00:00Z",
+        Some("2027-01-01T00:00:00Z"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(c.version, 1);
+    let granted = check(
+        server,
+        "acme",
+        "technical_account_manager",
+        "2026-06-01T00:00:00Z",
+    )
+    .await;
+    assert!(granted.allowed);
+    assert_eq!(granted.contract.unwrap().version, 1);
+
+    // An overlapping contract is refused, naming the one it conflicts with.
+    let err = create_contract(
+        server,
+        "acme",
+        "overlap",
+        "standard",
+        "2026-12-01T00:00:00Z",
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
+    let d = super::details(&err);
+    let v = &d
+        .precondition_failure()
+        .expect("PreconditionFailure")
+        .violations[0];
+    assert_eq!(v.subject, "accounts/acme/contracts/2026");
+    // A contract right after it is fine.
+    create_contract(
+        server,
+        "acme",
+        "2027",
+        "standard",
+        "2027-01-01T00:00:00Z",
+        None,
+    )
+    .await
+    .unwrap();
+
+    // A stale etag is ABORTED and writes nothing.
+    let err = server
+        .contracts()
+        .update_contract(pb::UpdateContractRequest {
+            contract: Some(pb::Contract {
+                name: "accounts/acme/contracts/2026".into(),
+                plan: "plans/standard".into(),
+                etag: "\"7\"".into(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["plan".into()],
+            }),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Aborted);
+    let still = check(
+        server,
+        "acme",
+        "technical_account_manager",
+        "2026-06-01T00:00:00Z",
+    )
+    .await;
+    assert!(still.allowed, "the stale update wrote nothing");
+
+    // Designated contacts up to the limit (premium: 5), then QuotaFailure.
+    for i in 0..5 {
+        add_contact(server, &format!("p{i}@acme.example"))
+            .await
+            .unwrap();
+    }
+    let err = add_contact(server, "p5@acme.example").await.unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted);
+    assert!(super::details(&err).quota_failure().is_some());
+    let err = add_contact(server, "P0@ACME.example").await.unwrap_err();
+    assert_eq!(err.code(), Code::AlreadyExists);
+
+    // Revisions record every change, in order.
+    let revisions = server
+        .contracts()
+        .list_contract_revisions(pb::ListContractRevisionsRequest {
+            name: "accounts/acme/contracts/2026".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .revisions;
+    let versions: Vec<i64> = revisions.iter().map(|r| r.version).collect();
+    assert_eq!(versions, [1, 2, 3, 4, 5, 6]);
+    assert_eq!(revisions[0].action, "create");
+    assert!(revisions[0].before.is_none());
+    assert_eq!(
+        revisions[5]
+            .after
+            .as_ref()
+            .unwrap()
+            .designated_contacts
+            .len(),
+        5
+    );
+
+    // Terminate, then the check says so; obligations record on premium only.
+    server
+        .contracts()
+        .terminate_contract(pb::TerminateContractRequest {
+            name: "accounts/acme/contracts/2026".into(),
+            terminate_time: Some(ts("2026-09-01T00:00:00Z")),
+            etag: String::new(),
+        })
+        .await
+        .unwrap();
+    let after = check(
+        server,
+        "acme",
+        "technical_account_manager",
+        "2026-10-01T00:00:00Z",
+    )
+    .await;
+    assert_eq!(after.reason, pb::DecisionReason::ContractTerminated as i32);
+    let recorded = server
+        .sla()
+        .record_obligation_completion(pb::RecordObligationCompletionRequest {
+            contract: "accounts/acme/contracts/2026".into(),
+            kind: pb::ObligationKind::WeeklyStatusCall as i32,
+            completion_time: Some(ts("2026-08-03T10:00:00Z")),
+            note: "call".into(),
+        })
+        .await;
+    assert!(recorded.is_ok(), "{recorded:?}");
+    let err = server
+        .sla()
+        .record_obligation_completion(pb::RecordObligationCompletionRequest {
+            contract: "accounts/acme/contracts/2027".into(),
+            kind: pb::ObligationKind::WeeklyStatusCall as i32,
+            completion_time: Some(ts("2027-02-01T10:00:00Z")),
+            note: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+
+    // Calendars: in use cannot be deleted.
+    server
+        .accounts()
+        .create_calendar(pb::CreateCalendarRequest {
+            calendar_id: "berlin".into(),
+            calendar: Some(pb::Calendar {
+                time_zone: "Europe/Berlin".into(),
+                weekly_hours: vec![pb::WeeklyHours {
+                    day_of_week: pb::DayOfWeek::Monday as i32,
+                    intervals: vec![pb::OpenInterval {
+                        open_time: "09:00".into(),
+                        close_time: "17:00".into(),
+                    }],
+                }],
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap();
+    server
+        .accounts()
+        .update_account(pb::UpdateAccountRequest {
+            account: Some(pb::Account {
+                name: "accounts/acme".into(),
+                calendar: "calendars/berlin".into(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["calendar".into()],
+            }),
+        })
+        .await
+        .unwrap();
+    let err = server
+        .accounts()
+        .delete_calendar(pb::DeleteCalendarRequest {
+            name: "calendars/berlin".into(),
+            etag: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+
+    // A deadline on the account's calendar (Mondays 09-17 Berlin): standard P1 (8h)
+    // opened Monday 2027-01-04 09:00 CET is due at 17:00 CET the same day.
+    let d = server
+        .sla()
+        .compute_deadline(pb::ComputeDeadlineRequest {
+            account: "accounts/acme".into(),
+            priority: pb::Priority::P1 as i32,
+            open_time: Some(ts("2027-01-04T08:00:00Z")),
+            milestone: pb::Milestone::FirstResponse as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(d.due_time, Some(ts("2027-01-04T16:00:00Z")));
+}
+
+async fn add_contact(server: &TestServer, email: &str) -> Result<(), tonic::Status> {
+    server
+        .contracts()
+        .add_designated_contact(pb::AddDesignatedContactRequest {
+            contract: "accounts/acme/contracts/2026".into(),
+            contact: Some(pb::DesignatedContact {
+                email: email.into(),
+                display_name: email.into(),
+                add_time: None,
+            }),
+        })
+        .await
+        .map(|_| ())
+}

@@ -1,0 +1,451 @@
+//! Postgres as the source of truth, through the real server: the designated-contact
+//! limit under 50 concurrent adds, two server processes on one database (a write through
+//! one is visible through the other within a bound, and at once with the consistency
+//! token), and an outage of a throwaway cluster of our own (initdb on a free port) while
+//! calls are running: reads go on from the snapshot, writes fail UNAVAILABLE with
+//! RetryInfo, the write services turn NOT_SERVING and recover by themselves, and nothing
+//! acknowledged is lost.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{TestServer, details, ts};
+use entitlements::grpc::pb;
+use entitlements::store::postgres::PostgresStore;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use tonic::Code;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+const TOKEN: &str = "x-consistency-token";
+
+async fn seed_premium(server: &TestServer) {
+    server
+        .accounts()
+        .create_account(pb::CreateAccountRequest {
+            account_id: "acme".into(),
+            account: Some(pb::Account {
+                time_zone: "Europe/Berlin".into(),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap();
+    server
+        .contracts()
+        .create_contract(pb::CreateContractRequest {
+            parent: "accounts/acme".into(),
+            contract_id: "main".into(),
+            contract: Some(pb::Contract {
+                plan: "plans/premium".into(),
+                start_time: Some(ts("2026-01-01T00:00:00Z")),
+                ..Default::default()
+            }),
+        })
+        .await
+        .unwrap();
+}
+
+fn contact_request(i: usize) -> pb::AddDesignatedContactRequest {
+    pb::AddDesignatedContactRequest {
+        contract: "accounts/acme/contracts/main".into(),
+        contact: Some(pb::DesignatedContact {
+            email: format!("person{i}@acme.example"),
+            display_name: format!("Person {i}"),
+            add_time: None,
+        }),
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn fifty_concurrent_adds_on_a_five_contact_contract(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    let store = PostgresStore::connect_with(options.clone(), true)
+        .await
+        .unwrap();
+    let server = TestServer::start_with(store).await;
+    seed_premium(&server).await;
+    let calls: Vec<_> = (0..50)
+        .map(|i| {
+            let mut client = server.contracts();
+            tokio::spawn(async move { client.add_designated_contact(contact_request(i)).await })
+        })
+        .collect();
+    let (mut ok, mut quota) = (0, 0);
+    for call in calls {
+        match call.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(e) => {
+                assert_eq!(e.code(), Code::ResourceExhausted, "{e:?}");
+                assert!(details(&e).quota_failure().is_some(), "{e:?}");
+                quota += 1;
+            }
+        }
+    }
+    assert_eq!((ok, quota), (5, 45));
+    // The database holds exactly five.
+    let pool = PgPoolOptions::new().connect_with(options).await.unwrap();
+    let held: i64 = sqlx::query_scalar("select count(*) from designated_contacts")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(held, 5);
+    server.stop().await;
+}
+
+async fn check_tam(server: &TestServer, token: Option<&str>) -> pb::CheckEntitlementResponse {
+    let mut req = tonic::Request::new(pb::CheckEntitlementRequest {
+        account: "accounts/acme".into(),
+        benefit: "technical_account_manager".into(),
+        check_time: Some(ts("2026-06-01T00:00:00Z")),
+        ..Default::default()
+    });
+    if let Some(t) = token {
+        req.metadata_mut().insert(TOKEN, t.parse().unwrap());
+    }
+    server
+        .entitlements()
+        .check_entitlement(req)
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+#[sqlx::test(migrations = false)]
+async fn two_servers_on_one_database(_: PgPoolOptions, options: PgConnectOptions) {
+    let a = TestServer::start_with(
+        PostgresStore::connect_with(options.clone(), true)
+            .await
+            .unwrap(),
+    )
+    .await;
+    let b = TestServer::start_with(
+        PostgresStore::connect_with(options.clone(), true)
+            .await
+            .unwrap(),
+    )
+    .await;
+    seed_premium(&a).await;
+
+    // Without a token, B sees A's write within a bound (the NOTIFY round trip).
+    let start = Instant::now();
+    loop {
+        if check_tam(&b, None).await.allowed {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "B never saw A's write"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // With the token of A's write, B answers from a snapshot at least that fresh, at once.
+    for round in 0..20 {
+        let resp = a
+            .contracts()
+            .update_contract(pb::UpdateContractRequest {
+                contract: Some(pb::Contract {
+                    name: "accounts/acme/contracts/main".into(),
+                    state: if round % 2 == 0 {
+                        pb::ContractState::Suspended
+                    } else {
+                        pb::ContractState::Active
+                    } as i32,
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["state".into()],
+                }),
+            })
+            .await
+            .unwrap();
+        let token = resp
+            .metadata()
+            .get(TOKEN)
+            .expect("writes carry a consistency token")
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let seen = check_tam(&b, Some(&token)).await;
+        let suspended = round % 2 == 0;
+        assert_eq!(
+            seen.allowed, !suspended,
+            "round {round}: B answered from a stale snapshot"
+        );
+    }
+    // A token from the future is refused rather than answered stale.
+    let mut req = tonic::Request::new(pb::GetEntitlementsRequest {
+        account: "accounts/acme".into(),
+        check_time: None,
+    });
+    req.metadata_mut()
+        .insert(TOKEN, "999999999".parse().unwrap());
+    let err = b.entitlements().get_entitlements(req).await.unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable);
+    a.stop().await;
+    b.stop().await;
+}
+
+/// A Postgres cluster of the test's own, on a free port, in a temporary directory.
+struct Cluster {
+    bin: PathBuf,
+    data: tempfile::TempDir,
+    port: u16,
+}
+
+fn pg_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("ENTITLEMENTS_PG_BIN") {
+        return p.into();
+    }
+    let mut bins: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .expect("PostgreSQL is installed under /usr/lib/postgresql (run .ci/postgres)")
+        .map(|e| e.unwrap().path().join("bin"))
+        .filter(|p| p.join("initdb").exists())
+        .collect();
+    bins.sort();
+    bins.pop().expect("an initdb")
+}
+
+fn as_postgres(cmd: &Path) -> Command {
+    // initdb and postgres refuse to run as root.
+    if nix_is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(cmd);
+        c
+    } else {
+        Command::new(cmd)
+    }
+}
+
+fn nix_is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+impl Cluster {
+    fn create() -> Cluster {
+        let bin = pg_bin();
+        let data = tempfile::tempdir().unwrap();
+        if nix_is_root() {
+            Command::new("chown")
+                .args(["-R", "postgres"])
+                .arg(data.path())
+                .status()
+                .unwrap();
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let out = as_postgres(&bin.join("initdb"))
+            .args(["-A", "trust", "-U", "postgres", "-D"])
+            .arg(data.path().join("db"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let cluster = Cluster { bin, data, port };
+        cluster.start();
+        cluster
+    }
+
+    fn pg_ctl(&self, args: &[&str]) {
+        let out = as_postgres(&self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(self.data.path().join("db"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "pg_ctl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn start(&self) {
+        let opts = format!("-p {} -k /tmp -c listen_addresses=127.0.0.1", self.port);
+        let log = self.data.path().join("db/server.log");
+        self.pg_ctl(&["-w", "-o", &opts, "-l", log.to_str().unwrap(), "start"]);
+    }
+
+    fn stop(&self) {
+        self.pg_ctl(&["-w", "-m", "immediate", "stop"]);
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = as_postgres(&self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(self.data.path().join("db"))
+            .args(["-m", "immediate", "stop"])
+            .output();
+    }
+}
+
+async fn health(server: &TestServer, service: &str) -> ServingStatus {
+    let mut client = HealthClient::new(server.channel.clone());
+    let status = client
+        .check(HealthCheckRequest {
+            service: service.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .status;
+    ServingStatus::try_from(status).unwrap()
+}
+
+async fn wait_health(server: &TestServer, service: &str, want: ServingStatus) {
+    let start = Instant::now();
+    while health(server, service).await != want {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{service} never became {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn outage_of_postgres_while_calls_are_running() {
+    let cluster = Cluster::create();
+    let store = PostgresStore::connect(&cluster.url(), true).await.unwrap();
+    let server = TestServer::start_with(store).await;
+    seed_premium(&server).await;
+    let mut acknowledged = Vec::new();
+    for i in 0..3 {
+        server
+            .contracts()
+            .add_designated_contact(contact_request(i))
+            .await
+            .unwrap();
+        acknowledged.push(i);
+    }
+
+    // Checks keep running through the whole outage.
+    let checker = {
+        let mut client = server.entitlements();
+        tokio::spawn(async move {
+            let mut answered = 0;
+            let deadline = Instant::now() + Duration::from_secs(3);
+            while Instant::now() < deadline {
+                let resp = client
+                    .check_entitlement(pb::CheckEntitlementRequest {
+                        account: "accounts/acme".into(),
+                        benefit: "technical_account_manager".into(),
+                        check_time: Some(ts("2026-06-01T00:00:00Z")),
+                        ..Default::default()
+                    })
+                    .await
+                    .expect("checks never fail during the outage");
+                assert!(resp.get_ref().allowed);
+                answered += 1;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            answered
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    cluster.stop();
+
+    // Write services turn NOT_SERVING; the read services stay SERVING.
+    wait_health(
+        &server,
+        "entitlements.v1.ContractService",
+        ServingStatus::NotServing,
+    )
+    .await;
+    assert_eq!(
+        health(&server, "entitlements.v1.EntitlementService").await,
+        ServingStatus::Serving
+    );
+    // Writes fail UNAVAILABLE with RetryInfo.
+    let err = server
+        .contracts()
+        .add_designated_contact(contact_request(3))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    assert!(details(&err).retry_info().is_some());
+    // Deadlines answer from the snapshot and say how stale it is.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let resp = server
+        .sla()
+        .compute_deadline(pb::ComputeDeadlineRequest {
+            account: "accounts/acme".into(),
+            priority: pb::Priority::P1 as i32,
+            open_time: Some(ts("2026-06-01T10:00:00Z")),
+            milestone: pb::Milestone::FirstResponse as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let age: u64 = resp
+        .metadata()
+        .get("x-snapshot-age-ms")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(age >= 1000, "the snapshot age says it is stale: {age} ms");
+    assert_eq!(resp.into_inner().due_time, Some(ts("2026-06-01T10:30:00Z")));
+    let answered = checker.await.unwrap();
+    assert!(
+        answered > 10,
+        "checks answered during the outage: {answered}"
+    );
+
+    // Postgres returns: health recovers by itself and writes succeed again.
+    cluster.start();
+    wait_health(
+        &server,
+        "entitlements.v1.ContractService",
+        ServingStatus::Serving,
+    )
+    .await;
+    server
+        .contracts()
+        .add_designated_contact(contact_request(3))
+        .await
+        .unwrap();
+    acknowledged.push(3);
+    server.stop().await;
+
+    // Nothing acknowledged was lost.
+    let reloaded = PostgresStore::connect(&cluster.url(), false).await.unwrap();
+    let state = entitlements::store::Store::snapshot(reloaded.as_ref()).read();
+    let emails: Vec<String> = state
+        .contract("acme", "main")
+        .unwrap()
+        .contract
+        .contacts
+        .iter()
+        .map(|c| c.email.clone())
+        .collect();
+    let want: Vec<String> = acknowledged
+        .iter()
+        .map(|i| format!("person{i}@acme.example"))
+        .collect();
+    assert_eq!(emails, want);
+}

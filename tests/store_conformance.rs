@@ -1,0 +1,39 @@
+//! The store conformance suite (tests/common/conformance.rs) on the memory store and on
+//! a fresh Postgres database, through the real server.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::TestServer;
+use entitlements::store::postgres::PostgresStore;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+#[tokio::test]
+async fn memory_store_conforms() {
+    let server = TestServer::start().await;
+    common::conformance::run(&server).await;
+    server.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
+async fn postgres_store_conforms(_: PgPoolOptions, options: PgConnectOptions) {
+    let store = PostgresStore::connect_with(options.clone(), true)
+        .await
+        .unwrap();
+    let server = TestServer::start_with(store).await;
+    common::conformance::run(&server).await;
+    server.stop().await;
+    // Everything acknowledged is in Postgres: a new store loading from scratch sees it.
+    let reloaded = PostgresStore::connect_with(options, true).await.unwrap();
+    let state = entitlements::store::Store::snapshot(reloaded.as_ref()).read();
+    let c = state.contract("acme", "2026").expect("contract persisted");
+    assert_eq!(c.contract.contacts.len(), 5);
+    assert_eq!(c.contract.version, 7);
+    assert_eq!(state.completions("acme", "2026").len(), 1);
+    assert_eq!(
+        state.account("acme").unwrap().calendar_id.as_deref(),
+        Some("berlin")
+    );
+    let _ = Arc::clone(&reloaded);
+}
