@@ -13,7 +13,8 @@
 //!   graceful shutdown.
 //! - [`config`]: the command line and its environment variables.
 //! - [`cli`]: what each subcommand does.
-//! - [`telemetry`]: logging set-up.
+//! - [`telemetry`]: logs, and traces and metrics over OTLP: the per-RPC server span, SLA
+//!   and check spans, and the metrics.
 pub mod cli;
 pub mod config;
 pub mod domain;

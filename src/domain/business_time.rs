@@ -154,7 +154,11 @@ impl Calendar {
 
     /// Open seconds from the fixed origin up to `t`.
     fn position(&self, t: i64) -> Result<i64, DomainError> {
-        let day = self.day_of(t)?;
+        self.position_in(self.day_of(t)?, t)
+    }
+
+    /// Open seconds from the fixed origin up to `t`, whose local day is `day`.
+    fn position_in(&self, day: i64, t: i64) -> Result<i64, DomainError> {
         let mut within = 0;
         self.visit_open_ranges(day, |s, e| {
             if s < t {
@@ -205,7 +209,7 @@ impl Calendar {
         if secs > (END_DAY - FIRST_DAY + 2) * 86_400 {
             return Err(DomainError::NoOpenTimeAfter(format_instant(start)));
         }
-        let target = self.position(start)? + secs;
+        let target = self.position_in(day, start)? + secs;
         self.reach(target, day, false)
     }
 
@@ -213,8 +217,9 @@ impl Calendar {
         if self.is_open_secs(t)? {
             return Ok(t);
         }
-        let target = self.position(t)? + 1;
-        self.reach(target, self.day_of(t)?, true)
+        let day = self.day_of(t)?;
+        let target = self.position_in(day, t)? + 1;
+        self.reach(target, day, true)
     }
 }
 

@@ -15,7 +15,7 @@ use chrono::{Datelike, NaiveDate, Weekday};
 
 use super::business_time::DayTable;
 use super::error::DomainError;
-use super::zone::ZoneTimeline;
+use super::zone::{DayBits, ZoneTimeline};
 
 /// A wall-clock time of day, in seconds after local midnight; 24:00 is allowed as a
 /// closing time.
@@ -172,6 +172,8 @@ pub struct Calendar {
     /// The same dates as day numbers with their intervals (none when closed), sorted, for
     /// a cheap lookup on the hot path.
     exception_days: Vec<(i64, Vec<OpenInterval>)>,
+    /// The same days as bits, so that an ordinary day costs no search.
+    exception_bits: DayBits,
     /// Precomputed cumulative open time, for closed-form arithmetic.
     pub(crate) table: Arc<DayTable>,
 }
@@ -255,7 +257,7 @@ impl Calendar {
         if !any_open {
             return Err(DomainError::NoOpenTime);
         }
-        let exception_days = map
+        let exception_days: Vec<(i64, Vec<OpenInterval>)> = map
             .values()
             .map(|e| {
                 let intervals = match e {
@@ -270,6 +272,7 @@ impl Calendar {
             zone,
             weekly,
             exceptions: map,
+            exception_bits: exception_days.iter().map(|(d, _)| *d).collect(),
             exception_days,
             table: Arc::new(DayTable::default()),
         };
@@ -349,7 +352,7 @@ impl Calendar {
 
     /// The wall-time intervals that apply on local day `day`.
     pub(crate) fn wall_intervals(&self, day: i64) -> &[OpenInterval] {
-        if !self.exception_days.is_empty()
+        if self.exception_bits.contains(day)
             && let Ok(i) = self.exception_days.binary_search_by_key(&day, |(d, _)| *d)
         {
             return &self.exception_days[i].1;

@@ -23,6 +23,41 @@ pub const END_DAY: i64 = 84_006;
 
 const SAMPLE_STEP: i64 = DAY / 2;
 
+/// A set of day numbers within the validity window (two days of margin either side), as
+/// bits: a membership test on the hot path is one shift and mask.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DayBits {
+    /// One bit per day from `FIRST_DAY - 2`.
+    words: Vec<u64>,
+}
+
+impl DayBits {
+    fn index(day: i64) -> Option<usize> {
+        (FIRST_DAY - 2..END_DAY + 2)
+            .contains(&day)
+            .then(|| (day - (FIRST_DAY - 2)) as usize)
+    }
+
+    /// True if `day` is in the set.
+    pub(crate) fn contains(&self, day: i64) -> bool {
+        Self::index(day)
+            .and_then(|i| self.words.get(i / 64).map(|w| w & (1 << (i % 64)) != 0))
+            .unwrap_or(false)
+    }
+}
+
+impl FromIterator<i64> for DayBits {
+    fn from_iter<I: IntoIterator<Item = i64>>(iter: I) -> Self {
+        let mut words = vec![0u64; ((END_DAY - FIRST_DAY + 4) as usize).div_ceil(64)];
+        for day in iter {
+            if let Some(i) = Self::index(day) {
+                words[i / 64] |= 1 << (i % 64);
+            }
+        }
+        DayBits { words }
+    }
+}
+
 /// One offset change: from `at` (UTC seconds) on, local time is UTC plus `offset` seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct OffsetChange {
@@ -40,9 +75,9 @@ pub struct ZoneTimeline {
     /// Offset changes in time order; the first entry is the offset in force at the start of
     /// the window (its `at` is `i64::MIN`).
     changes: Vec<OffsetChange>,
-    /// Local days touched by an offset change (a superset), sorted: the only days whose
-    /// open ranges may come out of time order (a repeated hour).
-    change_days: Vec<i64>,
+    /// Local days touched by an offset change (a superset): the only days whose open
+    /// ranges may come out of time order (a repeated hour).
+    change_days: DayBits,
 }
 
 fn offset_at(tz: Tz, t: i64) -> i64 {
@@ -111,18 +146,15 @@ impl ZoneTimeline {
         let mut z = ZoneTimeline {
             tz,
             changes,
-            change_days: Vec::new(),
+            change_days: DayBits::default(),
         };
-        let mut days: Vec<i64> = z.change_days().collect();
-        days.sort_unstable();
-        days.dedup();
-        z.change_days = days;
+        z.change_days = z.change_days().collect();
         z
     }
 
     /// True if an offset change may touch local day `day`.
     pub(crate) fn is_change_day(&self, day: i64) -> bool {
-        self.change_days.binary_search(&day).is_ok()
+        self.change_days.contains(day)
     }
 
     /// The zone.

@@ -162,15 +162,23 @@ pub fn current_ids() -> Option<(String, String)> {
     })
 }
 
+/// Puts back the previous RPC context when dropped, even if the handler panicked.
+struct Restore(Option<(opentelemetry::Context, bool)>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        CURRENT.with(|c| *c.borrow_mut() = previous);
+    }
+}
+
 /// Runs `f` with `current` as the current RPC context.
 fn in_rpc<R>(current: Option<&(opentelemetry::Context, bool)>, f: impl FnOnce() -> R) -> R {
     let Some(current) = current else {
         return f();
     };
-    let previous = CURRENT.with(|c| c.replace(Some(current.clone())));
-    let r = f();
-    CURRENT.with(|c| *c.borrow_mut() = previous);
-    r
+    let _restore = Restore(CURRENT.with(|c| c.replace(Some(current.clone()))));
+    f()
 }
 
 /// One RPC in flight: its server span and start. Finishing records the status and ends the
