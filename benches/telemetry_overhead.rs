@@ -138,16 +138,16 @@ impl Served {
     fn start(config: Config, endpoint: &str) -> Served {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_entitlements"));
-        for var in [
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            "OTEL_SERVICE_NAME",
-            "OTEL_TRACES_SAMPLER",
-            "OTEL_TRACES_SAMPLER_ARG",
-            "OTEL_RESOURCE_ATTRIBUTES",
-            "RUST_LOG",
-            "DATABASE_URL",
-        ] {
-            cmd.env_remove(var);
+        // A clean environment: the runner's DATABASE_URL is for the store tests, and its
+        // own OTEL_* or ENTITLEMENTS_* settings must not change what is measured.
+        for (k, _) in std::env::vars() {
+            if k == "DATABASE_URL"
+                || k == "RUST_LOG"
+                || k.starts_with("ENTITLEMENTS_")
+                || k.starts_with("OTEL_")
+            {
+                cmd.env_remove(k);
+            }
         }
         let mut child = cmd
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])

@@ -122,19 +122,16 @@ impl Served {
     /// The real binary with the seed above, exporting to `endpoint` with extra `args`.
     fn start(seed: &Path, endpoint: &str, args: &[&str]) -> Served {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_entitlements"));
-        for var in [
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-            "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
-            "OTEL_SERVICE_NAME",
-            "OTEL_TRACES_SAMPLER",
-            "OTEL_TRACES_SAMPLER_ARG",
-            "OTEL_RESOURCE_ATTRIBUTES",
-            "OTEL_METRIC_EXPORT_INTERVAL",
-            "RUST_LOG",
-            "DATABASE_URL",
-        ] {
-            cmd.env_remove(var);
+        // A clean environment: the runner's DATABASE_URL is for the store tests, and its
+        // own OTEL_* or ENTITLEMENTS_* settings must not change what is measured.
+        for (k, _) in std::env::vars() {
+            if k == "DATABASE_URL"
+                || k == "RUST_LOG"
+                || k.starts_with("ENTITLEMENTS_")
+                || k.starts_with("OTEL_")
+            {
+                cmd.env_remove(k);
+            }
         }
         let mut child = cmd
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])

@@ -5,9 +5,10 @@
 //!
 //! Spans (children of the RPC's server span):
 //! - `sla.deadline`, one per deadline computed (ComputeDeadline and each item of
-//!   BatchComputeDeadlines). It has no event to judge, so its outcome is as of the call:
-//!   `pending` until the due instant, `breached` after it; its margin is the wall-clock
-//!   seconds from the call to the due instant.
+//!   BatchComputeDeadlines). It has no event to judge, so its outcome is as of the
+//!   request's `evaluate_time` (by default the call): `pending` until the due instant,
+//!   `breached` after it; its margin is the wall-clock seconds from then to the due
+//!   instant.
 //! - `sla.milestone`, one per milestone of an EvaluateCase answer, with the evaluation's
 //!   outcome and margin (target minus clock time consumed up to the milestone's event, or
 //!   up to the evaluation instant).
@@ -15,8 +16,8 @@
 //!   BatchCheckEntitlements).
 //!
 //! These spans are made only inside a sampled RPC, as children of its server span
-//! ([`super::rpc::traced_context`]); the counters
-//! count every answer. The README lists every attribute with an example.
+//! ([`super::rpc::traced_context`]); the counters count every answer. The README lists
+//! every attribute with an example.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use opentelemetry::KeyValue;
@@ -144,8 +145,9 @@ pub fn deadline_span() -> Span {
     span
 }
 
-/// Records a computed deadline on its span, with its outcome as of `now`; counts the
-/// outcome and adds a `sla.breach` event when the due instant has passed.
+/// Records a computed deadline on its span, with its outcome as of `now` (the request's
+/// evaluate_time); counts the outcome and adds a `sla.breach` event when the due instant
+/// has passed.
 pub fn deadline_computed(
     span: &Span,
     account: &str,
@@ -221,7 +223,8 @@ pub fn deadline_without_contract(
 }
 
 /// Records every milestone of an evaluated case: a `sla.milestone` span each (a child of
-/// the current span), a `sla.breach` event on each breached one, and the outcome counts.
+/// the RPC's server span, when sampled), a `sla.breach` event on each breached one, and
+/// the outcome counts.
 /// `contract` is the one in force when the case was opened, if any; `priority` the one in
 /// force at the evaluation.
 pub fn case_evaluated(
