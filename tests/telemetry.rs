@@ -255,6 +255,10 @@ const MET_CASE: Caller = Caller {
     trace_id: "bbf92f3577b34da6a3ce929d0e0e473d",
     span_id: "70f067aa0ba902b7",
 };
+const AT_RISK_CASE: Caller = Caller {
+    trace_id: "cbf92f3577b34da6a3ce929d0e0e473e",
+    span_id: "80f067aa0ba902b7",
+};
 
 /// Reason names as the telemetry carries them: the proto enum name without its prefix,
 /// lowercase.
@@ -353,6 +357,18 @@ async fn make_calls(addr: &str) -> Answers {
     sla.evaluate_case(MET_CASE.request(case("2020-06-01T10:20:00Z")))
         .await
         .unwrap();
+    // No response yet at 10:25: 25 of 30 minutes used, past the 75% threshold (not 90%).
+    sla.evaluate_case(AT_RISK_CASE.request(pb::EvaluateCaseRequest {
+        account: "accounts/sre".into(),
+        case: Some(pb::CaseTimeline {
+            open_time: Some(ts("2020-06-01T10:00:00Z")),
+            priority: pb::Priority::P1.into(),
+            ..Default::default()
+        }),
+        evaluate_time: Some(ts("2020-06-01T10:25:00Z")),
+    }))
+    .await
+    .unwrap();
     Answers {
         not_started_reason: reason_key(not_started.reason),
         past_due: "2020-06-01T10:30:00Z".into(),
@@ -563,7 +579,7 @@ fn assert_metrics(received: &Received, answers: &Answers) {
                 ("rpc.grpc.status_code", "0")
             ]
         ),
-        2.0
+        3.0
     );
     let outcome = |source, plan, milestone, outcome| {
         point(
@@ -589,6 +605,15 @@ fn assert_metrics(received: &Received, answers: &Answers) {
     assert_eq!(
         outcome("evaluation", "premium", "next_update", "pending"),
         2.0
+    );
+    // The at-risk case: pending, and counted at risk as well.
+    assert_eq!(
+        outcome("evaluation", "premium", "first_response", "pending"),
+        1.0
+    );
+    assert_eq!(
+        outcome("evaluation", "premium", "first_response", "at_risk"),
+        1.0
     );
     assert_eq!(
         outcome("deadline", "premium", "first_response", "breached"),
@@ -832,6 +857,20 @@ async fn rpcs_export_spans_of_the_callers_trace_and_metrics() {
         .unwrap();
     assert_attrs(first, &[("sla.outcome", "met"), ("sla.margin_s", "600")]);
     assert!(first.events.is_empty());
+
+    // A milestone past an at-risk threshold carries an `sla.at_risk` event naming it.
+    let rpc = server_span(&spans, AT_RISK_CASE, sla, "EvaluateCase", 0);
+    let ms = children(&spans, &rpc, "sla.milestone");
+    assert_eq!(ms.len(), 1);
+    assert_attrs(
+        ms[0],
+        &[("sla.outcome", "pending"), ("sla.margin_s", "300")],
+    );
+    assert_eq!(ms[0].events.len(), 1);
+    assert_eq!(ms[0].events[0].name, "sla.at_risk");
+    let event = attributes(&ms[0].events[0].attributes);
+    assert_eq!(event["sla.threshold"], "0.75");
+    assert_eq!(event["sla.next_threshold_at"], "2020-06-01T10:27:00Z");
 
     assert_metrics(&received, &answers);
 

@@ -87,6 +87,9 @@ impl Prefix {
     }
 }
 
+/// The extra outcome counted for a milestone past an at-risk threshold.
+const AT_RISK: &str = "at_risk";
+
 fn count_outcome(
     source: Source,
     plan: &str,
@@ -244,6 +247,12 @@ pub fn case_evaluated(
             m.milestone,
             m.status.key(),
         );
+        // A milestone past an at-risk threshold is also counted as `at_risk`, so that a
+        // dashboard can show what is about to breach next to what did.
+        let crossed = m.at_risk.as_ref().and_then(|r| r.highest_crossed());
+        if crossed.is_some() {
+            count_outcome(Source::Evaluation, plan, priority, m.milestone, AT_RISK);
+        }
         let Some(parent) = &parent else {
             continue;
         };
@@ -285,6 +294,18 @@ pub fn case_evaluated(
         }
         if let Some(margin) = m.margin {
             span.record("sla.margin_s", margin.num_seconds());
+        }
+        if let (Some(threshold), Some(at_risk)) = (crossed, &m.at_risk) {
+            let mut attributes = vec![
+                KeyValue::new("sla.milestone", m.milestone.key()),
+                KeyValue::new("sla.sequence", i64::from(m.sequence)),
+                KeyValue::new("sla.threshold", f64::from(threshold) / 1_000_000.0),
+                KeyValue::new("sla.elapsed_fraction", at_risk.elapsed_fraction()),
+            ];
+            if let Some(next) = at_risk.next().and_then(|n| n.at) {
+                attributes.push(KeyValue::new("sla.next_threshold_at", rfc3339(next)));
+            }
+            span.add_event("sla.at_risk", attributes);
         }
         if m.status == MilestoneStatus::Breached {
             let mut attributes = vec![
