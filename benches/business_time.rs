@@ -137,7 +137,7 @@ fn full_deadline(c: &mut Criterion) {
         deadline(
             terms.for_priority(Priority::P1),
             Milestone::FirstResponse,
-            &calendar,
+            calendar,
             opened,
             &[],
         )

@@ -8,14 +8,16 @@
 //!
 //! 1. **closed loop** (`--concurrency` workers over `--connections` HTTP/2 connections,
 //!    each sending its next request as soon as the last one is answered): the maximum
-//!    throughput;
+//!    throughput, the median of `--rounds` rounds interleaved across the RPCs so that noise
+//!    on a shared machine hits them alike;
 //! 2. **open loop** at 50% and 80% (`--load`) of that RPC's maximum: requests are scheduled
 //!    at a constant rate and each latency is measured from the request's *scheduled* send
 //!    time, so a stall on either side shows up in the percentiles instead of silently
 //!    slowing the generator down (coordinated omission).
 //!
-//! It prints one table per store (req/s; p50, p99, p99.9 of latency; CPU used by server and
-//! generator) and checks the targets of the README's "Performance" section. It stops the
+//! It prints one table per store (req/s; p50, p99, p99.9 of latency; CPU used by the server,
+//! the generator and the rest of the machine) and checks the targets of the README's
+//! "Performance" section. It stops the
 //! server at the end and never talks to anything but 127.0.0.1.
 //!
 //! ```sh
@@ -90,6 +92,9 @@ struct Args {
     /// Seconds measured in each phase.
     #[arg(long, default_value_t = 3.0)]
     duration: f64,
+    /// Closed-loop rounds per RPC, interleaved across RPCs; the maximum is the median.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
     /// Seconds of unmeasured load before each phase.
     #[arg(long, default_value_t = 1.0)]
     warmup: f64,
@@ -109,6 +114,11 @@ struct Args {
     /// in their latency).
     #[arg(long, default_value_t = 10_000)]
     max_in_flight: usize,
+    /// Open loop: at most one hand-over of due requests to the runtime per this many
+    /// microseconds (a shorter tick sends closer to the schedule but costs CPU that the
+    /// server on the same machine would use).
+    #[arg(long, default_value_t = 100)]
+    tick_us: u64,
     /// The server binary to start.
     #[arg(long, env = "ENTITLEMENTS_BIN")]
     server_bin: Option<PathBuf>,
@@ -236,6 +246,10 @@ async fn run(args: Args) -> Result<(), BoxError> {
             started.elapsed()
         );
         check_data_set(&clients, args.accounts).await?;
+        println!(
+            "loadgen: answer sizes (protobuf): {}",
+            answer_sizes(&clients, &args.rpcs, args.accounts).await
+        );
         let results = measure(&args, &clients, server.child.id()).await;
         drop(server);
         let table = render(name, &args, &results);
@@ -359,17 +373,19 @@ impl Server {
             "--listen",
             &addr.to_string(),
         ])
-        // Only what is set here: no exporter, no other listener or store from the caller's
-        // environment.
         .env_remove("DATABASE_URL")
-        .env_remove("ENTITLEMENTS_SEED")
-        .env_remove("ENTITLEMENTS_LISTEN")
-        .env_remove("ENTITLEMENTS_NO_MIGRATE")
-        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(log_file.try_clone()?)
         .stderr(log_file);
+        // Only what is set here: no exporter, listener, store, TLS or authentication
+        // settings from the caller's environment.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if name.starts_with("ENTITLEMENTS_") || name.starts_with("OTEL_") {
+                cmd.env_remove(name.as_ref());
+            }
+        }
         match setup {
             Setup::Seed(path) => {
                 cmd.arg("--seed").arg(path);
@@ -506,6 +522,19 @@ impl Caller {
         rng: &mut Rng,
         accounts: usize,
     ) -> Result<(), tonic::Status> {
+        self.call_sized(rpc, rng, accounts, false).await.map(drop)
+    }
+
+    /// [`Caller::call`], returning the encoded size of the answer when `size` is set.
+    async fn call_sized(
+        &mut self,
+        rpc: Rpc,
+        rng: &mut Rng,
+        accounts: usize,
+        size: bool,
+    ) -> Result<usize, tonic::Status> {
+        use prost::Message as _;
+        let len = |m: &dyn Fn() -> usize| if size { m() } else { 0 };
         let account = format!("accounts/acct-{:06}", rng.below(accounts as u64));
         // Any second of 2026 (every contract of the data set is in force then).
         let t = START_2026 + rng.below(365 * DAY as u64) as i64;
@@ -513,14 +542,17 @@ impl Caller {
         let priority = 1 + rng.below(2) as i32;
         match rpc {
             Rpc::Health => {
-                self.health
+                let r = self
+                    .health
                     .check(HealthCheckRequest {
                         service: String::new(),
                     })
                     .await?;
+                Ok(len(&|| r.get_ref().encoded_len()))
             }
             Rpc::Check => {
-                self.entitlements
+                let r = self
+                    .entitlements
                     .check_entitlement(pb::CheckEntitlementRequest {
                         account,
                         benefit: BENEFITS[rng.below(BENEFITS.len() as u64) as usize].to_owned(),
@@ -530,9 +562,11 @@ impl Caller {
                         ..Default::default()
                     })
                     .await?;
+                Ok(len(&|| r.get_ref().encoded_len()))
             }
             Rpc::Deadline => {
-                self.sla
+                let r = self
+                    .sla
                     .compute_deadline(pb::ComputeDeadlineRequest {
                         account,
                         priority,
@@ -542,9 +576,11 @@ impl Caller {
                         ..Default::default()
                     })
                     .await?;
+                Ok(len(&|| r.get_ref().encoded_len()))
             }
             Rpc::Evaluate => {
-                self.sla
+                let r = self
+                    .sla
                     .evaluate_case(pb::EvaluateCaseRequest {
                         account,
                         case: Some(pb::CaseTimeline {
@@ -560,9 +596,9 @@ impl Caller {
                         evaluate_time: ts(t + 3 * DAY),
                     })
                     .await?;
+                Ok(len(&|| r.get_ref().encoded_len()))
             }
         }
-        Ok(())
     }
 }
 
@@ -593,6 +629,22 @@ async fn check_data_set(clients: &Clients, accounts: usize) -> Result<(), BoxErr
     Ok(())
 }
 
+/// The encoded size of one answer of each RPC, for the report.
+async fn answer_sizes(clients: &Clients, rpcs: &[Rpc], accounts: usize) -> String {
+    let mut c = clients.caller(0);
+    let mut out = Vec::new();
+    for &rpc in rpcs {
+        let mut rng = Rng(7);
+        let size = c.call_sized(rpc, &mut rng, accounts, true).await;
+        out.push(format!(
+            "{} {}",
+            rpc.label(),
+            size.map_or_else(|s| format!("failed: {}", s.message()), |n| format!("{n} B"))
+        ));
+    }
+    out.join(", ")
+}
+
 /// What one phase measured.
 #[derive(Debug, Clone)]
 struct Phase {
@@ -613,6 +665,9 @@ struct Phase {
     other_cpu: f64,
     /// 99th percentile of how late the open loop sent requests, in microseconds.
     send_lag_p99: Option<u64>,
+    /// The closed loop: the throughput of every round, lowest first (this phase is the
+    /// median round).
+    rounds: Vec<f64>,
 }
 
 fn histogram() -> Histogram<u64> {
@@ -660,24 +715,38 @@ fn machine_busy_seconds() -> f64 {
 
 /// Measures every RPC: closed loop, then the open-loop loads.
 async fn measure(args: &Args, clients: &Clients, server_pid: u32) -> Vec<Phase> {
-    let mut phases = Vec::new();
     let server_pid = server_pid.to_string();
-    for &rpc in &args.rpcs {
-        let cpu = Cpu::start(&server_pid);
-        let (throughput, latency, errors) = closed_loop(args, clients, rpc).await;
-        let (server_cpu, generator_cpu, other_cpu) = cpu.per_second();
-        let max = throughput;
-        phases.push(Phase {
-            rpc,
-            offered: None,
-            throughput,
-            latency,
-            errors,
-            server_cpu,
-            generator_cpu,
-            other_cpu,
-            send_lag_p99: None,
-        });
+    // The closed loops first, in interleaved rounds (baseline, check, deadline, ..., then
+    // again), so that a burst of noise on the machine hits every RPC alike; each RPC's
+    // maximum is its median round.
+    let mut rounds: Vec<Vec<Phase>> = vec![Vec::new(); args.rpcs.len()];
+    for _ in 0..args.rounds.max(1) {
+        for (k, &rpc) in args.rpcs.iter().enumerate() {
+            let cpu = Cpu::start(&server_pid);
+            let (throughput, latency, errors) = closed_loop(args, clients, rpc).await;
+            let (server_cpu, generator_cpu, other_cpu) = cpu.per_second();
+            rounds[k].push(Phase {
+                rpc,
+                offered: None,
+                throughput,
+                latency,
+                errors,
+                server_cpu,
+                generator_cpu,
+                other_cpu,
+                send_lag_p99: None,
+                rounds: Vec::new(),
+            });
+        }
+    }
+    let mut phases = Vec::new();
+    for mut runs in rounds {
+        runs.sort_by(|a, b| a.throughput.total_cmp(&b.throughput));
+        let all: Vec<f64> = runs.iter().map(|r| r.throughput).collect();
+        let mut median = runs.swap_remove(all.len() / 2);
+        median.rounds = all;
+        let (rpc, max) = (median.rpc, median.throughput);
+        phases.push(median);
         let loads: Vec<(f64, Option<u32>)> = match args.rate {
             Some(r) => vec![(r, None)],
             None => args
@@ -703,6 +772,7 @@ async fn measure(args: &Args, clients: &Clients, server_pid: u32) -> Vec<Phase> 
                 generator_cpu,
                 other_cpu,
                 send_lag_p99: Some(lag.value_at_quantile(0.99)),
+                rounds: Vec::new(),
             });
         }
     }
@@ -793,9 +863,11 @@ struct Shard {
 }
 
 /// Requests scheduled at a constant `rate`, each one's latency measured from its scheduled
-/// send time. A dedicated thread schedules (tokio's timer ticks in milliseconds, too coarse
-/// at tens of thousands of requests per second). Returns OK answers per second, latencies,
-/// errors, and how late requests were sent.
+/// send time. A dedicated thread keeps the schedule (tokio's timer ticks in milliseconds,
+/// too coarse for sub-millisecond latencies) and hands the requests that are due to a task
+/// on the runtime at most every `--tick-us`, which sends them; how late each was sent is
+/// recorded too (and is part of its latency). Returns OK answers per second, latencies,
+/// errors, and the send lag.
 async fn open_loop(
     args: &Args,
     clients: &Clients,
@@ -804,6 +876,7 @@ async fn open_loop(
 ) -> (f64, Histogram<u64>, u64, Histogram<u64>) {
     const SHARDS: usize = 16;
     let interval = Duration::from_secs_f64(1.0 / rate);
+    let tick = Duration::from_micros(args.tick_us);
     let start = Instant::now() + Duration::from_millis(10);
     let measure_from = start + Duration::from_secs_f64(args.warmup);
     let until = measure_from + Duration::from_secs_f64(args.duration);
@@ -817,71 +890,72 @@ async fn open_loop(
             })
             .collect(),
     );
+    let (due_tx, mut due_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<(u32, Instant)>>();
+    let scheduler = std::thread::spawn(move || {
+        let mut i: u32 = 0;
+        loop {
+            let now = Instant::now();
+            let mut due = Vec::new();
+            loop {
+                let scheduled = start + interval * i;
+                if scheduled > now || scheduled >= until {
+                    break;
+                }
+                due.push((i, scheduled));
+                i += 1;
+            }
+            if !due.is_empty() && due_tx.send(due).is_err() {
+                return;
+            }
+            let next = start + interval * i;
+            if next >= until {
+                return;
+            }
+            std::thread::sleep((next - Instant::now().min(next)).max(tick));
+        }
+    });
     let max_in_flight = u32::try_from(args.max_in_flight.max(1)).unwrap_or(u32::MAX >> 3);
     let in_flight = Arc::new(tokio::sync::Semaphore::new(max_in_flight as usize));
-    let handle = tokio::runtime::Handle::current();
     let callers: Vec<Caller> = (0..args.connections.max(1))
         .map(|i| clients.caller(i))
         .collect();
-    let accounts = args.accounts;
-    let scheduler = {
-        let shards = shards.clone();
-        let in_flight = in_flight.clone();
-        std::thread::spawn(move || {
-            let mut rng = Rng(0x0BE2_100B);
-            let mut lag = histogram();
-            let mut i: u32 = 0;
-            loop {
-                let scheduled = start + interval * i;
-                if scheduled >= until {
-                    break;
-                }
-                let now = Instant::now();
-                if scheduled > now {
-                    std::thread::sleep(scheduled - now);
-                }
-                // Past `--max-in-flight` this waits; the wait counts in the latency.
-                let permit = match in_flight.clone().try_acquire_owned() {
-                    Ok(p) => p,
-                    Err(_) => handle
-                        .block_on(in_flight.clone().acquire_owned())
-                        .expect("semaphore"),
-                };
-                let sent = Instant::now();
-                if scheduled >= measure_from {
-                    let _ = lag.record((sent - scheduled).as_micros().max(1) as u64);
-                }
-                let mut caller = callers[i as usize % callers.len()].clone();
-                let mut req_rng = Rng(rng.next());
-                let shards = shards.clone();
-                handle.spawn(async move {
-                    let result = caller.call(rpc, &mut req_rng, accounts).await;
-                    let finished = Instant::now();
-                    drop(permit);
-                    if scheduled < measure_from {
-                        return;
-                    }
-                    if let Ok(mut s) = shards[i as usize % SHARDS].lock() {
-                        match result {
-                            Ok(()) => {
-                                let _ = s
-                                    .latency
-                                    .record((finished - scheduled).as_micros().max(1) as u64);
-                            }
-                            Err(_) => s.errors += 1,
-                        }
-                    }
-                });
-                i += 1;
+    let mut rng = Rng(0x0BE2_100B);
+    let mut lag = histogram();
+    while let Some(due) = due_rx.recv().await {
+        for (i, scheduled) in due {
+            // Past `--max-in-flight` this waits; the wait counts in the latency.
+            let permit = in_flight.clone().acquire_owned().await.expect("semaphore");
+            let sent = Instant::now();
+            if scheduled >= measure_from {
+                let _ = lag.record((sent - scheduled).as_micros().max(1) as u64);
             }
-            // Every permit back: every request answered.
-            drop(handle.block_on(in_flight.acquire_many(max_in_flight)));
-            lag
-        })
-    };
-    let lag = tokio::task::spawn_blocking(move || scheduler.join().expect("scheduler"))
-        .await
-        .expect("scheduler thread");
+            let mut caller = callers[i as usize % callers.len()].clone();
+            let mut req_rng = Rng(rng.next());
+            let shards = shards.clone();
+            let accounts = args.accounts;
+            tokio::spawn(async move {
+                let result = caller.call(rpc, &mut req_rng, accounts).await;
+                let finished = Instant::now();
+                drop(permit);
+                if scheduled < measure_from {
+                    return;
+                }
+                if let Ok(mut s) = shards[i as usize % SHARDS].lock() {
+                    match result {
+                        Ok(()) => {
+                            let _ = s
+                                .latency
+                                .record((finished - scheduled).as_micros().max(1) as u64);
+                        }
+                        Err(_) => s.errors += 1,
+                    }
+                }
+            });
+        }
+    }
+    let _ = scheduler.join();
+    // Every permit back: every request answered.
+    drop(in_flight.acquire_many(max_in_flight).await);
     let mut all = histogram();
     let mut errors = 0;
     for s in shards.iter() {
@@ -945,6 +1019,15 @@ fn render(store: &str, args: &Args, phases: &[Phase]) -> String {
     let _ = writeln!(t, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for p in phases {
         let load = match p.offered {
+            None if p.rounds.len() > 1 => format!(
+                "max (closed loop; median of {}: {})",
+                p.rounds.len(),
+                p.rounds
+                    .iter()
+                    .map(|r| thousands(*r))
+                    .collect::<Vec<_>>()
+                    .join(" / ")
+            ),
             None => "max (closed loop)".to_owned(),
             Some((rate, Some(pct))) => format!("{pct}% = {} req/s", thousands(rate)),
             Some((rate, None)) => format!("{} req/s", thousands(rate)),

@@ -348,7 +348,10 @@ pub async fn serve_with(
         // without it Nagle holds back a response's last segment until the client's delayed
         // ACK, adding 40 ms to every answer longer than one segment.
         .serve_with_incoming_shutdown(
-            TcpIncoming::from(listener).with_nodelay(Some(true)),
+            tokio_stream::StreamExt::map(
+                TcpIncoming::from(listener).with_nodelay(Some(true)),
+                |accepted| accepted.map(CoalescingIo::new),
+            ),
             shutdown,
         );
     tokio::select! {
@@ -358,4 +361,68 @@ pub async fn serve_with(
         ),
     }
     Ok(())
+}
+
+/// An accepted connection as HTTP/2 sees it: what h2 writes between two flushes leaves in
+/// one `write`, and the socket reports no vectored writes.
+///
+/// Why: with vectored writes, h2 copies a DATA frame into its write buffer only up to 256
+/// bytes; a bigger one (a ComputeDeadline answer is about 550 bytes) must be written out on
+/// its own before the next frame can be buffered, which made one `writev` per answer
+/// instead of one per batch of answers (measured: 1.9 per ComputeDeadline answer against
+/// 1.0 per health check). Without them the threshold is 1 KiB, and the buffer here keeps
+/// bigger frames to one syscall per flush as well.
+#[derive(Debug)]
+struct CoalescingIo(tokio::io::BufWriter<tokio::net::TcpStream>);
+
+impl CoalescingIo {
+    fn new(stream: tokio::net::TcpStream) -> Self {
+        CoalescingIo(tokio::io::BufWriter::with_capacity(64 * 1024, stream))
+    }
+}
+
+impl tonic::transport::server::Connected for CoalescingIo {
+    type ConnectInfo = tonic::transport::server::TcpConnectInfo;
+
+    fn connect_info(&self) -> Self::ConnectInfo {
+        self.0.get_ref().connect_info()
+    }
+}
+
+impl tokio::io::AsyncRead for CoalescingIo {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().0).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for CoalescingIo {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.get_mut().0).poll_shutdown(cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        false
+    }
 }

@@ -207,18 +207,24 @@ impl Deadline {
     }
 }
 
-fn human(d: TimeDelta) -> String {
-    let s = d.num_seconds();
-    let (sign, s) = if s < 0 { ("-", -s) } else { ("", s) };
-    let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
-    let mut out = format!("{sign}{h}h");
-    if m != 0 || sec != 0 {
-        write!(out, "{m:02}m").ok();
+/// A duration as people write it (`8h`, `1h30m`, `0h00m05s`), written straight into the
+/// explanation rather than into a String of its own.
+struct Human(TimeDelta);
+
+impl std::fmt::Display for Human {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.0.num_seconds();
+        let (sign, s) = if s < 0 { ("-", -s) } else { ("", s) };
+        let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
+        write!(f, "{sign}{h}h")?;
+        if m != 0 || sec != 0 {
+            write!(f, "{m:02}m")?;
+        }
+        if sec != 0 {
+            write!(f, "{sec:02}s")?;
+        }
+        Ok(())
     }
-    if sec != 0 {
-        write!(out, "{sec:02}s").ok();
-    }
-    out
 }
 
 /// The deadline of one milestone: `target` from `start` on the priority's clock.
@@ -262,7 +268,7 @@ fn explain(
     let mut text = format!(
         "{priority} {} target {} ",
         milestone.key(),
-        human(target_delta)
+        Human(target_delta)
     );
     match clock {
         BusinessClock::Continuous => text.push_str("on the continuous clock (24x7)"),
@@ -277,12 +283,12 @@ fn explain(
     };
     let paused = paused_within(clock, start, due, pauses)?;
     let closed = (due - start) - clock.between(start, due)?;
-    write!(text, ": due {due}; {} counted", human(target_delta)).ok();
+    write!(text, ": due {due}; {} counted", Human(target_delta)).ok();
     if closed > TimeDelta::zero() {
-        write!(text, ", {} closed time skipped", human(closed)).ok();
+        write!(text, ", {} closed time skipped", Human(closed)).ok();
     }
     if paused > TimeDelta::zero() {
-        write!(text, ", {} paused", human(paused)).ok();
+        write!(text, ", {} paused", Human(paused)).ok();
     }
     if let BusinessClock::Calendar(c) = clock {
         let tz = c.zone().tz();

@@ -242,7 +242,7 @@ impl EntitlementService for EntitlementApi {
         let resp = match in_force {
             InForce::Effective { contract, terms } => {
                 let calendar = state.account_calendar(account_rec);
-                let a = availability(contract, &terms, &calendar, channel, priority, t)
+                let a = availability(contract, &terms, calendar, channel, priority, t)
                     .map_err(ApiError::from)?;
                 pb::CheckSupportAvailabilityResponse {
                     available: a.available,
@@ -259,7 +259,7 @@ impl EntitlementService for EntitlementApi {
                     Some(c) if reason == DecisionReason::ContractNotStarted => {
                         let terms = state.terms_of(c).map_err(ApiError::from)?;
                         let calendar = state.account_calendar(account_rec);
-                        first_available_from_start(c, &terms, &calendar, channel, priority)
+                        first_available_from_start(c, &terms, calendar, channel, priority)
                             .map_err(ApiError::from)?
                     }
                     _ => None,

@@ -28,13 +28,15 @@ pub struct SlaApi {
     store: Arc<dyn Store>,
 }
 
-fn under(contract: &Contract) -> String {
-    format!(
-        "under {} (version {}, plan {})",
-        crate::store::state::contract_name(&contract.account_id, &contract.id),
-        contract.version,
-        contract.plan_id
-    )
+/// Appends "; under accounts/{a}/contracts/{c} (version {v}, plan {p})" to an explanation
+/// (in place: this is on every deadline's path).
+fn push_under(text: &mut String, contract: &Contract) {
+    use std::fmt::Write as _;
+    let _ = write!(
+        text,
+        "; under accounts/{}/contracts/{} (version {}, plan {})",
+        contract.account_id, contract.id, contract.version, contract.plan_id
+    );
 }
 
 fn pb_obligation(r: &ObligationReport) -> pb::Obligation {
@@ -127,9 +129,9 @@ impl SlaApi {
         };
         let calendar = state.account_calendar(account_rec);
         let pterms = terms.for_priority(priority);
-        let d = deadline(pterms, milestone, &calendar, start, &pauses)?;
+        let d = deadline(pterms, milestone, calendar, start, &pauses)?;
         crate::telemetry::sla::deadline_computed(&span, &r.account, contract, &d, evaluate_time);
-        let at_risk = assess_deadline(&d, &pterms.at_risk, &calendar, &pauses, evaluate_time)?;
+        let at_risk = assess_deadline(&d, &pterms.at_risk, calendar, &pauses, evaluate_time)?;
         let has_target = d.target.is_some();
         Ok(pb::ComputeDeadlineResponse {
             has_target,
@@ -140,11 +142,11 @@ impl SlaApi {
                 0
             },
             target: d.target.map(pb_duration),
-            explanation: format!(
-                "{}; {}",
-                d.explanation(&calendar, &pauses)?,
-                under(contract)
-            ),
+            explanation: {
+                let mut text = d.explanation(calendar, &pauses)?;
+                push_under(&mut text, contract);
+                text
+            },
             contract: Some(contract_ref(contract)),
             at_risk: at_risk.as_ref().map(convert::pb_at_risk),
             escalation: Some(convert::pb_escalation(&EscalationPath::of(
@@ -267,7 +269,7 @@ impl SlaService for SlaApi {
             InForce::Denied { .. } => (None, None),
         };
         let calendar = state.account_calendar(account_rec);
-        let eval = evaluate_case(terms.as_ref(), &calendar, &case, now).map_err(ApiError::from)?;
+        let eval = evaluate_case(terms.as_ref(), calendar, &case, now).map_err(ApiError::from)?;
         crate::telemetry::sla::case_evaluated(
             &r.account,
             contract,
@@ -293,7 +295,11 @@ impl SlaService for SlaApi {
                 },
                 target: m.target.map(pb_duration),
                 explanation: match contract {
-                    Some(c) => format!("{}; {}", m.explanation, under(c)),
+                    Some(c) => {
+                        let mut text = m.explanation.clone();
+                        push_under(&mut text, c);
+                        text
+                    }
                     None => m.explanation.clone(),
                 },
                 at_risk: m.at_risk.as_ref().map(convert::pb_at_risk),

@@ -3,7 +3,7 @@
 //! and applied. The memory store is this model behind a lock; the hot path (checks and
 //! deadlines) always reads from it, whatever the store.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -26,12 +26,15 @@ pub struct State {
     plans: BTreeMap<String, PlanRecord>,
     /// Calendars by id.
     calendars: BTreeMap<String, CalendarRecord>,
-    /// Accounts by id.
-    accounts: BTreeMap<String, AccountRecord>,
-    /// Contracts by account id, then contract id.
+    /// Accounts by id. Hashed: every check and deadline looks one up, and a B-tree of
+    /// `String` keys costs a cache miss per key compared at a hundred thousand accounts.
+    accounts: HashMap<String, AccountRecord>,
+    /// The ids of `accounts` in order, for listing.
+    account_ids: BTreeSet<String>,
+    /// Contracts by account id (hashed, like `accounts`), then contract id.
     // A small sorted Vec per account: a BTreeMap node per account would cost kilobytes
     // at a hundred thousand accounts.
-    contracts: BTreeMap<String, Vec<ContractRecord>>,
+    contracts: HashMap<String, Vec<ContractRecord>>,
     /// Obligation completions by (account id, contract id).
     completions: BTreeMap<(String, String), Vec<Completion>>,
     /// Contract revisions by (account id, contract id), oldest first.
@@ -114,12 +117,14 @@ impl State {
     }
 
     /// The business-hours calendar an account's targets run on.
-    pub fn account_calendar(&self, account: &AccountRecord) -> Arc<Calendar> {
+    /// Borrowed, not cloned: both worker threads bumping the reference count of the same
+    /// few calendars would bounce its cache line between cores on every request.
+    pub fn account_calendar<'a>(&'a self, account: &'a AccountRecord) -> &'a Arc<Calendar> {
         account
             .calendar_id
             .as_deref()
             .and_then(|id| self.calendars.get(id))
-            .map_or_else(|| account.office_hours.clone(), |c| c.calendar.clone())
+            .map_or(&account.office_hours, |c| &c.calendar)
     }
 
     /// A contract by account and id.
@@ -183,9 +188,17 @@ impl State {
 
     /// Accounts with ids after `after`, in id order.
     pub fn accounts_after<'a>(&'a self, after: &str) -> impl Iterator<Item = &'a AccountRecord> {
-        self.accounts
+        self.account_ids
             .range::<str, _>((Bound::Excluded(after), Bound::Unbounded))
-            .map(|(_, a)| a)
+            .filter_map(|id| self.accounts.get(id))
+    }
+
+    /// Inserts or replaces an account.
+    fn put_account_record(&mut self, rec: AccountRecord) {
+        if !self.account_ids.contains(&rec.id) {
+            self.account_ids.insert(rec.id.clone());
+        }
+        self.accounts.insert(rec.id.clone(), rec);
     }
 
     /// Number of accounts, for reporting.
@@ -299,8 +312,7 @@ impl State {
                     .ok_or_else(|| StoreError::NotFound(name.clone()))?;
                 check_etag(&name, cur.meta.etag(), &etag)?;
                 if let Some(a) = self
-                    .accounts
-                    .values()
+                    .accounts_after("")
                     .find(|a| a.calendar_id.as_deref() == Some(&id))
                 {
                     return Err(precondition(
@@ -657,7 +669,7 @@ impl State {
                 Applied::Deleted
             }
             Prepared::Account(w) => {
-                self.accounts.insert(w.record.id.clone(), w.record.clone());
+                self.put_account_record(w.record.clone());
                 Applied::Account(w.record)
             }
             Prepared::DeleteAccount { id, .. } => {
@@ -669,6 +681,7 @@ impl State {
                     }
                 }
                 self.accounts.remove(&id);
+                self.account_ids.remove(&id);
                 Applied::Deleted
             }
             Prepared::Contract { write, revision } => {
@@ -754,7 +767,7 @@ impl State {
     pub fn put_account(&mut self, id: &str, rec: Option<AccountRecord>) {
         match rec {
             Some(r) => {
-                self.accounts.insert(id.to_owned(), r);
+                self.put_account_record(r);
             }
             None => {
                 self.commit(Prepared::DeleteAccount {
