@@ -9,55 +9,15 @@
 
 mod common;
 
+use common::fixtures::{
+    add_contact, assert_invalid_field_under, assert_status, check, contract_body, create_account,
+    create_contract, day, interval, mask, new_account, new_contract, update_contract,
+};
 use common::{TestServer, assert_invalid_field, details, secs, ts};
 use entitlements::grpc::pb;
-use prost_types::FieldMask;
 use tonic::Code;
 
 // ---- helpers ----
-
-/// An explicit update mask.
-fn mask(paths: &[&str]) -> Option<FieldMask> {
-    Some(FieldMask {
-        paths: paths.iter().map(|p| (*p).to_owned()).collect(),
-    })
-}
-
-/// Asserts the status code and the ErrorInfo every error of this service carries.
-fn assert_status(status: &tonic::Status, code: Code) {
-    assert_eq!(status.code(), code, "{status:?}");
-    let d = details(status);
-    let info = d
-        .error_info()
-        .unwrap_or_else(|| panic!("no ErrorInfo in {status:?}"));
-    assert_eq!(info.domain, "entitlements", "{status:?}");
-    assert!(
-        !info.reason.is_empty()
-            && info
-                .reason
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'),
-        "reason must be UPPER_SNAKE_CASE: {:?}",
-        info.reason
-    );
-}
-
-/// Asserts INVALID_ARGUMENT with a field violation whose path starts with `prefix`, for
-/// the cases where the proto names the field but not the exact sub-path.
-fn assert_invalid_field_under(status: &tonic::Status, prefix: &str) {
-    assert_status(status, Code::InvalidArgument);
-    let d = details(status);
-    let br = d
-        .bad_request()
-        .unwrap_or_else(|| panic!("no BadRequest in {status:?}"));
-    assert!(
-        br.field_violations
-            .iter()
-            .any(|v| v.field.starts_with(prefix)),
-        "expected a violation under {prefix}, got {:?}",
-        br.field_violations
-    );
-}
 
 /// Asserts FAILED_PRECONDITION with a PreconditionFailure about `subject`.
 fn assert_precondition(status: &tonic::Status, subject: &str) {
@@ -85,20 +45,6 @@ fn assert_quota(status: &tonic::Status, contract: &str) {
         "expected a quota violation on {contract}, got {:?}",
         qf.violations
     );
-}
-
-fn interval(open: &str, close: &str) -> pb::OpenInterval {
-    pb::OpenInterval {
-        open_time: open.into(),
-        close_time: close.into(),
-    }
-}
-
-fn day(d: pb::DayOfWeek, intervals: &[(&str, &str)]) -> pb::WeeklyHours {
-    pb::WeeklyHours {
-        day_of_week: d.into(),
-        intervals: intervals.iter().map(|(o, c)| interval(o, c)).collect(),
-    }
 }
 
 /// Monday to Friday 09:00-17:00 in `tz`.
@@ -141,36 +87,6 @@ async fn get_calendar(server: &TestServer, name: &str) -> pb::Calendar {
         .expect("calendar")
 }
 
-async fn create_account(
-    server: &TestServer,
-    id: &str,
-    account: pb::Account,
-) -> Result<pb::Account, tonic::Status> {
-    server
-        .accounts()
-        .create_account(pb::CreateAccountRequest {
-            account_id: id.into(),
-            account: Some(account),
-        })
-        .await
-        .map(|r| r.into_inner().account.expect("account"))
-}
-
-/// Creates an account in Europe/Berlin on the default office hours.
-async fn new_account(server: &TestServer, id: &str) -> pb::Account {
-    create_account(
-        server,
-        id,
-        pb::Account {
-            display_name: format!("Account {id}"),
-            time_zone: "Europe/Berlin".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect("CreateAccount")
-}
-
 async fn get_account(server: &TestServer, name: &str) -> pb::Account {
     server
         .accounts()
@@ -182,45 +98,6 @@ async fn get_account(server: &TestServer, name: &str) -> pb::Account {
         .expect("account")
 }
 
-fn contract_body(plan: &str, start: &str, end: Option<&str>) -> pb::Contract {
-    pb::Contract {
-        plan: plan.into(),
-        start_time: Some(ts(start)),
-        end_time: end.map(ts),
-        ..Default::default()
-    }
-}
-
-async fn create_contract(
-    server: &TestServer,
-    account: &str,
-    id: &str,
-    contract: pb::Contract,
-) -> Result<pb::Contract, tonic::Status> {
-    server
-        .contracts()
-        .create_contract(pb::CreateContractRequest {
-            parent: format!("accounts/{account}"),
-            contract_id: id.into(),
-            contract: Some(contract),
-        })
-        .await
-        .map(|r| r.into_inner().contract.expect("contract"))
-}
-
-async fn new_contract(
-    server: &TestServer,
-    account: &str,
-    id: &str,
-    plan: &str,
-    start: &str,
-    end: Option<&str>,
-) -> pb::Contract {
-    create_contract(server, account, id, contract_body(plan, start, end))
-        .await
-        .expect("CreateContract")
-}
-
 async fn get_contract(server: &TestServer, name: &str) -> pb::Contract {
     server
         .contracts()
@@ -230,40 +107,6 @@ async fn get_contract(server: &TestServer, name: &str) -> pb::Contract {
         .into_inner()
         .contract
         .expect("contract")
-}
-
-async fn update_contract(
-    server: &TestServer,
-    contract: pb::Contract,
-    paths: &[&str],
-) -> Result<pb::Contract, tonic::Status> {
-    server
-        .contracts()
-        .update_contract(pb::UpdateContractRequest {
-            contract: Some(contract),
-            update_mask: mask(paths),
-        })
-        .await
-        .map(|r| r.into_inner().contract.expect("contract"))
-}
-
-async fn add_contact(
-    server: &TestServer,
-    contract: &str,
-    email: &str,
-) -> Result<pb::Contract, tonic::Status> {
-    server
-        .contracts()
-        .add_designated_contact(pb::AddDesignatedContactRequest {
-            contract: contract.into(),
-            contact: Some(pb::DesignatedContact {
-                email: email.into(),
-                display_name: format!("Contact {email}"),
-                add_time: None,
-            }),
-        })
-        .await
-        .map(|r| r.into_inner().contract.expect("contract"))
 }
 
 async fn remove_contact(
@@ -296,27 +139,6 @@ async fn terminate(
         })
         .await
         .map(|r| r.into_inner().contract.expect("contract"))
-}
-
-async fn check(
-    server: &TestServer,
-    account: &str,
-    benefit: &str,
-    at: &str,
-    contact: Option<&str>,
-) -> pb::CheckEntitlementResponse {
-    server
-        .entitlements()
-        .check_entitlement(pb::CheckEntitlementRequest {
-            account: format!("accounts/{account}"),
-            benefit: benefit.into(),
-            check_time: Some(ts(at)),
-            contact: contact.map(str::to_owned),
-            ..Default::default()
-        })
-        .await
-        .expect("CheckEntitlement")
-        .into_inner()
 }
 
 async fn get_plan(server: &TestServer, name: &str) -> pb::Plan {

@@ -24,6 +24,10 @@
 mod common;
 
 use chrono::Utc;
+use common::fixtures::{
+    assert_invalid_under, assert_status, check, check_req, day, deadline, entitlements_at,
+    evaluate, first_response, interval, new_account_in, new_contract, ots, pause,
+};
 use common::{TestServer, assert_invalid_field, details, secs, ts};
 use entitlements::grpc::pb;
 use prost_types::Timestamp;
@@ -67,47 +71,8 @@ fn umbrella() -> Option<pb::ContractRef> {
     cref(UMBRELLA, 1, "standard")
 }
 
-fn ots(s: &str) -> Option<Timestamp> {
-    Some(ts(s))
-}
-
 fn osecs(s: i64) -> Option<prost_types::Duration> {
     Some(secs(s))
-}
-
-/// Asserts a status code and the ErrorInfo every error must carry.
-fn assert_error(status: &tonic::Status, code: Code) {
-    assert_eq!(status.code(), code, "{status:?}");
-    let d = details(status);
-    let info = d
-        .error_info()
-        .unwrap_or_else(|| panic!("no ErrorInfo in {status:?}"));
-    assert_eq!(info.domain, "entitlements", "{status:?}");
-    assert!(
-        !info.reason.is_empty()
-            && info
-                .reason
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'),
-        "reason must be UPPER_SNAKE_CASE: {:?}",
-        info.reason
-    );
-}
-
-/// Asserts INVALID_ARGUMENT with a BadRequest violation on a field starting with `prefix`.
-fn assert_invalid_under(status: &tonic::Status, prefix: &str) {
-    assert_error(status, Code::InvalidArgument);
-    let d = details(status);
-    let br = d
-        .bad_request()
-        .unwrap_or_else(|| panic!("no BadRequest in {status:?}"));
-    assert!(
-        br.field_violations
-            .iter()
-            .any(|v| v.field == prefix || v.field.starts_with(&format!("{prefix}."))),
-        "expected a violation under {prefix}, got {:?}",
-        br.field_violations
-    );
 }
 
 /// The wall-clock "now" bracketing a call, in whole seconds.
@@ -124,36 +89,6 @@ fn assert_close_to_now(echoed: &Option<Timestamp>, before: i64, after: i64) {
         before - 60 <= t.seconds && t.seconds <= after + 60,
         "echoed {t:?} is not close to now ({before}..{after})"
     );
-}
-
-fn check_req(
-    account: &str,
-    benefit: &str,
-    at: Option<&str>,
-    contact: Option<&str>,
-) -> pb::CheckEntitlementRequest {
-    pb::CheckEntitlementRequest {
-        account: format!("accounts/{account}"),
-        benefit: benefit.into(),
-        check_time: at.map(ts),
-        contact: contact.map(str::to_owned),
-        ..Default::default()
-    }
-}
-
-async fn check(
-    server: &TestServer,
-    account: &str,
-    benefit: &str,
-    at: &str,
-    contact: Option<&str>,
-) -> pb::CheckEntitlementResponse {
-    server
-        .entitlements()
-        .check_entitlement(check_req(account, benefit, Some(at), contact))
-        .await
-        .unwrap_or_else(|s| panic!("check {account} {benefit} at {at}: {s:?}"))
-        .into_inner()
 }
 
 fn reason(r: pb::DecisionReason) -> i32 {
@@ -180,18 +115,6 @@ async fn availability(
         .into_inner()
 }
 
-fn first_response(account: &str, priority: pb::Priority, open: &str) -> pb::ComputeDeadlineRequest {
-    pb::ComputeDeadlineRequest {
-        account: format!("accounts/{account}"),
-        priority: priority as i32,
-        open_time: ots(open),
-        milestone: pb::Milestone::FirstResponse as i32,
-        last_response_time: None,
-        pauses: Vec::new(),
-        evaluate_time: None,
-    }
-}
-
 fn next_update(
     account: &str,
     priority: pb::Priority,
@@ -207,25 +130,6 @@ fn next_update(
         pauses: Vec::new(),
         evaluate_time: None,
     }
-}
-
-fn pause(start: &str, end: Option<&str>) -> pb::Interval {
-    pb::Interval {
-        start_time: ots(start),
-        end_time: end.map(ts),
-    }
-}
-
-async fn deadline(
-    server: &TestServer,
-    r: pb::ComputeDeadlineRequest,
-) -> pb::ComputeDeadlineResponse {
-    server
-        .sla()
-        .compute_deadline(r.clone())
-        .await
-        .unwrap_or_else(|s| panic!("deadline {r:?}: {s:?}"))
-        .into_inner()
 }
 
 /// Asserts a deadline with a target: due time, clock, target and contract.
@@ -267,20 +171,6 @@ fn terms(
         update_cadence: osecs(cadence),
         // Returned explicitly: the default at-risk thresholds of the built-in plans.
         at_risk_thresholds: vec![0.5, 0.75, 0.9],
-    }
-}
-
-fn iv(open: &str, close: &str) -> pb::OpenInterval {
-    pb::OpenInterval {
-        open_time: open.into(),
-        close_time: close.into(),
-    }
-}
-
-fn day(d: pb::DayOfWeek, intervals: Vec<pb::OpenInterval>) -> pb::WeeklyHours {
-    pb::WeeklyHours {
-        day_of_week: d as i32,
-        intervals,
     }
 }
 
@@ -363,47 +253,6 @@ async fn between(server: &TestServer, r: pb::BusinessTimeBetweenRequest) -> i64 
         .expect("duration");
     assert_eq!(d.nanos, 0, "whole seconds");
     d.seconds
-}
-
-/// Creates an account (no calendar: Mon-Fri 09:00-17:00 in its zone).
-async fn create_account(server: &TestServer, id: &str, time_zone: &str) {
-    server
-        .accounts()
-        .create_account(pb::CreateAccountRequest {
-            account_id: id.into(),
-            account: Some(pb::Account {
-                display_name: id.into(),
-                time_zone: time_zone.into(),
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap_or_else(|s| panic!("create account {id}: {s:?}"));
-}
-
-/// Creates a contract on a plan for a period.
-async fn create_contract(
-    server: &TestServer,
-    account: &str,
-    id: &str,
-    plan: &str,
-    start: &str,
-    end: Option<&str>,
-) {
-    server
-        .contracts()
-        .create_contract(pb::CreateContractRequest {
-            parent: format!("accounts/{account}"),
-            contract_id: id.into(),
-            contract: Some(pb::Contract {
-                plan: format!("plans/{plan}"),
-                start_time: ots(start),
-                end_time: end.map(ts),
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap_or_else(|s| panic!("create contract {account}/{id}: {s:?}"));
 }
 
 fn record(
@@ -649,7 +498,7 @@ async fn check_entitlement_contract_state_reasons() {
 
     // An account without any contract: NO_ACTIVE_CONTRACT and no ContractRef; a denial
     // is a normal answer, not an error.
-    create_account(&server, "newco", "Europe/Paris").await;
+    new_account_in(&server, "newco", "Europe/Paris").await;
     let r = check(
         &server,
         "newco",
@@ -819,7 +668,7 @@ async fn check_entitlement_defaults_to_now_and_validates() {
         .check_entitlement(check_req("nope", "online_support", None, None))
         .await
         .unwrap_err();
-    assert_error(&e, Code::NotFound);
+    assert_status(&e, Code::NotFound);
     server.stop().await;
 }
 
@@ -983,29 +832,13 @@ async fn batch_check_limit_and_item_errors() {
         })
         .await
         .unwrap_err();
-    assert_error(&e, Code::NotFound);
+    assert_status(&e, Code::NotFound);
     server.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------
 // EntitlementService.GetEntitlements
 // ---------------------------------------------------------------------------------------
-
-async fn entitlements_at(
-    server: &TestServer,
-    account: &str,
-    at: &str,
-) -> pb::GetEntitlementsResponse {
-    server
-        .entitlements()
-        .get_entitlements(pb::GetEntitlementsRequest {
-            account: format!("accounts/{account}"),
-            check_time: ots(at),
-        })
-        .await
-        .unwrap_or_else(|s| panic!("entitlements {account} at {at}: {s:?}"))
-        .into_inner()
-}
 
 fn keys(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
@@ -1172,7 +1005,7 @@ async fn get_entitlements_denied_and_defaults() {
         )
     );
     assert!(r.benefits.is_empty() && r.designated_contacts.is_empty());
-    create_account(&server, "newco", "UTC").await;
+    new_account_in(&server, "newco", "UTC").await;
     let r = entitlements_at(&server, "newco", "2026-05-01T10:00:00Z").await;
     assert_eq!(
         (r.entitled, r.reason, r.contract),
@@ -1201,7 +1034,7 @@ async fn get_entitlements_denied_and_defaults() {
         })
         .await
         .unwrap_err();
-    assert_error(&e, Code::NotFound);
+    assert_status(&e, Code::NotFound);
     let e = server
         .entitlements()
         .get_entitlements(pb::GetEntitlementsRequest::default())
@@ -1310,7 +1143,7 @@ async fn availability_contract_states() {
     assert_eq!(r.contract, umbrella());
 
     // No contract at all.
-    create_account(&server, "newco", "UTC").await;
+    new_account_in(&server, "newco", "UTC").await;
     let r = availability(&server, "newco", Online, P1, "2026-06-01T10:00:00Z").await;
     assert_eq!(
         (r.available, r.reason, r.contract, r.next_available_time),
@@ -1428,7 +1261,7 @@ async fn availability_defaults_and_errors() {
         })
         .await
         .unwrap_err();
-    assert_error(&e, Code::NotFound);
+    assert_status(&e, Code::NotFound);
     server.stop().await;
 }
 
@@ -1826,7 +1659,7 @@ async fn deadlines_without_contract_and_errors() {
     // Unknown account: NOT_FOUND.
     let r = first_response("nope", P1, "2026-06-01T10:00:00Z");
     let e = client.compute_deadline(r).await.unwrap_err();
-    assert_error(&e, Code::NotFound);
+    assert_status(&e, Code::NotFound);
     server.stop().await;
 }
 
@@ -1943,24 +1776,6 @@ async fn batch_deadlines_order_and_limit() {
 // ---------------------------------------------------------------------------------------
 // SlaService.EvaluateCase
 // ---------------------------------------------------------------------------------------
-
-async fn evaluate(
-    server: &TestServer,
-    account: &str,
-    case: pb::CaseTimeline,
-    at: Option<&str>,
-) -> pb::EvaluateCaseResponse {
-    server
-        .sla()
-        .evaluate_case(pb::EvaluateCaseRequest {
-            account: format!("accounts/{account}"),
-            case: Some(case.clone()),
-            evaluate_time: at.map(ts),
-        })
-        .await
-        .unwrap_or_else(|s| panic!("evaluate {case:?}: {s:?}"))
-        .into_inner()
-}
 
 /// The comparable part of a milestone: (milestone, sequence, start, due, status, event,
 /// margin, clock, target).
@@ -2439,7 +2254,7 @@ async fn evaluate_case_errors_and_default_time() {
         })
         .await
         .unwrap_err();
-    assert_error(&e, Code::NotFound);
+    assert_status(&e, Code::NotFound);
     server.stop().await;
 }
 
@@ -2571,7 +2386,7 @@ async fn business_time_on_inline_calendars() {
         "UTC",
         WORKDAYS
             .iter()
-            .map(|d| day(*d, vec![iv("09:00", "17:00")]))
+            .map(|d| day(*d, &[("09:00", "17:00")]))
             .collect(),
     );
     office.closed_dates = vec![pb::ClosedDate {
@@ -2600,7 +2415,7 @@ async fn business_time_on_inline_calendars() {
     // that window lasts 2h; on 2026-10-25 they fall back 03:00 -> 02:00: 4h.
     let sunday = spec(
         "Europe/Berlin",
-        vec![day(pb::DayOfWeek::Sunday, vec![iv("01:00", "04:00")])],
+        vec![day(pb::DayOfWeek::Sunday, &[("01:00", "04:00")])],
     );
     assert_eq!(
         between(
@@ -2640,7 +2455,7 @@ async fn business_time_on_inline_calendars() {
         "America/New_York",
         ALL_DAYS
             .iter()
-            .map(|d| day(*d, vec![iv("00:00", "24:00")]))
+            .map(|d| day(*d, &[("00:00", "24:00")]))
             .collect(),
     );
     assert_eq!(
@@ -2675,7 +2490,7 @@ async fn business_time_errors() {
         "Mars/Olympus_Mons",
         WORKDAYS
             .iter()
-            .map(|d| day(*d, vec![iv("09:00", "17:00")]))
+            .map(|d| day(*d, &[("09:00", "17:00")]))
             .collect(),
     );
     let e = client
@@ -2695,7 +2510,7 @@ async fn business_time_errors() {
     // An inline calendar with no open time at all: INVALID_ARGUMENT on calendar_spec.
     for closed in [
         spec("UTC", vec![]),
-        spec("UTC", vec![day(pb::DayOfWeek::Monday, vec![])]),
+        spec("UTC", vec![day(pb::DayOfWeek::Monday, &[])]),
     ] {
         let e = client
             .add_business_time(add_inline(closed, "2026-06-05T15:00:00Z", HOUR))
@@ -2708,7 +2523,7 @@ async fn business_time_errors() {
         .add_business_time(add_inline(
             spec(
                 "UTC",
-                vec![day(pb::DayOfWeek::Monday, vec![iv("9 am", "17:00")])],
+                vec![day(pb::DayOfWeek::Monday, &[("9 am", "17:00")])],
             ),
             "2026-06-05T15:00:00Z",
             HOUR,
@@ -2760,7 +2575,7 @@ async fn business_time_errors() {
         })
         .await
         .unwrap_err();
-    assert_error(&e, Code::InvalidArgument);
+    assert_status(&e, Code::InvalidArgument);
     assert!(details(&e).bad_request().is_some());
     let e = client
         .business_time_between(pb::BusinessTimeBetweenRequest {
@@ -2773,14 +2588,14 @@ async fn business_time_errors() {
         })
         .await
         .unwrap_err();
-    assert_error(&e, Code::InvalidArgument);
+    assert_status(&e, Code::InvalidArgument);
 
     // Unknown stored calendar: NOT_FOUND; malformed name: INVALID_ARGUMENT `calendar`.
     let e = client
         .add_business_time(add_stored("calendars/nope", "2026-06-05T15:00:00Z", HOUR))
         .await
         .unwrap_err();
-    assert_error(&e, Code::NotFound);
+    assert_status(&e, Code::NotFound);
     let e = client
         .business_time_between(between_stored(
             "calendars/nope",
@@ -2789,7 +2604,7 @@ async fn business_time_errors() {
         ))
         .await
         .unwrap_err();
-    assert_error(&e, Code::NotFound);
+    assert_status(&e, Code::NotFound);
     let e = client
         .add_business_time(add_stored("emea", "2026-06-05T15:00:00Z", HOUR))
         .await
@@ -2807,7 +2622,7 @@ async fn business_time_errors() {
                 time_zone: "UTC".into(),
                 special_dates: vec![pb::SpecialDate {
                     date: "2026-01-05".into(),
-                    intervals: vec![iv("09:00", "17:00")],
+                    intervals: vec![interval("09:00", "17:00")],
                     reason: "the only open day".into(),
                 }],
                 ..Default::default()
@@ -2823,7 +2638,7 @@ async fn business_time_errors() {
         ))
         .await
         .unwrap_err();
-    assert_error(&e, Code::FailedPrecondition);
+    assert_status(&e, Code::FailedPrecondition);
     assert_eq!(
         between(
             &server,
@@ -3042,12 +2857,12 @@ async fn recording_now_and_after_the_contract_ended() {
 
     // An open-ended premium contract from Thursday 2026-01-01: a call recorded "now"
     // (default completion_time) makes the current week ON_TRACK, evaluated now.
-    create_account(&server, "nowco", "UTC").await;
-    create_contract(
+    new_account_in(&server, "nowco", "UTC").await;
+    new_contract(
         &server,
         "nowco",
         "main",
-        "premium",
+        "plans/premium",
         "2026-01-01T00:00:00Z",
         None,
     )
@@ -3103,12 +2918,12 @@ async fn recording_now_and_after_the_contract_ended() {
     // evaluated at completion_time. 2025-03-05 10:00Z is 62 days in: week 8 (56 days) =
     // 2025-02-27..2025-03-06, fulfilled by this call: ON_TRACK, next due at the end of
     // week 9 = 2025-01-02 + 70 days = 2025-03-13.
-    create_account(&server, "oldco", "UTC").await;
-    create_contract(
+    new_account_in(&server, "oldco", "UTC").await;
+    new_contract(
         &server,
         "oldco",
         "y2025",
-        "premium",
+        "plans/premium",
         "2025-01-02T00:00:00Z",
         Some("2026-01-01T00:00:00Z"),
     )
@@ -3173,7 +2988,7 @@ async fn obligation_errors_and_non_premium() {
         })
         .await
         .unwrap_err();
-    assert_error(&e, Code::NotFound);
+    assert_status(&e, Code::NotFound);
 
     // Recording on a standard contract: FAILED_PRECONDITION.
     let e = client
@@ -3185,17 +3000,17 @@ async fn obligation_errors_and_non_premium() {
         ))
         .await
         .unwrap_err();
-    assert_error(&e, Code::FailedPrecondition);
+    assert_status(&e, Code::FailedPrecondition);
     assert!(details(&e).precondition_failure().is_some());
 
     // completion_time in the future, or outside the contract's period: INVALID_ARGUMENT
     // naming completion_time.
-    create_account(&server, "nowco", "UTC").await;
-    create_contract(
+    new_account_in(&server, "nowco", "UTC").await;
+    new_contract(
         &server,
         "nowco",
         "main",
-        "premium",
+        "plans/premium",
         "2026-01-01T00:00:00Z",
         None,
     )
@@ -3225,12 +3040,12 @@ async fn obligation_errors_and_non_premium() {
     assert_invalid_field(&e, "completion_time");
     // At the end of a contract that already ended (end exclusive), so the instant is not
     // in the future but outside the period.
-    create_account(&server, "oldco", "UTC").await;
-    create_contract(
+    new_account_in(&server, "oldco", "UTC").await;
+    new_contract(
         &server,
         "oldco",
         "y2025",
-        "premium",
+        "plans/premium",
         "2025-01-02T00:00:00Z",
         Some("2026-01-01T00:00:00Z"),
     )
@@ -3287,7 +3102,7 @@ async fn obligation_errors_and_non_premium() {
         ))
         .await
         .unwrap_err();
-    assert_error(&e, Code::NotFound);
+    assert_status(&e, Code::NotFound);
     let e = client
         .record_obligation_completion(record(
             "acme/2026",

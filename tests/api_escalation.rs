@@ -15,72 +15,31 @@
 
 mod common;
 
+use common::fixtures::{
+    contract_body, create_contract, deadline, entitlements_at, evaluate, first_response,
+    new_account_in, ots, pause, send_check, update_contract,
+};
 use common::{TestServer, assert_invalid_field, secs, ts};
 use entitlements::grpc::pb;
 use pb::EscalationTarget::{SeniorSupportTeam, StandardSupportQueue, TechnicalAccountManager};
-use prost_types::{FieldMask, Timestamp};
 
 const MIN: i64 = 60;
 const HOUR: i64 = 3600;
-
-fn ots(s: &str) -> Option<Timestamp> {
-    Some(ts(s))
-}
 
 // ---------------------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------------------
 
-fn first_response(
+/// A first-response deadline request assessed at `evaluate`.
+fn first_response_at(
     account: &str,
     priority: pb::Priority,
     open: &str,
     evaluate: &str,
 ) -> pb::ComputeDeadlineRequest {
     pb::ComputeDeadlineRequest {
-        account: format!("accounts/{account}"),
-        priority: priority as i32,
-        open_time: ots(open),
-        milestone: pb::Milestone::FirstResponse as i32,
         evaluate_time: ots(evaluate),
-        ..Default::default()
-    }
-}
-
-async fn deadline(
-    server: &TestServer,
-    r: pb::ComputeDeadlineRequest,
-) -> pb::ComputeDeadlineResponse {
-    server
-        .sla()
-        .compute_deadline(r.clone())
-        .await
-        .unwrap_or_else(|s| panic!("deadline {r:?}: {s:?}"))
-        .into_inner()
-}
-
-async fn evaluate(
-    server: &TestServer,
-    account: &str,
-    case: pb::CaseTimeline,
-    at: &str,
-) -> pb::EvaluateCaseResponse {
-    server
-        .sla()
-        .evaluate_case(pb::EvaluateCaseRequest {
-            account: format!("accounts/{account}"),
-            case: Some(case.clone()),
-            evaluate_time: ots(at),
-        })
-        .await
-        .unwrap_or_else(|s| panic!("evaluate {case:?}: {s:?}"))
-        .into_inner()
-}
-
-fn pause(start: &str, end: Option<&str>) -> pb::Interval {
-    pb::Interval {
-        start_time: ots(start),
-        end_time: end.map(ts),
+        ..first_response(account, priority, open)
     }
 }
 
@@ -140,71 +99,9 @@ fn assert_path(
 
 const TESS: Option<(&str, &str)> = Some(("Tess Adams", "tess.adams@support.example"));
 
-async fn create_account(server: &TestServer, id: &str) {
-    server
-        .accounts()
-        .create_account(pb::CreateAccountRequest {
-            account_id: id.into(),
-            account: Some(pb::Account {
-                time_zone: "UTC".into(),
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap_or_else(|s| panic!("create account {id}: {s:?}"));
-}
-
-async fn create_contract(
-    server: &TestServer,
-    account: &str,
-    contract: pb::Contract,
-) -> Result<pb::Contract, tonic::Status> {
-    server
-        .contracts()
-        .create_contract(pb::CreateContractRequest {
-            parent: format!("accounts/{account}"),
-            contract_id: "main".into(),
-            contract: Some(contract),
-        })
-        .await
-        .map(|r| r.into_inner().contract.expect("contract"))
-}
-
+/// An open-ended contract on `plan` from 2026-01-01.
 fn body(plan: &str) -> pb::Contract {
-    pb::Contract {
-        plan: format!("plans/{plan}"),
-        start_time: ots("2026-01-01T00:00:00Z"),
-        ..Default::default()
-    }
-}
-
-async fn update_contract(
-    server: &TestServer,
-    contract: pb::Contract,
-    paths: &[&str],
-) -> Result<pb::Contract, tonic::Status> {
-    server
-        .contracts()
-        .update_contract(pb::UpdateContractRequest {
-            contract: Some(contract),
-            update_mask: Some(FieldMask {
-                paths: paths.iter().map(|p| p.to_string()).collect(),
-            }),
-        })
-        .await
-        .map(|r| r.into_inner().contract.expect("contract"))
-}
-
-async fn entitlements(server: &TestServer, account: &str, at: &str) -> pb::GetEntitlementsResponse {
-    server
-        .entitlements()
-        .get_entitlements(pb::GetEntitlementsRequest {
-            account: format!("accounts/{account}"),
-            check_time: ots(at),
-        })
-        .await
-        .unwrap_or_else(|s| panic!("entitlements {account}: {s:?}"))
-        .into_inner()
+    contract_body(&format!("plans/{plan}"), "2026-01-01T00:00:00Z", None)
 }
 
 fn p1_terms(first_response: i64, thresholds: Vec<f64>) -> pb::PriorityTerms {
@@ -231,7 +128,7 @@ async fn thresholds_on_the_continuous_clock() {
     // -> 10:27. Due 10:30.
     let d = deadline(
         &server,
-        first_response("acme", P1, "2026-06-01T10:00:00Z", "2026-06-01T10:20:00Z"),
+        first_response_at("acme", P1, "2026-06-01T10:00:00Z", "2026-06-01T10:20:00Z"),
     )
     .await;
     assert_eq!(d.due_time, ots("2026-06-01T10:30:00Z"));
@@ -259,7 +156,7 @@ async fn thresholds_on_the_continuous_clock() {
     // Before the case opens nothing is used yet.
     let d = deadline(
         &server,
-        first_response("acme", P1, "2026-06-01T10:00:00Z", "2026-06-01T09:00:00Z"),
+        first_response_at("acme", P1, "2026-06-01T10:00:00Z", "2026-06-01T09:00:00Z"),
     )
     .await;
     assert_at_risk(
@@ -278,7 +175,7 @@ async fn thresholds_on_the_continuous_clock() {
     // Exactly at the due instant the milestone is still open: every threshold crossed.
     let d = deadline(
         &server,
-        first_response("acme", P1, "2026-06-01T10:00:00Z", "2026-06-01T10:30:00Z"),
+        first_response_at("acme", P1, "2026-06-01T10:00:00Z", "2026-06-01T10:30:00Z"),
     )
     .await;
     assert_at_risk(
@@ -297,7 +194,7 @@ async fn thresholds_on_the_continuous_clock() {
     // One second later the deadline has passed: no assessment, the path is still named.
     let d = deadline(
         &server,
-        first_response("acme", P1, "2026-06-01T10:00:00Z", "2026-06-01T10:30:01Z"),
+        first_response_at("acme", P1, "2026-06-01T10:00:00Z", "2026-06-01T10:30:01Z"),
     )
     .await;
     assert_eq!(d.at_risk, None);
@@ -306,7 +203,7 @@ async fn thresholds_on_the_continuous_clock() {
     // P3 has no target: no assessment, but the contract's path is named.
     let d = deadline(
         &server,
-        first_response("acme", P3, "2026-06-01T10:00:00Z", "2026-06-01T10:20:00Z"),
+        first_response_at("acme", P3, "2026-06-01T10:00:00Z", "2026-06-01T10:20:00Z"),
     )
     .await;
     assert!(!d.has_target);
@@ -321,7 +218,7 @@ async fn thresholds_on_the_continuous_clock() {
     // No contract in force (umbrella's ended): neither.
     let d = deadline(
         &server,
-        first_response(
+        first_response_at(
             "umbrella",
             P1,
             "2026-06-01T10:00:00Z",
@@ -343,7 +240,7 @@ async fn pauses_do_not_count_towards_thresholds() {
     // Counted by 12:00: 10:00-10:30 + 11:30-12:00 = 1h = 50%, reached exactly at 12:00.
     // 75% = 90min: 30 + 40 (11:30-12:10) + 20 after 12:20 -> 12:40.
     // 90% = 108min: 30 + 40 + 38 -> 12:58. Due (120min): 30 + 40 + 50 -> 13:10.
-    let mut r = first_response(
+    let mut r = first_response_at(
         "acme",
         pb::Priority::P2,
         "2026-06-01T10:00:00Z",
@@ -380,7 +277,7 @@ async fn pauses_do_not_count_towards_thresholds() {
             pauses: vec![pause("2026-06-01T11:15:00Z", None)],
             ..Default::default()
         },
-        "2026-06-01T12:00:00Z",
+        Some("2026-06-01T12:00:00Z"),
     )
     .await;
     let m = &e.milestones[0];
@@ -417,7 +314,7 @@ async fn every_open_milestone_of_a_case_is_assessed_on_its_own_clock() {
             first_response_time: ots("2026-06-01T10:20:00Z"),
             ..Default::default()
         },
-        "2026-06-01T20:00:00Z",
+        Some("2026-06-01T20:00:00Z"),
     )
     .await;
     assert_eq!(e.milestones.len(), 2);
@@ -458,7 +355,7 @@ async fn every_open_milestone_of_a_case_is_assessed_on_its_own_clock() {
             priority: pb::Priority::P1 as i32,
             ..Default::default()
         },
-        "2026-06-01T10:31:00Z",
+        Some("2026-06-01T10:31:00Z"),
     )
     .await;
     assert_eq!(e.milestones[0].status, pb::MilestoneStatus::Breached as i32);
@@ -483,7 +380,7 @@ async fn a_threshold_in_closed_time_moves_to_the_next_opening() {
     // Evaluated on Christmas Day at 12:00 KST (03:00Z): 4h counted, 50% crossed.
     let d = deadline(
         &server,
-        first_response(
+        first_response_at(
             "initech",
             pb::Priority::P1,
             "2026-12-24T05:00:00Z",
@@ -521,7 +418,7 @@ async fn a_threshold_in_closed_time_moves_to_the_next_opening() {
             priority: pb::Priority::P2 as i32,
             ..Default::default()
         },
-        "2026-11-26T15:00:00Z",
+        Some("2026-11-26T15:00:00Z"),
     )
     .await;
     let m = &e.milestones[0];
@@ -601,15 +498,15 @@ async fn custom_thresholds_on_a_plan() {
         vec![0.5, 0.75, 0.9]
     );
 
-    create_account(&server, "hooli").await;
-    create_contract(&server, "hooli", body("gold"))
+    new_account_in(&server, "hooli", "UTC").await;
+    create_contract(&server, "hooli", "main", body("gold"))
         .await
         .unwrap();
     // Opened 10:00Z, evaluated 10:50Z: 50 of 60 min. 25% -> 10:15, 50% -> 10:30,
     // 80% -> 10:48 (all crossed), 95% (57min) -> 10:57.
     let d = deadline(
         &server,
-        first_response(
+        first_response_at(
             "hooli",
             pb::Priority::P1,
             "2026-06-01T10:00:00Z",
@@ -662,12 +559,13 @@ async fn custom_thresholds_on_a_plan() {
 #[tokio::test]
 async fn custom_thresholds_on_a_contract_override() {
     let server = TestServer::start_demo().await;
-    create_account(&server, "initrode").await;
+    new_account_in(&server, "initrode", "UTC").await;
 
     // A premium contract whose P1 override keeps 30min but warns only at 80%.
     let created = create_contract(
         &server,
         "initrode",
+        "main",
         pb::Contract {
             overrides: Some(pb::ContractOverrides {
                 priority_terms: vec![p1_terms(30 * MIN, vec![0.8])],
@@ -685,7 +583,7 @@ async fn custom_thresholds_on_a_contract_override() {
     // Opened 10:00Z, evaluated 10:10Z: 10 of 30 min, 80% (24min) at 10:24.
     let d = deadline(
         &server,
-        first_response(
+        first_response_at(
             "initrode",
             pb::Priority::P1,
             "2026-06-01T10:00:00Z",
@@ -704,7 +602,7 @@ async fn custom_thresholds_on_a_contract_override() {
     // P2 keeps the plan's terms and the default thresholds: 2h, 50% at 11:00.
     let d = deadline(
         &server,
-        first_response(
+        first_response_at(
             "initrode",
             pb::Priority::P2,
             "2026-06-01T10:00:00Z",
@@ -752,7 +650,7 @@ async fn custom_thresholds_on_a_contract_override() {
     assert_eq!(updated.version, 2);
     let d = deadline(
         &server,
-        first_response(
+        first_response_at(
             "initrode",
             pb::Priority::P1,
             "2026-06-01T10:00:00Z",
@@ -804,7 +702,7 @@ async fn escalation_path_per_tier() {
     let at = "2026-07-01T10:00:00Z";
 
     // Premium: the TAM (named, from the seed), then the senior support team, managed.
-    let r = entitlements(&server, "acme", at).await;
+    let r = entitlements_at(&server, "acme", at).await;
     assert_eq!(
         r.technical_account_manager,
         Some(pb::TechnicalAccountManager {
@@ -822,14 +720,14 @@ async fn escalation_path_per_tier() {
 
     // Extended and standard: the standard support queue, no TAM.
     for account in ["globex", "initech"] {
-        let r = entitlements(&server, account, at).await;
+        let r = entitlements_at(&server, account, at).await;
         assert!(r.entitled);
         assert_eq!(r.technical_account_manager, None, "{account}");
         assert_path(&r.escalation, &[StandardSupportQueue], false, None);
     }
 
     // Not entitled: no path.
-    let r = entitlements(&server, "umbrella", at).await;
+    let r = entitlements_at(&server, "umbrella", at).await;
     assert!(!r.entitled);
     assert_eq!((r.technical_account_manager, r.escalation), (None, None));
 
@@ -852,7 +750,7 @@ async fn escalation_path_per_tier() {
                 priority: pb::Priority::P2 as i32,
                 ..Default::default()
             },
-            at,
+            Some(at),
         )
         .await;
         assert_path(&e.escalation, targets, managed, tam);
@@ -860,10 +758,11 @@ async fn escalation_path_per_tier() {
 
     // Removing the TAM benefit from a premium contract leaves the senior support team,
     // and the TAM stored on the contract is no longer named.
-    create_account(&server, "nota").await;
+    new_account_in(&server, "nota", "UTC").await;
     create_contract(
         &server,
         "nota",
+        "main",
         pb::Contract {
             overrides: Some(pb::ContractOverrides {
                 removed_benefits: vec!["technical_account_manager".into()],
@@ -878,7 +777,7 @@ async fn escalation_path_per_tier() {
     )
     .await
     .unwrap();
-    let r = entitlements(&server, "nota", at).await;
+    let r = entitlements_at(&server, "nota", at).await;
     assert_eq!(r.technical_account_manager, None);
     assert_path(&r.escalation, &[SeniorSupportTeam], true, None);
     server.stop().await;
@@ -888,14 +787,14 @@ async fn escalation_path_per_tier() {
 async fn contracts_store_their_technical_account_manager() {
     let server = TestServer::start_demo().await;
     let at = "2026-07-01T10:00:00Z";
-    create_account(&server, "tamco").await;
+    new_account_in(&server, "tamco", "UTC").await;
     let rita = pb::TechnicalAccountManager {
         display_name: "Rita Moss".into(),
         email: "rita.moss@support.example".into(),
     };
 
     // Created without a TAM.
-    let c = create_contract(&server, "tamco", body("premium"))
+    let c = create_contract(&server, "tamco", "main", body("premium"))
         .await
         .unwrap();
     assert_eq!(c.technical_account_manager, None);
@@ -917,7 +816,7 @@ async fn contracts_store_their_technical_account_manager() {
     .expect("assign the TAM");
     assert_eq!(c.technical_account_manager, Some(rita.clone()));
     assert_eq!(c.version, 2);
-    let r = entitlements(&server, "tamco", at).await;
+    let r = entitlements_at(&server, "tamco", at).await;
     assert_eq!(r.technical_account_manager, Some(rita.clone()));
     assert_eq!(r.contract.unwrap().version, 2);
     assert_path(
@@ -973,15 +872,16 @@ async fn contracts_store_their_technical_account_manager() {
     .unwrap();
     assert_eq!(c.technical_account_manager, None);
     assert_eq!(c.version, 4);
-    let r = entitlements(&server, "tamco", at).await;
+    let r = entitlements_at(&server, "tamco", at).await;
     assert_eq!(r.technical_account_manager, None);
 
     // Set on create; stored on a standard contract but not named in its answers, since
     // standard has no TAM benefit.
-    create_account(&server, "smallco").await;
+    new_account_in(&server, "smallco", "UTC").await;
     let c = create_contract(
         &server,
         "smallco",
+        "main",
         pb::Contract {
             technical_account_manager: Some(rita.clone()),
             ..body("standard")
@@ -990,12 +890,13 @@ async fn contracts_store_their_technical_account_manager() {
     .await
     .unwrap();
     assert_eq!(c.technical_account_manager, Some(rita.clone()));
-    let r = entitlements(&server, "smallco", at).await;
+    let r = entitlements_at(&server, "smallco", at).await;
     assert_eq!(r.technical_account_manager, None);
     assert_path(&r.escalation, &[StandardSupportQueue], false, None);
     let e = create_contract(
         &server,
         "smallco",
+        "main",
         pb::Contract {
             technical_account_manager: Some(pb::TechnicalAccountManager {
                 display_name: "Y".into(),
@@ -1029,18 +930,6 @@ fn onsite(
     }
 }
 
-async fn check(
-    server: &TestServer,
-    r: pb::CheckEntitlementRequest,
-) -> pb::CheckEntitlementResponse {
-    server
-        .entitlements()
-        .check_entitlement(r.clone())
-        .await
-        .unwrap_or_else(|s| panic!("check {r:?}: {s:?}"))
-        .into_inner()
-}
-
 #[tokio::test]
 async fn onsite_escalation_per_tier() {
     let server = TestServer::start_demo().await;
@@ -1048,7 +937,7 @@ async fn onsite_escalation_per_tier() {
     use pb::Priority::{P1, P2, P4, Unspecified};
 
     // Premium, a P1 case that cannot be solved remotely: allowed.
-    let r = check(&server, onsite("acme", P1, true)).await;
+    let r = send_check(&server, onsite("acme", P1, true)).await;
     assert!(r.allowed, "{r:?}");
     assert_eq!(r.reason, R::Granted as i32);
     assert_eq!(
@@ -1064,7 +953,7 @@ async fn onsite_escalation_per_tier() {
         (Unspecified, true, R::CasePriorityNotEligible),
         (Unspecified, false, R::CasePriorityNotEligible),
     ] {
-        let r = check(&server, onsite("acme", priority, remote)).await;
+        let r = send_check(&server, onsite("acme", priority, remote)).await;
         assert!(!r.allowed, "{priority:?} {remote}: {r:?}");
         assert_eq!(r.reason, reason as i32, "{priority:?} {remote}: {r:?}");
         assert!(!r.explanation.is_empty());
@@ -1072,27 +961,27 @@ async fn onsite_escalation_per_tier() {
 
     // Extended and standard do not include the benefit, even for a qualifying case.
     for account in ["globex", "initech"] {
-        let r = check(&server, onsite(account, P1, true)).await;
+        let r = send_check(&server, onsite(account, P1, true)).await;
         assert!(!r.allowed);
         assert_eq!(r.reason, R::BenefitNotInPlan as i32, "{account}: {r:?}");
     }
     // No contract in force: the contract-state reason comes first.
-    let r = check(&server, onsite("umbrella", P1, true)).await;
+    let r = send_check(&server, onsite("umbrella", P1, true)).await;
     assert_eq!(r.reason, R::ContractExpired as i32);
 
     // A contact that is not designated is refused before the case is looked at.
     let mut req = onsite("acme", P1, true);
     req.contact = Some("intern@acme.example".into());
-    let r = check(&server, req).await;
+    let r = send_check(&server, req).await;
     assert_eq!(r.reason, R::ContactNotDesignated as i32);
     let mut req = onsite("acme", P1, true);
     req.contact = Some("Anna.Schmidt@acme.example".into());
-    assert!(check(&server, req).await.allowed);
+    assert!(send_check(&server, req).await.allowed);
 
     // Other benefits ignore the case context.
     let mut req = onsite("acme", P4, false);
     req.benefit = "phone_support".into();
-    assert!(check(&server, req).await.allowed);
+    assert!(send_check(&server, req).await.allowed);
 
     // A case priority outside the enum is INVALID_ARGUMENT naming the field, also in a
     // batch.

@@ -9,6 +9,7 @@ mod hardening;
 
 use std::path::Path;
 
+use common::fixtures::{account_request, contract_body, contract_request};
 use common::{details, ts};
 use entitlements::grpc::auth::{CertificateRoles, TokenTable};
 use entitlements::grpc::pb;
@@ -167,26 +168,12 @@ fn assert_denied(status: &tonic::Status, principal: &str, needed: &str) {
     assert_eq!(info.metadata["required_role"], needed);
 }
 
-fn new_account(id: &str) -> pb::CreateAccountRequest {
-    pb::CreateAccountRequest {
-        account_id: id.into(),
-        account: Some(pb::Account {
-            time_zone: "Europe/Berlin".into(),
-            ..Default::default()
-        }),
-    }
-}
-
 fn new_contract(account: &str) -> pb::CreateContractRequest {
-    pb::CreateContractRequest {
-        parent: format!("accounts/{account}"),
-        contract_id: "main".into(),
-        contract: Some(pb::Contract {
-            plan: "plans/premium".into(),
-            start_time: Some(ts("2026-01-01T00:00:00Z")),
-            ..Default::default()
-        }),
-    }
+    contract_request(
+        account,
+        "main",
+        contract_body("plans/premium", "2026-01-01T00:00:00Z", None),
+    )
 }
 
 fn new_plan(id: &str) -> pb::CreatePlanRequest {
@@ -307,7 +294,7 @@ async fn bearer_tokens_over_tls_every_method_against_every_role() {
     let mut contracts = pb::contract_service_client::ContractServiceClient::new(channel.clone());
     let status = accounts
         .create_account(bearer(
-            tonic::Request::new(new_account("hooli")),
+            tonic::Request::new(account_request("hooli", "Europe/Berlin")),
             Some(READER_TOKEN),
         ))
         .await
@@ -315,7 +302,7 @@ async fn bearer_tokens_over_tls_every_method_against_every_role() {
     assert_denied(&status, "phone-system", "writer");
     accounts
         .create_account(bearer(
-            tonic::Request::new(new_account("hooli")),
+            tonic::Request::new(account_request("hooli", "Europe/Berlin")),
             Some(WRITER_TOKEN),
         ))
         .await
@@ -417,7 +404,7 @@ async fn client_certificates_identify_callers_and_the_roles_file_grants_roles() 
     );
     let mut accounts = pb::account_service_client::AccountServiceClient::new(portal.clone());
     accounts
-        .create_account(new_account("hooli"))
+        .create_account(account_request("hooli", "Europe/Berlin"))
         .await
         .expect("portal writes");
     pb::contract_service_client::ContractServiceClient::new(portal.clone())
@@ -475,7 +462,7 @@ async fn client_certificates_identify_callers_and_the_roles_file_grants_roles() 
         .into_inner();
     assert!(check.allowed);
     let status = pb::account_service_client::AccountServiceClient::new(unlisted)
-        .create_account(new_account("initrode"))
+        .create_account(account_request("initrode", "Europe/Berlin"))
         .await
         .unwrap_err();
     assert_denied(&status, "billing", "writer");
@@ -509,7 +496,7 @@ async fn certificates_and_tokens_together_either_identifies_and_a_token_decides(
     );
     pb::account_service_client::AccountServiceClient::new(no_cert.clone())
         .create_account(bearer(
-            tonic::Request::new(new_account("hooli")),
+            tonic::Request::new(account_request("hooli", "Europe/Berlin")),
             Some(WRITER_TOKEN),
         ))
         .await
@@ -564,7 +551,7 @@ async fn without_authentication_callers_are_anonymous_and_may_do_everything() {
     let server = Running::demo(ServerOptions::default()).await;
     let channel = server.plain().await;
     pb::account_service_client::AccountServiceClient::new(channel.clone())
-        .create_account(new_account("hooli"))
+        .create_account(account_request("hooli", "Europe/Berlin"))
         .await
         .unwrap();
     pb::contract_service_client::ContractServiceClient::new(channel.clone())
@@ -740,14 +727,14 @@ async fn health_subcommand_over_mtls_and_tokens_never_logged() {
     let mut accounts = pb::account_service_client::AccountServiceClient::new(channel.clone());
     accounts
         .create_account(bearer(
-            tonic::Request::new(new_account("hooli")),
+            tonic::Request::new(account_request("hooli", "Europe/Berlin")),
             Some(WRITER_TOKEN),
         ))
         .await
         .expect("the writer's token");
     let status = accounts
         .create_account(bearer(
-            tonic::Request::new(new_account("initech2")),
+            tonic::Request::new(account_request("initech2", "Europe/Berlin")),
             Some(wrong),
         ))
         .await

@@ -11,6 +11,7 @@ mod hardening;
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::fixtures::account_request;
 use common::{details, ts};
 use entitlements::grpc::pb;
 use entitlements::server::{Limits, ServerOptions};
@@ -27,16 +28,6 @@ fn limits(f: impl FnOnce(&mut Limits)) -> ServerOptions {
     let mut options = ServerOptions::default();
     f(&mut options.limits);
     options
-}
-
-fn new_account(id: &str) -> pb::CreateAccountRequest {
-    pb::CreateAccountRequest {
-        account_id: id.into(),
-        account: Some(pb::Account {
-            time_zone: "Europe/Berlin".into(),
-            ..Default::default()
-        }),
-    }
 }
 
 async fn health(channel: &Channel) -> ServingStatus {
@@ -68,7 +59,11 @@ async fn past_the_in_flight_limit_calls_are_shed_and_health_still_answers() {
         .map(|id| {
             let mut accounts =
                 pb::account_service_client::AccountServiceClient::new(channel.clone());
-            tokio::spawn(async move { accounts.create_account(new_account(id)).await })
+            tokio::spawn(async move {
+                accounts
+                    .create_account(account_request(id, "Europe/Berlin"))
+                    .await
+            })
         })
         .collect();
     assert_eq!(gate.arrived().await, "apply");
@@ -147,7 +142,7 @@ async fn the_callers_deadline_bounds_store_work() {
         raw_unary(
             &server,
             "/entitlements.v1.AccountService/CreateAccount",
-            new_account("late"),
+            account_request("late", "Europe/Berlin"),
             &deadline
         ),
         gate.arrived()
@@ -187,7 +182,7 @@ async fn the_callers_deadline_bounds_store_work() {
     let status = raw_unary(
         &server,
         "/entitlements.v1.AccountService/CreateAccount",
-        new_account("late"),
+        account_request("late", "Europe/Berlin"),
         &[("grpc-timeout", "30S")],
     )
     .await;
@@ -203,7 +198,7 @@ async fn a_panicking_handler_fails_internal_and_the_server_goes_on() {
     let mut accounts = pb::account_service_client::AccountServiceClient::new(channel.clone());
     for _ in 0..3 {
         let status = accounts
-            .create_account(new_account("boom"))
+            .create_account(account_request("boom", "Europe/Berlin"))
             .await
             .unwrap_err();
         assert_eq!(status.code(), Code::Internal, "{status:?}");

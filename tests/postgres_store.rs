@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::fixtures::{check_req, new_account, new_contract};
 use common::{TestServer, details, ts};
 use entitlements::grpc::pb;
 use entitlements::store::postgres::PostgresStore;
@@ -24,30 +25,16 @@ use tonic_health::pb::health_client::HealthClient;
 const TOKEN: &str = "x-consistency-token";
 
 async fn seed_premium(server: &TestServer) {
-    server
-        .accounts()
-        .create_account(pb::CreateAccountRequest {
-            account_id: "acme".into(),
-            account: Some(pb::Account {
-                time_zone: "Europe/Berlin".into(),
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap();
-    server
-        .contracts()
-        .create_contract(pb::CreateContractRequest {
-            parent: "accounts/acme".into(),
-            contract_id: "main".into(),
-            contract: Some(pb::Contract {
-                plan: "plans/premium".into(),
-                start_time: Some(ts("2026-01-01T00:00:00Z")),
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap();
+    new_account(server, "acme").await;
+    new_contract(
+        server,
+        "acme",
+        "main",
+        "plans/premium",
+        "2026-01-01T00:00:00Z",
+        None,
+    )
+    .await;
 }
 
 fn contact_request(i: usize) -> pb::AddDesignatedContactRequest {
@@ -100,12 +87,12 @@ async fn fifty_concurrent_adds_on_a_five_contact_contract(
 }
 
 async fn check_tam(server: &TestServer, token: Option<&str>) -> pb::CheckEntitlementResponse {
-    let mut req = tonic::Request::new(pb::CheckEntitlementRequest {
-        account: "accounts/acme".into(),
-        benefit: "technical_account_manager".into(),
-        check_time: Some(ts("2026-06-01T00:00:00Z")),
-        ..Default::default()
-    });
+    let mut req = tonic::Request::new(check_req(
+        "acme",
+        "technical_account_manager",
+        Some("2026-06-01T00:00:00Z"),
+        None,
+    ));
     if let Some(t) = token {
         req.metadata_mut().insert(TOKEN, t.parse().unwrap());
     }

@@ -7,11 +7,12 @@ use chrono::Utc;
 use tonic::{Request, Response, Status};
 
 use super::convert::{self, UpdateMask, pb_contract_record};
-use super::error::{ApiError, FieldContext};
+use super::error::ApiError;
 use super::guard::{self, Caller};
 use super::pb;
 use super::pb::contract_service_server::ContractService;
-use crate::store::records::ContractPatch;
+use crate::domain::ContractOverrides;
+use crate::store::records::{ContractPatch, OverridesPatch};
 use crate::store::{Applied, Change, Store, StoreError};
 
 /// The contract service over a store.
@@ -73,6 +74,37 @@ fn plan_ref_error(e: ApiError) -> ApiError {
         }
         e => e,
     }
+}
+
+/// The override sub-fields an update replaces: all of them for the `overrides` path,
+/// else those whose own paths the mask names; `None` when it replaces none.
+fn overrides_patch(
+    mask: &UpdateMask,
+    o: &Option<pb::ContractOverrides>,
+) -> Result<Option<OverridesPatch>, ApiError> {
+    let whole = mask.wants("overrides", o.is_some());
+    let wants = |path: &str| whole || mask.wants(path, false);
+    let paths = [
+        "overrides.added_benefits",
+        "overrides.removed_benefits",
+        "overrides.priority_terms",
+        "overrides.extra_designated_contacts",
+    ];
+    if !paths.into_iter().any(wants) {
+        return Ok(None);
+    }
+    let ContractOverrides {
+        added_benefits,
+        removed_benefits,
+        priority_terms,
+        extra_designated_contacts,
+    } = convert::overrides(o, "contract.overrides")?;
+    Ok(Some(OverridesPatch {
+        added_benefits: wants(paths[0]).then_some(added_benefits),
+        removed_benefits: wants(paths[1]).then_some(removed_benefits),
+        priority_terms: wants(paths[2]).then_some(priority_terms),
+        extra_designated_contacts: wants(paths[3]).then_some(extra_designated_contacts),
+    }))
 }
 
 #[tonic::async_trait]
@@ -145,49 +177,7 @@ impl ContractService for ContractApi {
                 "contract.technical_account_manager",
             )?);
         }
-        let sub_paths = [
-            "overrides.added_benefits",
-            "overrides.removed_benefits",
-            "overrides.priority_terms",
-            "overrides.extra_designated_contacts",
-        ];
-        let whole = mask.wants("overrides", c.overrides.is_some());
-        let partial: Vec<&str> = sub_paths
-            .into_iter()
-            .filter(|p| mask.wants(p, false))
-            .collect();
-        let read_etag = if whole || !partial.is_empty() {
-            let new = convert::overrides(&c.overrides, "contract.overrides")?;
-            let state = self.store.snapshot().read();
-            let cur = state
-                .contract(account, id)
-                .ok_or_else(|| not_found(&c.name))?;
-            let mut merged = if whole {
-                new.clone()
-            } else {
-                cur.contract.overrides.clone()
-            };
-            for p in partial {
-                match p {
-                    "overrides.added_benefits" => merged.added_benefits = new.added_benefits,
-                    "overrides.removed_benefits" => merged.removed_benefits = new.removed_benefits,
-                    "overrides.priority_terms" => {
-                        merged.priority_terms = new.priority_terms.clone()
-                    }
-                    _ => merged.extra_designated_contacts = new.extra_designated_contacts,
-                }
-            }
-            merged.check().field("contract.overrides")?;
-            patch.overrides = Some(merged);
-            Some(cur.etag())
-        } else {
-            None
-        };
-        let etag = if c.etag.is_empty() {
-            read_etag
-        } else {
-            Some(c.etag.clone())
-        };
+        patch.overrides = overrides_patch(&mask, &c.overrides)?;
         let contract = self
             .apply(
                 &caller,
@@ -195,7 +185,7 @@ impl ContractService for ContractApi {
                     account_id: account.to_owned(),
                     id: id.to_owned(),
                     patch,
-                    etag,
+                    etag: Some(c.etag),
                 },
             )
             .await

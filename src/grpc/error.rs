@@ -219,6 +219,9 @@ impl From<ApiError> for Status {
                     StoreError::FailedPrecondition {
                         reason, subject, ..
                     } => precondition(reason, &subject, message),
+                    StoreError::InvalidField { field, .. } => {
+                        invalid(field, message, "INVALID_FIELD")
+                    }
                     StoreError::QuotaExceeded { subject, .. } => {
                         let details =
                             ErrorDetails::with_quota_failure_violation(subject, message.clone());

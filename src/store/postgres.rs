@@ -18,7 +18,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{Utc, Weekday};
-use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{
+    PgArguments, PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolOptions, PgQueryResult,
+    PgRow,
+};
+use sqlx::query::Query;
 use sqlx::types::Json;
 use sqlx::{Postgres, Row, Transaction};
 use tokio::sync::watch;
@@ -135,6 +139,16 @@ enum WriteError {
 impl From<StoreError> for WriteError {
     fn from(e: StoreError) -> Self {
         WriteError::Failed(e)
+    }
+}
+
+/// A conditional write's outcome: touching no row means the row changed since the
+/// snapshot the write was prepared against read it.
+fn touched(done: PgQueryResult) -> Result<(), WriteError> {
+    if done.rows_affected() == 0 {
+        Err(WriteError::Stale)
+    } else {
+        Ok(())
     }
 }
 
@@ -531,9 +545,7 @@ async fn write_prepared(
             .execute(&mut **tx)
             .await
             .map_err(|e| db_error(e, &name))?;
-            if done.rows_affected() == 0 {
-                return Err(WriteError::Stale);
-            }
+            touched(done)?;
             Ok(("plan", p.id.clone()))
         }
         Prepared::Calendar(w) => {
@@ -564,9 +576,7 @@ async fn write_prepared(
             .execute(&mut **tx)
             .await
             .map_err(|e| db_error(e, &name))?;
-            if done.rows_affected() == 0 {
-                return Err(WriteError::Stale);
-            }
+            touched(done)?;
             Ok(("calendar", c.id.clone()))
         }
         Prepared::DeleteCalendar { id, revision } => {
@@ -577,9 +587,7 @@ async fn write_prepared(
                 .execute(&mut **tx)
                 .await
                 .map_err(|e| db_error(e, &name))?;
-            if done.rows_affected() == 0 {
-                return Err(WriteError::Stale);
-            }
+            touched(done)?;
             Ok(("calendar", id.clone()))
         }
         Prepared::Account(w) => {
@@ -605,9 +613,7 @@ async fn write_prepared(
             .execute(&mut **tx)
             .await
             .map_err(|e| db_error(e, &name))?;
-            if done.rows_affected() == 0 {
-                return Err(WriteError::Stale);
-            }
+            touched(done)?;
             Ok(("account", a.id.clone()))
         }
         Prepared::DeleteAccount { id, revision } => {
@@ -623,9 +629,7 @@ async fn write_prepared(
                 .execute(&mut **tx)
                 .await
                 .map_err(|e| db_error(e, &name))?;
-            if done.rows_affected() == 0 {
-                return Err(WriteError::Stale);
-            }
+            touched(done)?;
             Ok(("account", id.clone()))
         }
         Prepared::Contract { write, revision } => {
@@ -661,9 +665,7 @@ async fn write_prepared(
             .execute(&mut **tx)
             .await
             .map_err(|e| db_error(e, &name))?;
-            if done.rows_affected() == 0 {
-                return Err(WriteError::Stale);
-            }
+            touched(done)?;
             sync_contacts(tx, c, &name).await?;
             sqlx::query(
                 "insert into contract_revisions (account_id, contract_id, version, principal, \
@@ -826,114 +828,127 @@ fn meta(r: &PgRow) -> Meta {
     }
 }
 
+/// Streams the rows `query` returns to `sink`, one at a time, each made into a record by
+/// `record`, which is given the row's id to name in its errors; `what` names the rows in
+/// database errors. Every loader goes through here, so they differ only in their columns.
+async fn each_row<T>(
+    db: &mut PgConnection,
+    query: Query<'_, Postgres, PgArguments>,
+    what: &str,
+    record: impl Fn(&PgRow, String) -> Result<T, StoreError>,
+    mut sink: impl FnMut(T),
+) -> Result<(), StoreError> {
+    use tokio_stream::StreamExt as _;
+    let mut rows = query.fetch(db);
+    while let Some(row) = rows.next().await {
+        let r = row.map_err(|e| db_error(e, what))?;
+        sink(record(&r, r.get("id"))?);
+    }
+    Ok(())
+}
+
+/// Loads plans (all, or one).
 async fn load_plans(
     db: &mut PgConnection,
     id: Option<&str>,
 ) -> Result<Vec<PlanRecord>, StoreError> {
-    let rows = sqlx::query(
+    let query = sqlx::query(
         "select id, display_name, built_in, benefits, terms, designated_contact_limit, revision, \
          created_at, updated_at from plans where $1::text is null or id = $1",
     )
-    .bind(id)
-    .fetch_all(db)
-    .await
-    .map_err(|e| db_error(e, "plans"))?;
-    rows.iter()
-        .map(|r| {
-            let id: String = r.get("id");
-            let keys: Vec<String> = r.get("benefits");
-            let benefits: BenefitSet = keys
-                .iter()
-                .map(|k| k.parse())
-                .collect::<Result<_, _>>()
-                .map_err(|e| internal(&id, e))?;
-            let terms: Json<Vec<PriorityTerms>> =
-                r.try_get("terms").map_err(|e| internal(&id, e))?;
-            let terms: TermsTable = terms_table(terms.0).map_err(|e| internal(&id, e))?;
-            let limit: i32 = r.get("designated_contact_limit");
-            Ok(PlanRecord {
-                plan: Plan {
-                    display_name: r.get("display_name"),
-                    built_in: r.get("built_in"),
-                    benefits,
-                    terms,
-                    designated_contact_limit: limit.max(0) as u32,
-                    id,
-                },
-                meta: meta(r),
-            })
-        })
-        .collect()
+    .bind(id);
+    let mut plans = Vec::new();
+    each_row(db, query, "plans", plan_record, |p| plans.push(p)).await?;
+    Ok(plans)
 }
 
+fn plan_record(r: &PgRow, id: String) -> Result<PlanRecord, StoreError> {
+    let keys: Vec<String> = r.get("benefits");
+    let benefits: BenefitSet = keys
+        .iter()
+        .map(|k| k.parse())
+        .collect::<Result<_, _>>()
+        .map_err(|e| internal(&id, e))?;
+    let terms: Json<Vec<PriorityTerms>> = r.try_get("terms").map_err(|e| internal(&id, e))?;
+    let terms: TermsTable = terms_table(terms.0).map_err(|e| internal(&id, e))?;
+    let limit: i32 = r.get("designated_contact_limit");
+    Ok(PlanRecord {
+        plan: Plan {
+            display_name: r.get("display_name"),
+            built_in: r.get("built_in"),
+            benefits,
+            terms,
+            designated_contact_limit: limit.max(0) as u32,
+            id,
+        },
+        meta: meta(r),
+    })
+}
+
+/// Loads calendars (all, or one).
 async fn load_calendars(
     db: &mut PgConnection,
     id: Option<&str>,
 ) -> Result<Vec<CalendarRecord>, StoreError> {
-    let rows = sqlx::query(
+    let query = sqlx::query(
         "select id, display_name, time_zone, weekly_hours, closed_dates, special_dates, revision, \
          created_at, updated_at from calendars where $1::text is null or id = $1",
     )
-    .bind(id)
-    .fetch_all(db)
-    .await
-    .map_err(|e| db_error(e, "calendars"))?;
-    rows.iter()
-        .map(|r| {
-            let id: String = r.get("id");
-            let weekly: Json<WeeklyRow> =
-                r.try_get("weekly_hours").map_err(|e| internal(&id, e))?;
-            let closed: Json<Vec<ClosedDate>> =
-                r.try_get("closed_dates").map_err(|e| internal(&id, e))?;
-            let special: Json<Vec<SpecialDate>> =
-                r.try_get("special_dates").map_err(|e| internal(&id, e))?;
-            let tz: String = r.get("time_zone");
-            let exceptions = closed
-                .0
-                .into_iter()
-                .map(DateException::Closed)
-                .chain(special.0.into_iter().map(DateException::Special))
-                .collect();
-            let weekly = WEEKDAYS.into_iter().zip(weekly.0).collect();
-            let calendar = Calendar::new(&tz, weekly, exceptions).map_err(|e| internal(&id, e))?;
-            Ok(CalendarRecord {
-                display_name: r.get("display_name"),
-                calendar: Arc::new(calendar),
-                meta: meta(r),
-                id,
-            })
-        })
-        .collect()
+    .bind(id);
+    let mut calendars = Vec::new();
+    each_row(db, query, "calendars", calendar_record, |c| {
+        calendars.push(c)
+    })
+    .await?;
+    Ok(calendars)
+}
+
+fn calendar_record(r: &PgRow, id: String) -> Result<CalendarRecord, StoreError> {
+    let weekly: Json<WeeklyRow> = r.try_get("weekly_hours").map_err(|e| internal(&id, e))?;
+    let closed: Json<Vec<ClosedDate>> = r.try_get("closed_dates").map_err(|e| internal(&id, e))?;
+    let special: Json<Vec<SpecialDate>> =
+        r.try_get("special_dates").map_err(|e| internal(&id, e))?;
+    let tz: String = r.get("time_zone");
+    let exceptions = closed
+        .0
+        .into_iter()
+        .map(DateException::Closed)
+        .chain(special.0.into_iter().map(DateException::Special))
+        .collect();
+    let weekly = WEEKDAYS.into_iter().zip(weekly.0).collect();
+    let calendar = Calendar::new(&tz, weekly, exceptions).map_err(|e| internal(&id, e))?;
+    Ok(CalendarRecord {
+        display_name: r.get("display_name"),
+        calendar: Arc::new(calendar),
+        meta: meta(r),
+        id,
+    })
 }
 
 /// Streams accounts (all, or one) to `sink`.
 async fn load_accounts(
     db: &mut PgConnection,
     id: Option<&str>,
-    mut sink: impl FnMut(AccountRecord),
+    sink: impl FnMut(AccountRecord),
 ) -> Result<(), StoreError> {
-    use tokio_stream::StreamExt as _;
-    let mut rows = sqlx::query(
+    let query = sqlx::query(
         "select id, display_name, time_zone, calendar_id, revision, created_at, updated_at \
          from accounts where $1::text is null or id = $1",
     )
-    .bind(id)
-    .fetch(db);
-    while let Some(row) = rows.next().await {
-        let r = row.map_err(|e| db_error(e, "accounts"))?;
-        let id: String = r.get("id");
-        let time_zone: String = r.get("time_zone");
-        sink(AccountRecord {
-            office_hours: Calendar::shared_office_hours(&time_zone)
-                .map_err(|e| internal(&id, e))?,
-            display_name: r.get("display_name"),
-            calendar_id: r.get("calendar_id"),
-            meta: meta(&r),
-            time_zone,
-            id,
-        });
-    }
-    Ok(())
+    .bind(id);
+    each_row(db, query, "accounts", account_record, sink).await
+}
+
+fn account_record(r: &PgRow, id: String) -> Result<AccountRecord, StoreError> {
+    let time_zone: String = r.get("time_zone");
+    Ok(AccountRecord {
+        office_hours: Calendar::shared_office_hours(&time_zone).map_err(|e| internal(&id, e))?,
+        display_name: r.get("display_name"),
+        calendar_id: r.get("calendar_id"),
+        meta: meta(r),
+        time_zone,
+        id,
+    })
 }
 
 type LoadedContract = (ContractRecord, Vec<Revision>, Vec<Completion>);
@@ -951,11 +966,10 @@ struct CompletionRow {
 async fn load_contracts(
     db: &mut PgConnection,
     key: Option<(&str, &str)>,
-    mut sink: impl FnMut(LoadedContract),
+    sink: impl FnMut(LoadedContract),
 ) -> Result<(), StoreError> {
-    use tokio_stream::StreamExt as _;
     let (account, id) = key.map_or((None, None), |(a, i)| (Some(a), Some(i)));
-    let mut rows = sqlx::query(
+    let query = sqlx::query(
         "select c.account_id, c.id, c.doc, c.created_at, c.updated_at, \
          coalesce((select json_agg(json_build_object('email', d.email, \
              'display_name', d.display_name, 'added_at', d.added_at) order by d.position) \
@@ -970,41 +984,39 @@ async fn load_contracts(
          order by c.account_id, c.id",
     )
     .bind(account)
-    .bind(id)
-    .fetch(db);
-    while let Some(row) = rows.next().await {
-        let r = row.map_err(|e| db_error(e, "contracts"))?;
-        let id: String = r.get("id");
-        let doc: Json<Contract> = r.try_get("doc").map_err(|e| internal(&id, e))?;
-        let contacts: Json<Vec<DesignatedContact>> =
-            r.try_get("contacts").map_err(|e| internal(&id, e))?;
-        let completions: Json<Vec<CompletionRow>> =
-            r.try_get("completions").map_err(|e| internal(&id, e))?;
-        let completions = completions
-            .0
-            .into_iter()
-            .map(|c| {
-                Ok(Completion {
-                    kind: c
-                        .kind
-                        .parse::<ObligationKind>()
-                        .map_err(|e| internal(&id, e))?,
-                    at: c.at,
-                    note: c.note,
-                })
+    .bind(id);
+    each_row(db, query, "contracts", contract_record, sink).await
+}
+
+fn contract_record(r: &PgRow, id: String) -> Result<LoadedContract, StoreError> {
+    let doc: Json<Contract> = r.try_get("doc").map_err(|e| internal(&id, e))?;
+    let contacts: Json<Vec<DesignatedContact>> =
+        r.try_get("contacts").map_err(|e| internal(&id, e))?;
+    let completions: Json<Vec<CompletionRow>> =
+        r.try_get("completions").map_err(|e| internal(&id, e))?;
+    let completions = completions
+        .0
+        .into_iter()
+        .map(|c| {
+            Ok(Completion {
+                kind: c
+                    .kind
+                    .parse::<ObligationKind>()
+                    .map_err(|e| internal(&id, e))?,
+                at: c.at,
+                note: c.note,
             })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let mut contract = doc.0;
-        contract.contacts = contacts.0;
-        sink((
-            ContractRecord {
-                contract,
-                created_at: r.get("created_at"),
-                updated_at: r.get("updated_at"),
-            },
-            Vec::new(),
-            completions,
-        ));
-    }
-    Ok(())
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let mut contract = doc.0;
+    contract.contacts = contacts.0;
+    Ok((
+        ContractRecord {
+            contract,
+            created_at: r.get("created_at"),
+            updated_at: r.get("updated_at"),
+        },
+        Vec::new(),
+        completions,
+    ))
 }

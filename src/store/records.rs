@@ -6,7 +6,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Calendar, Completion, Contract, ContractOverrides, DesignatedContact, ObligationKind, Plan,
+    BenefitSet, Calendar, Completion, Contract, ContractOverrides, DesignatedContact,
+    ObligationKind, Plan, PriorityTerms,
 };
 
 /// Bookkeeping every stored resource carries.
@@ -43,6 +44,13 @@ impl Meta {
             updated_at: now,
         }
     }
+}
+
+/// A stored resource as a change sees it: something with an etag to check the caller's
+/// against.
+pub trait Etagged {
+    /// The opaque etag clients send back for optimistic concurrency.
+    fn etag(&self) -> String;
 }
 
 /// A plan as stored.
@@ -99,6 +107,30 @@ impl ContractRecord {
     /// The contract's etag.
     pub fn etag(&self) -> String {
         format!("\"{}\"", self.contract.version)
+    }
+}
+
+impl Etagged for PlanRecord {
+    fn etag(&self) -> String {
+        self.meta.etag()
+    }
+}
+
+impl Etagged for CalendarRecord {
+    fn etag(&self) -> String {
+        self.meta.etag()
+    }
+}
+
+impl Etagged for AccountRecord {
+    fn etag(&self) -> String {
+        self.meta.etag()
+    }
+}
+
+impl Etagged for ContractRecord {
+    fn etag(&self) -> String {
+        ContractRecord::etag(self)
     }
 }
 
@@ -163,10 +195,41 @@ pub struct ContractPatch {
     pub end: Option<Option<DateTime<Utc>>>,
     /// Suspend (`Suspended`) or resume (`Active`).
     pub state: Option<crate::domain::ContractState>,
-    /// New overrides.
-    pub overrides: Option<ContractOverrides>,
+    /// Override sub-fields to replace, merged into the stored overrides under the same
+    /// etag check as the other fields.
+    pub overrides: Option<OverridesPatch>,
     /// New technical account manager: `Some(None)` unassigns it.
     pub technical_account_manager: Option<Option<crate::domain::TechnicalAccountManager>>,
+}
+
+/// Sub-fields of a contract's overrides that an update replaces; `None` keeps the stored
+/// value, so that a client can change one sub-field without reading the others first.
+#[derive(Debug, Clone, Default)]
+pub struct OverridesPatch {
+    /// New added benefits.
+    pub added_benefits: Option<BenefitSet>,
+    /// New removed benefits.
+    pub removed_benefits: Option<BenefitSet>,
+    /// New per-priority terms.
+    pub priority_terms: Option<Vec<PriorityTerms>>,
+    /// New number of extra designated contacts.
+    pub extra_designated_contacts: Option<u32>,
+}
+
+impl OverridesPatch {
+    /// `current` with the sub-fields this patch sets replaced; not yet checked.
+    pub fn apply_to(self, current: &ContractOverrides) -> ContractOverrides {
+        ContractOverrides {
+            added_benefits: self.added_benefits.unwrap_or(current.added_benefits),
+            removed_benefits: self.removed_benefits.unwrap_or(current.removed_benefits),
+            priority_terms: self
+                .priority_terms
+                .unwrap_or_else(|| current.priority_terms.clone()),
+            extra_designated_contacts: self
+                .extra_designated_contacts
+                .unwrap_or(current.extra_designated_contacts),
+        }
+    }
 }
 
 /// A change to stored state. Every write goes through one of these, so the memory and

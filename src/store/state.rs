@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
 use super::records::{
-    AccountRecord, Applied, CalendarRecord, Change, ContractRecord, Meta, PlanRecord, Revision,
+    AccountRecord, Applied, CalendarRecord, Change, ContractRecord, Etagged, Meta, PlanRecord,
+    Revision,
 };
 use crate::domain::entitlement::InForce;
 use crate::domain::{
@@ -54,6 +55,18 @@ fn check_etag(name: &str, current: String, expected: &Option<String>) -> Result<
         }),
         _ => Ok(()),
     }
+}
+
+/// The resource `name`, as `found`, if it exists and the caller's `etag` (if any) is its
+/// current one: the first check of every change to an existing resource.
+fn current<'a, T: Etagged>(
+    found: Option<&'a T>,
+    name: &str,
+    etag: &Option<String>,
+) -> Result<&'a T, StoreError> {
+    let cur = found.ok_or_else(|| StoreError::NotFound(name.to_owned()))?;
+    check_etag(name, cur.etag(), etag)?;
+    Ok(cur)
 }
 
 fn precondition(reason: &'static str, subject: String, message: String) -> StoreError {
@@ -240,18 +253,16 @@ impl State {
             }
             Change::UpdatePlan { id, patch, etag } => {
                 let name = format!("plans/{id}");
-                let cur = self
-                    .plans
-                    .get(&id)
-                    .ok_or_else(|| StoreError::NotFound(name.clone()))?;
-                if cur.plan.built_in {
+                let found = self.plans.get(&id);
+                // Read-only before stale: a built-in plan cannot change whatever the etag.
+                if found.is_some_and(|p| p.plan.built_in) {
                     return Err(precondition(
                         "BUILT_IN_PLAN_READ_ONLY",
                         name.clone(),
                         format!("{name} is a built-in plan and is read-only"),
                     ));
                 }
-                check_etag(&name, cur.meta.etag(), &etag)?;
+                let cur = current(found, &name, &etag)?;
                 let mut plan: Plan = cur.plan.clone();
                 if let Some(v) = patch.display_name {
                     plan.display_name = v;
@@ -289,11 +300,7 @@ impl State {
             }
             Change::UpdateCalendar { id, patch, etag } => {
                 let name = format!("calendars/{id}");
-                let cur = self
-                    .calendars
-                    .get(&id)
-                    .ok_or_else(|| StoreError::NotFound(name.clone()))?;
-                check_etag(&name, cur.meta.etag(), &etag)?;
+                let cur = current(self.calendars.get(&id), &name, &etag)?;
                 let mut rec = cur.clone();
                 if let Some(v) = patch.display_name {
                     rec.display_name = v;
@@ -306,11 +313,7 @@ impl State {
             }
             Change::DeleteCalendar { id, etag } => {
                 let name = format!("calendars/{id}");
-                let cur = self
-                    .calendars
-                    .get(&id)
-                    .ok_or_else(|| StoreError::NotFound(name.clone()))?;
-                check_etag(&name, cur.meta.etag(), &etag)?;
+                let cur = current(self.calendars.get(&id), &name, &etag)?;
                 if let Some(a) = self
                     .accounts_after("")
                     .find(|a| a.calendar_id.as_deref() == Some(&id))
@@ -348,11 +351,7 @@ impl State {
             }
             Change::UpdateAccount { id, patch, etag } => {
                 let name = format!("accounts/{id}");
-                let cur = self
-                    .accounts
-                    .get(&id)
-                    .ok_or_else(|| StoreError::NotFound(name.clone()))?;
-                check_etag(&name, cur.meta.etag(), &etag)?;
+                let cur = current(self.accounts.get(&id), &name, &etag)?;
                 let mut rec = cur.clone();
                 if let Some(v) = patch.display_name {
                     rec.display_name = v;
@@ -370,11 +369,7 @@ impl State {
             }
             Change::DeleteAccount { id, etag } => {
                 let name = format!("accounts/{id}");
-                let cur = self
-                    .accounts
-                    .get(&id)
-                    .ok_or_else(|| StoreError::NotFound(name.clone()))?;
-                check_etag(&name, cur.meta.etag(), &etag)?;
+                let cur = current(self.accounts.get(&id), &name, &etag)?;
                 // Only ACTIVE or SUSPENDED contracts block the delete; terminated ones go
                 // with the account, with their revisions and completions.
                 if let Some(c) = self
@@ -421,13 +416,22 @@ impl State {
                 patch,
                 etag,
             } => {
-                let cur = self.current_contract(&account_id, &id, &etag)?;
                 let name = contract_name(&account_id, &id);
+                let cur = current(self.contract(&account_id, &id), &name, &etag)?;
                 let before = cur.contract.clone();
+                let mut c = before.clone();
+                // Merged and checked ahead of the other rules: an overlap the merge makes
+                // (a benefit both added and removed) is a problem with the request.
+                if let Some(o) = patch.overrides {
+                    c.overrides = o.apply_to(&c.overrides);
+                    c.overrides.check().map_err(|e| StoreError::InvalidField {
+                        field: "contract.overrides",
+                        message: e.to_string(),
+                    })?;
+                }
                 before
                     .ensure_not_terminated()
                     .map_err(|e| domain_to_store(&name, e))?;
-                let mut c = before.clone();
                 if let Some(v) = patch.plan_id {
                     c.plan_id = v;
                 }
@@ -444,9 +448,6 @@ impl State {
                         )));
                     }
                     c.state = v;
-                }
-                if let Some(v) = patch.overrides {
-                    c.overrides = v;
                 }
                 if let Some(v) = patch.technical_account_manager {
                     c.technical_account_manager = v;
@@ -466,8 +467,8 @@ impl State {
                 at,
                 etag,
             } => {
-                let cur = self.current_contract(&account_id, &id, &etag)?;
                 let name = contract_name(&account_id, &id);
+                let cur = current(self.contract(&account_id, &id), &name, &etag)?;
                 let before = cur.contract.clone();
                 let mut c = before.clone();
                 c.terminate(at).map_err(|e| domain_to_store(&name, e))?;
@@ -490,8 +491,8 @@ impl State {
                 id,
                 contact,
             } => {
-                let cur = self.current_contract(&account_id, &id, &None)?;
                 let name = contract_name(&account_id, &id);
+                let cur = current(self.contract(&account_id, &id), &name, &None)?;
                 let before = cur.contract.clone();
                 let terms = self.terms_of(&before)?;
                 let mut c = before.clone();
@@ -516,8 +517,8 @@ impl State {
                 id,
                 email,
             } => {
-                let cur = self.current_contract(&account_id, &id, &None)?;
                 let name = contract_name(&account_id, &id);
+                let cur = current(self.contract(&account_id, &id), &name, &None)?;
                 let before = cur.contract.clone();
                 let mut c = before.clone();
                 c.remove_contact(&email)
@@ -541,8 +542,8 @@ impl State {
                 id,
                 completion,
             } => {
-                let cur = self.current_contract(&account_id, &id, &None)?.clone();
                 let name = contract_name(&account_id, &id);
+                let cur = current(self.contract(&account_id, &id), &name, &None)?.clone();
                 let terms = self.terms_of(&cur.contract)?;
                 let benefit = completion.kind.benefit();
                 if !terms.benefits.contains(&benefit) {
@@ -612,20 +613,6 @@ impl State {
             .get(&c.plan_id)
             .ok_or_else(|| StoreError::NotFound(format!("plans/{}", c.plan_id)))?;
         Ok(c.terms(&plan.plan))
-    }
-
-    fn current_contract(
-        &self,
-        account_id: &str,
-        id: &str,
-        etag: &Option<String>,
-    ) -> Result<&ContractRecord, StoreError> {
-        let name = contract_name(account_id, id);
-        let cur = self
-            .contract(account_id, id)
-            .ok_or_else(|| StoreError::NotFound(name.clone()))?;
-        check_etag(&name, cur.etag(), etag)?;
-        Ok(cur)
     }
 
     /// Checks a new or changed contract: its own rules, its plan exists, and no other
@@ -890,4 +877,109 @@ pub enum Prepared {
         /// True if the same completion is already recorded (a retry): nothing to write.
         duplicate: bool,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Benefit, BenefitSet, ContractOverrides};
+    use crate::store::records::{ContractPatch, OverridesPatch};
+
+    /// A state with account `acme` and its contract `c`, which withholds upgrade support
+    /// and allows one extra contact.
+    fn with_contract(now: DateTime<Utc>) -> State {
+        let mut s = State::with_builtin_plans(now);
+        let account = Change::CreateAccount {
+            id: "acme".into(),
+            display_name: "Acme".into(),
+            time_zone: "Europe/Berlin".into(),
+            calendar_id: None,
+        };
+        s.apply(account, "test", now).expect("account");
+        let mut overrides = ContractOverrides::default();
+        overrides.removed_benefits.insert(Benefit::UpgradeSupport);
+        overrides.extra_designated_contacts = 1;
+        let contract = Contract {
+            id: "c".into(),
+            account_id: "acme".into(),
+            plan_id: "standard".into(),
+            start: now,
+            end: None,
+            state: ContractState::Active,
+            terminated_at: None,
+            overrides,
+            contacts: vec![],
+            technical_account_manager: None,
+            version: 1,
+        };
+        s.apply(Change::CreateContract(contract), "test", now)
+            .expect("contract");
+        s
+    }
+
+    fn update_overrides(o: OverridesPatch, etag: Option<String>) -> Change {
+        Change::UpdateContract {
+            account_id: "acme".into(),
+            id: "c".into(),
+            patch: ContractPatch {
+                overrides: Some(o),
+                ..ContractPatch::default()
+            },
+            etag,
+        }
+    }
+
+    fn one(b: Benefit) -> BenefitSet {
+        let mut set = BenefitSet::default();
+        set.insert(b);
+        set
+    }
+
+    #[test]
+    fn override_sub_fields_merge_into_the_stored_ones() {
+        let now = Utc::now();
+        let mut s = with_contract(now);
+        let patch = OverridesPatch {
+            added_benefits: Some(one(Benefit::TechnicalAccountManager)),
+            ..OverridesPatch::default()
+        };
+        s.apply(update_overrides(patch, Some("\"1\"".into())), "test", now)
+            .expect("update");
+        let c = &s.contract("acme", "c").expect("contract").contract;
+        assert_eq!(c.version, 2);
+        assert_eq!(
+            c.overrides.added_benefits,
+            one(Benefit::TechnicalAccountManager)
+        );
+        assert_eq!(c.overrides.removed_benefits, one(Benefit::UpgradeSupport));
+        assert_eq!(c.overrides.extra_designated_contacts, 1, "kept");
+    }
+
+    #[test]
+    fn a_merge_that_breaks_the_overrides_is_refused_after_the_etag() {
+        let now = Utc::now();
+        let mut s = with_contract(now);
+        let clash = || OverridesPatch {
+            added_benefits: Some(one(Benefit::UpgradeSupport)),
+            ..OverridesPatch::default()
+        };
+        let e = s
+            .apply(update_overrides(clash(), None), "test", now)
+            .unwrap_err();
+        match e {
+            StoreError::InvalidField { field, message } => {
+                assert_eq!(field, "contract.overrides");
+                assert!(message.contains("both added and removed"), "{message}");
+            }
+            other => panic!("expected an invalid contract.overrides, got {other:?}"),
+        }
+        let e = s
+            .apply(update_overrides(clash(), Some("\"7\"".into())), "test", now)
+            .unwrap_err();
+        assert!(matches!(e, StoreError::EtagMismatch { .. }), "{e:?}");
+        assert_eq!(
+            s.contract("acme", "c").expect("contract").contract.version,
+            1
+        );
+    }
 }

@@ -4,65 +4,14 @@
 use entitlements::grpc::pb;
 use tonic::Code;
 
+use super::fixtures::{
+    add_contact, check, contract_body, create_account, create_contract, new_account,
+    update_contract,
+};
 use super::{TestServer, ts};
 
-async fn create_account(server: &TestServer, id: &str) {
-    server
-        .accounts()
-        .create_account(pb::CreateAccountRequest {
-            account_id: id.into(),
-            account: Some(pb::Account {
-                display_name: format!("Account {id}"),
-                time_zone: "Europe/Berlin".into(),
-                ..Default::default()
-            }),
-        })
-        .await
-        .expect("create account");
-}
-
-async fn create_contract(
-    server: &TestServer,
-    account: &str,
-    id: &str,
-    plan: &str,
-    start: &str,
-    end: Option<&str>,
-) -> Result<pb::Contract, tonic::Status> {
-    server
-        .contracts()
-        .create_contract(pb::CreateContractRequest {
-            parent: format!("accounts/{account}"),
-            contract_id: id.into(),
-            contract: Some(pb::Contract {
-                plan: format!("plans/{plan}"),
-                start_time: Some(ts(start)),
-                end_time: end.map(ts),
-                ..Default::default()
-            }),
-        })
-        .await
-        .map(|r| r.into_inner().contract.expect("contract"))
-}
-
-async fn check(
-    server: &TestServer,
-    account: &str,
-    benefit: &str,
-    at: &str,
-) -> pb::CheckEntitlementResponse {
-    server
-        .entitlements()
-        .check_entitlement(pb::CheckEntitlementRequest {
-            account: format!("accounts/{account}"),
-            benefit: benefit.into(),
-            check_time: Some(ts(at)),
-            ..Default::default()
-        })
-        .await
-        .expect("check")
-        .into_inner()
-}
+/// The premium contract most checks are about.
+const ACME_2026: &str = "accounts/acme/contracts/2026";
 
 /// Runs every conformance check against a server on an empty store (built-in plans only).
 pub async fn run(server: &TestServer) {
@@ -78,26 +27,27 @@ pub async fn run(server: &TestServer) {
     assert_eq!(names, ["plans/extended", "plans/premium", "plans/standard"]);
 
     // Accounts and contracts; a duplicate id is ALREADY_EXISTS.
-    create_account(server, "acme").await;
-    let err = server
-        .accounts()
-        .create_account(pb::CreateAccountRequest {
-            account_id: "acme".into(),
-            account: Some(pb::Account {
-                time_zone: "UTC".into(),
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap_err();
+    new_account(server, "acme").await;
+    let err = create_account(
+        server,
+        "acme",
+        pb::Account {
+            time_zone: "UTC".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code(), Code::AlreadyExists);
     let c = create_contract(
         server,
         "acme",
         "2026",
-        "premium",
-        "2026-01-01T00:00:00Z",
-        Some("2027-01-01T00:00:00Z"),
+        contract_body(
+            "plans/premium",
+            "2026-01-01T00:00:00Z",
+            Some("2027-01-01T00:00:00Z"),
+        ),
     )
     .await
     .unwrap();
@@ -107,6 +57,7 @@ pub async fn run(server: &TestServer) {
         "acme",
         "technical_account_manager",
         "2026-06-01T00:00:00Z",
+        None,
     )
     .await;
     assert!(granted.allowed);
@@ -117,9 +68,7 @@ pub async fn run(server: &TestServer) {
         server,
         "acme",
         "overlap",
-        "standard",
-        "2026-12-01T00:00:00Z",
-        None,
+        contract_body("plans/standard", "2026-12-01T00:00:00Z", None),
     )
     .await
     .unwrap_err();
@@ -135,56 +84,56 @@ pub async fn run(server: &TestServer) {
         server,
         "acme",
         "2027",
-        "standard",
-        "2027-01-01T00:00:00Z",
-        None,
+        contract_body("plans/standard", "2027-01-01T00:00:00Z", None),
     )
     .await
     .unwrap();
 
     // A stale etag is ABORTED and writes nothing.
-    let err = server
-        .contracts()
-        .update_contract(pb::UpdateContractRequest {
-            contract: Some(pb::Contract {
-                name: "accounts/acme/contracts/2026".into(),
-                plan: "plans/standard".into(),
-                etag: "\"7\"".into(),
-                ..Default::default()
-            }),
-            update_mask: Some(prost_types::FieldMask {
-                paths: vec!["plan".into()],
-            }),
-        })
-        .await
-        .unwrap_err();
+    let err = update_contract(
+        server,
+        pb::Contract {
+            name: ACME_2026.into(),
+            plan: "plans/standard".into(),
+            etag: "\"7\"".into(),
+            ..Default::default()
+        },
+        &["plan"],
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code(), Code::Aborted);
     let still = check(
         server,
         "acme",
         "technical_account_manager",
         "2026-06-01T00:00:00Z",
+        None,
     )
     .await;
     assert!(still.allowed, "the stale update wrote nothing");
 
     // Designated contacts up to the limit (premium: 5), then QuotaFailure.
     for i in 0..5 {
-        add_contact(server, &format!("p{i}@acme.example"))
+        add_contact(server, ACME_2026, &format!("p{i}@acme.example"))
             .await
             .unwrap();
     }
-    let err = add_contact(server, "p5@acme.example").await.unwrap_err();
+    let err = add_contact(server, ACME_2026, "p5@acme.example")
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::ResourceExhausted);
     assert!(super::details(&err).quota_failure().is_some());
-    let err = add_contact(server, "P0@ACME.example").await.unwrap_err();
+    let err = add_contact(server, ACME_2026, "P0@ACME.example")
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::AlreadyExists);
 
     // Revisions record every change, in order.
     let revisions = server
         .contracts()
         .list_contract_revisions(pb::ListContractRevisionsRequest {
-            name: "accounts/acme/contracts/2026".into(),
+            name: ACME_2026.into(),
             ..Default::default()
         })
         .await
@@ -209,7 +158,7 @@ pub async fn run(server: &TestServer) {
     server
         .contracts()
         .terminate_contract(pb::TerminateContractRequest {
-            name: "accounts/acme/contracts/2026".into(),
+            name: ACME_2026.into(),
             terminate_time: Some(ts("2026-09-01T00:00:00Z")),
             etag: String::new(),
         })
@@ -220,13 +169,14 @@ pub async fn run(server: &TestServer) {
         "acme",
         "technical_account_manager",
         "2026-10-01T00:00:00Z",
+        None,
     )
     .await;
     assert_eq!(after.reason, pb::DecisionReason::ContractTerminated as i32);
     let recorded = server
         .sla()
         .record_obligation_completion(pb::RecordObligationCompletionRequest {
-            contract: "accounts/acme/contracts/2026".into(),
+            contract: ACME_2026.into(),
             kind: pb::ObligationKind::WeeklyStatusCall as i32,
             completion_time: Some(ts("2026-08-03T10:00:00Z")),
             note: "call".into(),
@@ -303,19 +253,4 @@ pub async fn run(server: &TestServer) {
         .unwrap()
         .into_inner();
     assert_eq!(d.due_time, Some(ts("2027-01-04T16:00:00Z")));
-}
-
-async fn add_contact(server: &TestServer, email: &str) -> Result<(), tonic::Status> {
-    server
-        .contracts()
-        .add_designated_contact(pb::AddDesignatedContactRequest {
-            contract: "accounts/acme/contracts/2026".into(),
-            contact: Some(pb::DesignatedContact {
-                email: email.into(),
-                display_name: email.into(),
-                add_time: None,
-            }),
-        })
-        .await
-        .map(|_| ())
 }
