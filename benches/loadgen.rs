@@ -13,12 +13,14 @@
 //! 2. **open loop** at 50% and 80% (`--load`) of that RPC's maximum: requests are scheduled
 //!    at a constant rate and each latency is measured from the request's *scheduled* send
 //!    time, so a stall on either side shows up in the percentiles instead of silently
-//!    slowing the generator down (coordinated omission).
+//!    slowing the generator down (coordinated omission). The open loop runs on a thread
+//!    and connection of its own, ticking on a timerfd; `--rounds` rounds per load, and the
+//!    round with the median p99 is shown with every round's p99 beside it.
 //!
 //! It prints one table per store (req/s; p50, p99, p99.9 of latency; CPU used by the server,
-//! the generator and the rest of the machine) and checks the targets of the README's
-//! "Performance" section. It stops the
-//! server at the end and never talks to anything but 127.0.0.1.
+//! the generator and the rest of the machine, and CPU stolen by the hypervisor) and checks
+//! the targets of the README's "Performance" section. It stops the server at the end and
+//! never talks to anything but 127.0.0.1.
 //!
 //! ```sh
 //! cargo build --release
@@ -37,7 +39,6 @@ use std::fmt::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
@@ -90,9 +91,10 @@ struct Args {
     #[arg(long, default_value_t = 100_000)]
     accounts: usize,
     /// Seconds measured in each phase.
-    #[arg(long, default_value_t = 3.0)]
+    #[arg(long, default_value_t = 5.0)]
     duration: f64,
-    /// Closed-loop rounds per RPC, interleaved across RPCs; the maximum is the median.
+    /// Rounds per RPC: closed-loop rounds (interleaved across RPCs), whose median is the
+    /// maximum; and open-loop rounds at each load, whose median p99 is reported.
     #[arg(long, default_value_t = 3)]
     rounds: usize,
     /// Seconds of unmeasured load before each phase.
@@ -101,9 +103,12 @@ struct Args {
     /// Closed-loop workers (requests in flight).
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
-    /// HTTP/2 connections the workers and open-loop requests are spread over.
+    /// HTTP/2 connections the closed-loop workers are spread over.
     #[arg(long, default_value_t = 4)]
     connections: usize,
+    /// HTTP/2 connections of the open loop (its own, on its own thread).
+    #[arg(long, default_value_t = 1)]
+    open_connections: usize,
     /// Open-loop loads, in percent of each RPC's closed-loop maximum.
     #[arg(long, value_delimiter = ',', default_value = "50,80")]
     load: Vec<u32>,
@@ -114,10 +119,10 @@ struct Args {
     /// in their latency).
     #[arg(long, default_value_t = 10_000)]
     max_in_flight: usize,
-    /// Open loop: at most one hand-over of due requests to the runtime per this many
-    /// microseconds (a shorter tick sends closer to the schedule but costs CPU that the
-    /// server on the same machine would use).
-    #[arg(long, default_value_t = 100)]
+    /// Open loop: sends the calls that are due every this many microseconds (a shorter
+    /// tick sends closer to the schedule but costs CPU that the server on the same machine
+    /// would use; how late calls went out is reported and counted in their latency).
+    #[arg(long, default_value_t = 250)]
     tick_us: u64,
     /// The server binary to start.
     #[arg(long, env = "ENTITLEMENTS_BIN")]
@@ -451,6 +456,8 @@ impl Drop for Server {
 /// One channel (HTTP/2 connection) per `--connections`.
 #[derive(Debug, Clone)]
 struct Clients {
+    /// The server's address, for the open loop's own connections.
+    addr: SocketAddr,
     channels: Vec<Channel>,
 }
 
@@ -462,7 +469,7 @@ impl Clients {
             .connect_timeout(Duration::from_secs(5));
         // Lazy: the server may still be loading its data.
         let channels = (0..n.max(1)).map(|_| endpoint.connect_lazy()).collect();
-        Ok(Clients { channels })
+        Ok(Clients { addr, channels })
     }
 
     fn caller(&self, i: usize) -> Caller {
@@ -663,10 +670,13 @@ struct Phase {
     server_cpu: f64,
     generator_cpu: f64,
     other_cpu: f64,
+    /// CPU seconds per second the hypervisor ran something else while this machine's
+    /// CPUs had work (steal time): the machine itself stalled.
+    stolen_cpu: f64,
     /// 99th percentile of how late the open loop sent requests, in microseconds.
     send_lag_p99: Option<u64>,
-    /// The closed loop: the throughput of every round, lowest first (this phase is the
-    /// median round).
+    /// Every round, lowest first, of which this phase is the median: the closed loop's
+    /// throughputs, or the open loop's p99 latencies in microseconds.
     rounds: Vec<f64>,
 }
 
@@ -690,10 +700,11 @@ fn cpu_seconds(pid: &str) -> f64 {
     ticks / 100.0
 }
 
-/// CPU seconds the whole machine has been busy so far (the `cpu` line of /proc/stat).
-fn machine_busy_seconds() -> f64 {
+/// CPU seconds the whole machine has been busy so far, and CPU seconds stolen from it by
+/// the hypervisor (the `cpu` line of /proc/stat).
+fn machine_seconds() -> (f64, f64) {
     let Ok(stat) = std::fs::read_to_string("/proc/stat") else {
-        return 0.0;
+        return (0.0, 0.0);
     };
     let ticks: Vec<f64> = stat
         .lines()
@@ -703,14 +714,17 @@ fn machine_busy_seconds() -> f64 {
         .skip(1)
         .filter_map(|v| v.parse().ok())
         .collect();
-    // user nice system idle iowait irq softirq steal ...: all but idle and iowait.
+    // user nice system idle iowait irq softirq steal ...: busy is all but idle, iowait
+    // and steal (guest time is already counted in user).
     let busy: f64 = ticks
         .iter()
+        .take(7)
         .enumerate()
         .filter(|(i, _)| *i != 3 && *i != 4)
         .map(|(_, v)| v)
         .sum();
-    busy / 100.0
+    let stolen = ticks.get(7).copied().unwrap_or(0.0);
+    (busy / 100.0, stolen / 100.0)
 }
 
 /// Measures every RPC: closed loop, then the open-loop loads.
@@ -724,7 +738,7 @@ async fn measure(args: &Args, clients: &Clients, server_pid: u32) -> Vec<Phase> 
         for (k, &rpc) in args.rpcs.iter().enumerate() {
             let cpu = Cpu::start(&server_pid);
             let (throughput, latency, errors) = closed_loop(args, clients, rpc).await;
-            let (server_cpu, generator_cpu, other_cpu) = cpu.per_second();
+            let [server_cpu, generator_cpu, other_cpu, stolen_cpu] = cpu.per_second();
             rounds[k].push(Phase {
                 rpc,
                 offered: None,
@@ -734,6 +748,7 @@ async fn measure(args: &Args, clients: &Clients, server_pid: u32) -> Vec<Phase> 
                 server_cpu,
                 generator_cpu,
                 other_cpu,
+                stolen_cpu,
                 send_lag_p99: None,
                 rounds: Vec::new(),
             });
@@ -759,21 +774,38 @@ async fn measure(args: &Args, clients: &Clients, server_pid: u32) -> Vec<Phase> 
             if rate < 1.0 {
                 continue;
             }
-            let cpu = Cpu::start(&server_pid);
-            let (throughput, latency, errors, lag) = open_loop(args, clients, rpc, rate).await;
-            let (server_cpu, generator_cpu, other_cpu) = cpu.per_second();
-            phases.push(Phase {
-                rpc,
-                offered: Some((rate, percent)),
-                throughput,
-                latency,
-                errors,
-                server_cpu,
-                generator_cpu,
-                other_cpu,
-                send_lag_p99: Some(lag.value_at_quantile(0.99)),
-                rounds: Vec::new(),
-            });
+            // As many rounds as the closed loop; the phase shown is the round with the
+            // median p99, and the table lists every round's p99 beside it.
+            let mut runs = Vec::new();
+            for _ in 0..args.rounds.max(1) {
+                let cpu = Cpu::start(&server_pid);
+                let OpenLoop {
+                    throughput,
+                    latency,
+                    errors,
+                    lag,
+                } = open_loop(args, clients.addr, rpc, rate).await;
+                let [server_cpu, generator_cpu, other_cpu, stolen_cpu] = cpu.per_second();
+                runs.push(Phase {
+                    rpc,
+                    offered: Some((rate, percent)),
+                    throughput,
+                    latency,
+                    errors,
+                    server_cpu,
+                    generator_cpu,
+                    other_cpu,
+                    stolen_cpu,
+                    send_lag_p99: Some(lag.value_at_quantile(0.99)),
+                    rounds: Vec::new(),
+                });
+            }
+            let p99 = |p: &Phase| p.latency.value_at_quantile(0.99);
+            runs.sort_by_key(p99);
+            let all: Vec<f64> = runs.iter().map(|r| p99(r) as f64).collect();
+            let mut median = runs.swap_remove(all.len() / 2);
+            median.rounds = all;
+            phases.push(median);
         }
     }
     phases
@@ -784,7 +816,7 @@ struct Cpu<'a> {
     pid: &'a str,
     server: f64,
     generator: f64,
-    machine: f64,
+    machine: (f64, f64),
     wall: Instant,
 }
 
@@ -794,18 +826,25 @@ impl<'a> Cpu<'a> {
             pid,
             server: cpu_seconds(pid),
             generator: cpu_seconds("self"),
-            machine: machine_busy_seconds(),
+            machine: machine_seconds(),
             wall: Instant::now(),
         }
     }
 
-    /// Server, generator and other CPU, in CPUs (CPU seconds per second).
-    fn per_second(&self) -> (f64, f64, f64) {
+    /// Server, generator, other and stolen CPU, in CPUs (CPU seconds per second).
+    fn per_second(&self) -> [f64; 4] {
         let wall = self.wall.elapsed().as_secs_f64();
         let server = (cpu_seconds(self.pid) - self.server) / wall;
         let generator = (cpu_seconds("self") - self.generator) / wall;
-        let machine = (machine_busy_seconds() - self.machine) / wall;
-        (server, generator, (machine - server - generator).max(0.0))
+        let (busy, stolen) = machine_seconds();
+        let machine = (busy - self.machine.0) / wall;
+        let stolen = (stolen - self.machine.1) / wall;
+        [
+            server,
+            generator,
+            (machine - server - generator).max(0.0),
+            stolen,
+        ]
     }
 }
 
@@ -855,116 +894,180 @@ async fn closed_loop(args: &Args, clients: &Clients, rpc: Rpc) -> (f64, Histogra
     (all.len() as f64 / args.duration, all, errors)
 }
 
-/// Latencies and errors of a share of the open loop's requests (one lock per share).
+/// A periodic tick with microsecond resolution on the runtime's own reactor (a Linux
+/// timerfd). tokio's timer ticks in milliseconds, too coarse to keep a schedule of tens of
+/// thousands of calls per second, and a thread of its own handing due calls over to the
+/// runtime cost a cross-thread wake-up per tick.
+///
+/// tokio registers it as the reading end of a pipe: that type only needs a non-blocking
+/// descriptor that `read(2)` works on and epoll reports readable, which a timerfd is (8
+/// bytes, the expirations since the last read), and it is tokio's one safe way to
+/// register a descriptor (this crate forbids `unsafe`).
 #[derive(Debug)]
-struct Shard {
-    latency: Histogram<u64>,
-    errors: u64,
+struct Ticker(tokio::net::unix::pipe::Receiver);
+
+impl Ticker {
+    fn new(period: Duration) -> std::io::Result<Ticker> {
+        use rustix::time::{
+            Itimerspec, TimerfdClockId, TimerfdFlags, TimerfdTimerFlags, Timespec, timerfd_create,
+            timerfd_settime,
+        };
+        let fd = timerfd_create(
+            TimerfdClockId::Monotonic,
+            TimerfdFlags::NONBLOCK | TimerfdFlags::CLOEXEC,
+        )?;
+        let every = Timespec {
+            tv_sec: i64::try_from(period.as_secs()).unwrap_or(i64::MAX),
+            tv_nsec: i64::from(period.subsec_nanos()).max(1),
+        };
+        timerfd_settime(
+            &fd,
+            TimerfdTimerFlags::empty(),
+            &Itimerspec {
+                it_interval: every,
+                it_value: every,
+            },
+        )?;
+        Ok(Ticker(
+            tokio::net::unix::pipe::Receiver::from_owned_fd_unchecked(fd)?,
+        ))
+    }
+
+    /// Waits for the next expiry (at once if one is already pending).
+    async fn tick(&self) -> std::io::Result<()> {
+        let mut expirations = [0u8; 8];
+        loop {
+            self.0.readable().await?;
+            match self.0.try_read(&mut expirations) {
+                Ok(_) => return Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
 }
 
-/// Requests scheduled at a constant `rate`, each one's latency measured from its scheduled
-/// send time. A dedicated thread keeps the schedule (tokio's timer ticks in milliseconds,
-/// too coarse for sub-millisecond latencies) and hands the requests that are due to a task
-/// on the runtime at most every `--tick-us`, which sends them; how late each was sent is
-/// recorded too (and is part of its latency). Returns OK answers per second, latencies,
-/// errors, and the send lag.
-async fn open_loop(
-    args: &Args,
-    clients: &Clients,
-    rpc: Rpc,
-    rate: f64,
-) -> (f64, Histogram<u64>, u64, Histogram<u64>) {
-    const SHARDS: usize = 16;
-    let interval = Duration::from_secs_f64(1.0 / rate);
-    let tick = Duration::from_micros(args.tick_us);
-    let start = Instant::now() + Duration::from_millis(10);
-    let measure_from = start + Duration::from_secs_f64(args.warmup);
-    let until = measure_from + Duration::from_secs_f64(args.duration);
-    let shards: Arc<Vec<Mutex<Shard>>> = Arc::new(
-        (0..SHARDS)
-            .map(|_| {
-                Mutex::new(Shard {
-                    latency: histogram(),
-                    errors: 0,
-                })
-            })
-            .collect(),
-    );
-    let (due_tx, mut due_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<(u32, Instant)>>();
-    let scheduler = std::thread::spawn(move || {
-        let mut i: u32 = 0;
-        loop {
-            let now = Instant::now();
-            let mut due = Vec::new();
-            loop {
-                let scheduled = start + interval * i;
-                if scheduled > now || scheduled >= until {
-                    break;
-                }
-                due.push((i, scheduled));
-                i += 1;
-            }
-            if !due.is_empty() && due_tx.send(due).is_err() {
-                return;
-            }
-            let next = start + interval * i;
-            if next >= until {
-                return;
-            }
-            std::thread::sleep((next - Instant::now().min(next)).max(tick));
-        }
+/// What one open-loop phase measured.
+#[derive(Debug)]
+struct OpenLoop {
+    /// Answers OK per second in the measured window.
+    throughput: f64,
+    /// Latency of each OK answer from its scheduled send time, in microseconds.
+    latency: Histogram<u64>,
+    /// Answers with an error status.
+    errors: u64,
+    /// How late each call was sent, in microseconds (part of its latency).
+    lag: Histogram<u64>,
+}
+
+/// Calls scheduled at a constant `rate`, each one's latency measured from its scheduled
+/// send time (no coordinated omission). The open loop runs on one thread of its own, on a
+/// single-threaded runtime with its own `--open-connections` connections: every call,
+/// connection and tick is then polled in one place without cross-thread wake-ups, which
+/// at these rates would cost the generator more CPU than the server spends on a call (and
+/// the two share the machine). Every `--tick-us` the calls that are due are sent; how late
+/// each went out is recorded too.
+async fn open_loop(args: &Args, addr: SocketAddr, rpc: Rpc, rate: f64) -> OpenLoop {
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    let settings = OpenLoopSettings {
+        interval: Duration::from_secs_f64(1.0 / rate),
+        tick: Duration::from_micros(args.tick_us.max(1)),
+        warmup: Duration::from_secs_f64(args.warmup),
+        duration: Duration::from_secs_f64(args.duration),
+        connections: args.open_connections.max(1),
+        max_in_flight: args.max_in_flight.max(1),
+        accounts: args.accounts,
+    };
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("open-loop runtime");
+        let _ = done_tx.send(runtime.block_on(open_loop_on_this_thread(settings, addr, rpc)));
     });
-    let max_in_flight = u32::try_from(args.max_in_flight.max(1)).unwrap_or(u32::MAX >> 3);
-    let in_flight = Arc::new(tokio::sync::Semaphore::new(max_in_flight as usize));
-    let callers: Vec<Caller> = (0..args.connections.max(1))
-        .map(|i| clients.caller(i))
-        .collect();
+    done_rx.await.expect("open-loop thread")
+}
+
+/// The open loop's settings, moved to its thread.
+#[derive(Debug, Clone, Copy)]
+struct OpenLoopSettings {
+    interval: Duration,
+    tick: Duration,
+    warmup: Duration,
+    duration: Duration,
+    connections: usize,
+    max_in_flight: usize,
+    accounts: usize,
+}
+
+async fn open_loop_on_this_thread(s: OpenLoopSettings, addr: SocketAddr, rpc: Rpc) -> OpenLoop {
+    use futures_util::StreamExt as _;
+    use futures_util::stream::FuturesUnordered;
+    let clients = Clients::connect(addr, s.connections)
+        .await
+        .expect("open-loop connections");
+    let callers: Vec<Caller> = (0..s.connections).map(|i| clients.caller(i)).collect();
+    let ticker = Ticker::new(s.tick).expect("timerfd");
+    let start = Instant::now() + Duration::from_millis(10);
+    let measure_from = start + s.warmup;
+    let until = measure_from + s.duration;
     let mut rng = Rng(0x0BE2_100B);
-    let mut lag = histogram();
-    while let Some(due) = due_rx.recv().await {
-        for (i, scheduled) in due {
-            // Past `--max-in-flight` this waits; the wait counts in the latency.
-            let permit = in_flight.clone().acquire_owned().await.expect("semaphore");
-            let sent = Instant::now();
-            if scheduled >= measure_from {
-                let _ = lag.record((sent - scheduled).as_micros().max(1) as u64);
-            }
-            let mut caller = callers[i as usize % callers.len()].clone();
-            let mut req_rng = Rng(rng.next());
-            let shards = shards.clone();
-            let accounts = args.accounts;
-            tokio::spawn(async move {
-                let result = caller.call(rpc, &mut req_rng, accounts).await;
-                let finished = Instant::now();
-                drop(permit);
-                if scheduled < measure_from {
-                    return;
+    let mut out = OpenLoop {
+        throughput: 0.0,
+        latency: histogram(),
+        errors: 0,
+        lag: histogram(),
+    };
+    let mut in_flight = FuturesUnordered::new();
+    let mut next: u32 = 0;
+    let mut sending = true;
+    loop {
+        tokio::select! {
+            // The tick first: answers arriving in a stream must not hold sends back.
+            biased;
+            tick = ticker.tick(), if sending => {
+                tick.expect("timerfd read");
+                let now = Instant::now();
+                loop {
+                    let scheduled = start + s.interval * next;
+                    if scheduled >= until {
+                        sending = false;
+                        break;
+                    }
+                    // Past `--max-in-flight` calls wait for the next tick; the wait
+                    // counts in their latency.
+                    if scheduled > now || in_flight.len() >= s.max_in_flight {
+                        break;
+                    }
+                    if scheduled >= measure_from {
+                        let _ = out.lag.record((now - scheduled).as_micros().max(1) as u64);
+                    }
+                    let mut caller = callers[next as usize % callers.len()].clone();
+                    let mut call_rng = Rng(rng.next());
+                    in_flight.push(async move {
+                        let result = caller.call(rpc, &mut call_rng, s.accounts).await;
+                        (scheduled, Instant::now(), result)
+                    });
+                    next += 1;
                 }
-                if let Ok(mut s) = shards[i as usize % SHARDS].lock() {
+            }
+            Some((scheduled, finished, result)) = in_flight.next() => {
+                if scheduled >= measure_from {
                     match result {
                         Ok(()) => {
-                            let _ = s
+                            let _ = out
                                 .latency
                                 .record((finished - scheduled).as_micros().max(1) as u64);
                         }
-                        Err(_) => s.errors += 1,
+                        Err(_) => out.errors += 1,
                     }
                 }
-            });
+            }
+            else => break,
         }
     }
-    let _ = scheduler.join();
-    // Every permit back: every request answered.
-    drop(in_flight.acquire_many(max_in_flight).await);
-    let mut all = histogram();
-    let mut errors = 0;
-    for s in shards.iter() {
-        if let Ok(s) = s.lock() {
-            let _ = all.add(&s.latency);
-            errors += s.errors;
-        }
-    }
-    (all.len() as f64 / args.duration, all, errors, lag)
+    out.throughput = out.latency.len() as f64 / s.duration.as_secs_f64();
+    out
 }
 
 fn ms(us: u64) -> String {
@@ -1014,9 +1117,9 @@ fn render(store: &str, args: &Args, phases: &[Phase]) -> String {
     );
     let _ = writeln!(
         t,
-        "| RPC | load | req/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU | loadgen CPU | other CPU |"
+        "| RPC | load | req/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU | loadgen CPU | other CPU | stolen CPU |"
     );
-    let _ = writeln!(t, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(t, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for p in phases {
         let load = match p.offered {
             None if p.rounds.len() > 1 => format!(
@@ -1029,12 +1132,26 @@ fn render(store: &str, args: &Args, phases: &[Phase]) -> String {
                     .join(" / ")
             ),
             None => "max (closed loop)".to_owned(),
-            Some((rate, Some(pct))) => format!("{pct}% = {} req/s", thousands(rate)),
-            Some((rate, None)) => format!("{} req/s", thousands(rate)),
+            Some((rate, pct)) => {
+                let mut load = match pct {
+                    Some(pct) => format!("{pct}% = {} req/s", thousands(rate)),
+                    None => format!("{} req/s", thousands(rate)),
+                };
+                if p.rounds.len() > 1 {
+                    let p99s: Vec<String> = p.rounds.iter().map(|us| ms(*us as u64)).collect();
+                    let _ = write!(
+                        load,
+                        " (median p99 of {}: {} ms)",
+                        p.rounds.len(),
+                        p99s.join(" / ")
+                    );
+                }
+                load
+            }
         };
         let _ = writeln!(
             t,
-            "| {} | {} | {} | {} | {} | {} | {} | {:.2} | {:.2} | {:.2} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.3} |",
             p.rpc.label(),
             load,
             thousands(p.throughput),
@@ -1045,12 +1162,15 @@ fn render(store: &str, args: &Args, phases: &[Phase]) -> String {
             p.server_cpu,
             p.generator_cpu,
             p.other_cpu,
+            p.stolen_cpu,
         );
     }
     let _ = writeln!(
         t,
         "\nCPU columns: CPU seconds per second during the phase, out of {} CPUs; \"other\" is \
-         everything else on the machine (builds, other benchmarks), which makes figures noisy.",
+         everything else on the machine (builds, other benchmarks), which makes figures noisy; \
+         \"stolen\" is time the hypervisor gave the machine's CPUs to someone else while they \
+         had work (steal time), during which server and generator both stood still.",
         std::thread::available_parallelism().map_or(0, std::num::NonZeroUsize::get)
     );
     let noisy = phases.iter().filter(|p| p.other_cpu > 0.15).count();
@@ -1058,6 +1178,14 @@ fn render(store: &str, args: &Args, phases: &[Phase]) -> String {
         let _ = writeln!(
             t,
             "\n**Noisy:** other processes used more than 0.15 CPU in {noisy} of {} phases.",
+            phases.len()
+        );
+    }
+    let stalled = phases.iter().filter(|p| p.stolen_cpu > 0.01).count();
+    if stalled > 0 {
+        let _ = writeln!(
+            t,
+            "\n**Stalled:** the hypervisor stole more than 1% of a CPU in {stalled} of {} phases.",
             phases.len()
         );
     }

@@ -16,6 +16,7 @@ use super::business_time::BusinessClock;
 use super::calendar::Calendar;
 use super::catalog::{Coverage, Priority, PriorityTerms};
 use super::error::DomainError;
+use super::text::{Human, Stamp};
 
 /// The two kinds of milestone a case has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -207,26 +208,6 @@ impl Deadline {
     }
 }
 
-/// A duration as people write it (`8h`, `1h30m`, `0h00m05s`), written straight into the
-/// explanation rather than into a String of its own.
-struct Human(TimeDelta);
-
-impl std::fmt::Display for Human {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let s = self.0.num_seconds();
-        let (sign, s) = if s < 0 { ("-", -s) } else { ("", s) };
-        let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
-        write!(f, "{sign}{h}h")?;
-        if m != 0 || sec != 0 {
-            write!(f, "{m:02}m")?;
-        }
-        if sec != 0 {
-            write!(f, "{sec:02}s")?;
-        }
-        Ok(())
-    }
-}
-
 /// The deadline of one milestone: `target` from `start` on the priority's clock.
 pub fn deadline(
     terms: &PriorityTerms,
@@ -276,14 +257,20 @@ fn explain(
             write!(text, "in business hours ({})", c.time_zone()).ok();
         }
     }
-    write!(text, ", counted from {start}").ok();
+    write!(text, ", counted from {}", Stamp(start)).ok();
     let Some(due) = due else {
         text.push_str("; the case is paused, so the clock is stopped and no instant is due yet");
         return Ok(text);
     };
     let paused = paused_within(clock, start, due, pauses)?;
     let closed = (due - start) - clock.between(start, due)?;
-    write!(text, ": due {due}; {} counted", Human(target_delta)).ok();
+    write!(
+        text,
+        ": due {}; {} counted",
+        Stamp(due),
+        Human(target_delta)
+    )
+    .ok();
     if closed > TimeDelta::zero() {
         write!(text, ", {} closed time skipped", Human(closed)).ok();
     }
@@ -296,9 +283,13 @@ fn explain(
             start.with_timezone(&tz).date_naive(),
             due.with_timezone(&tz).date_naive(),
         );
-        if !dates.is_empty() {
-            let list: Vec<String> = dates.iter().map(|d| d.to_string()).collect();
-            write!(text, "; calendar dates in range: {}", list.join("; ")).ok();
+        for (i, date) in dates.iter().enumerate() {
+            let lead = if i == 0 {
+                "; calendar dates in range: "
+            } else {
+                "; "
+            };
+            write!(text, "{lead}{date}").ok();
         }
     }
     Ok(text)

@@ -20,6 +20,7 @@
 //! as not solvable remotely.
 
 use std::fmt;
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -31,6 +32,7 @@ use super::contract::{Contract, TechnicalAccountManager, Terms};
 use super::deadline::{ClockKind, Deadline, Pause, check_pauses, consumed, due_after};
 use super::entitlement::DecisionReason;
 use super::error::DomainError;
+use super::text::Stamp;
 
 /// Most thresholds one priority may carry.
 pub const MAX_THRESHOLDS: usize = 10;
@@ -218,34 +220,46 @@ impl AtRisk {
     /// A sentence for people.
     pub fn explanation(&self) -> String {
         // Percent from millionths without float noise (0.07 is "7%", not "7.000000000000001%").
-        let pct = |m: u32| {
-            if m.is_multiple_of(10_000) {
-                format!("{}%", m / 10_000)
-            } else {
-                format!("{}%", f64::from(m) / 10_000.0)
-            }
-        };
         let mut text = format!("{:.1}% of the target used", self.elapsed_fraction() * 100.0);
         match self.highest_crossed() {
-            Some(m) => text.push_str(&format!("; at risk: past the {} threshold", pct(m))),
-            None => text.push_str("; no at-risk threshold crossed"),
-        }
+            Some(m) => write!(text, "; at risk: past the {} threshold", Percent(m)).ok(),
+            None => write!(text, "; no at-risk threshold crossed").ok(),
+        };
         match self.next() {
             Some(ThresholdCrossing {
                 millionths,
                 at: Some(at),
                 ..
-            }) => text.push_str(&format!(
-                "; the {} threshold is crossed at {at}",
-                pct(*millionths)
-            )),
-            Some(t) => text.push_str(&format!(
+            }) => write!(
+                text,
+                "; the {} threshold is crossed at {}",
+                Percent(*millionths),
+                Stamp(*at)
+            )
+            .ok(),
+            Some(t) => write!(
+                text,
                 "; the {} threshold has no instant while the case is paused",
-                pct(t.millionths)
-            )),
-            None => {}
-        }
+                Percent(t.millionths)
+            )
+            .ok(),
+            None => None,
+        };
         text
+    }
+}
+
+/// A threshold in millionths as a percentage, without float noise: 500,000 is "50%" and
+/// 70,000 is "7%" (not "7.000000000000001%"); 75,500 is "7.55%".
+struct Percent(u32);
+
+impl fmt::Display for Percent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_multiple_of(10_000) {
+            write!(f, "{}%", self.0 / 10_000)
+        } else {
+            write!(f, "{}%", f64::from(self.0) / 10_000.0)
+        }
     }
 }
 
@@ -368,32 +382,36 @@ impl EscalationPath {
 
     /// A sentence for people.
     pub fn explanation(&self) -> String {
-        let steps: Vec<String> = self
-            .targets
-            .iter()
-            .map(|t| match (t, &self.technical_account_manager) {
+        let mut text = String::from("escalates to ");
+        for (i, t) in self.targets.iter().enumerate() {
+            if i > 0 {
+                text.push_str(", then ");
+            }
+            match (t, &self.technical_account_manager) {
                 (EscalationTarget::TechnicalAccountManager, Some(tam)) => {
-                    format!(
-                        "technical account manager {} <{}>",
-                        tam.display_name, tam.email
-                    )
+                    for part in [
+                        "technical account manager ",
+                        &tam.display_name,
+                        " <",
+                        &tam.email,
+                        ">",
+                    ] {
+                        text.push_str(part);
+                    }
                 }
                 (EscalationTarget::TechnicalAccountManager, None) => {
-                    "technical account manager (none assigned yet)".to_owned()
+                    text.push_str("technical account manager (none assigned yet)");
                 }
-                (EscalationTarget::SeniorSupportTeam, _) => "senior support team".to_owned(),
-                (EscalationTarget::StandardSupportQueue, _) => "standard support queue".to_owned(),
-            })
-            .collect();
-        format!(
-            "escalates to {}{}",
-            steps.join(", then "),
-            if self.managed {
-                " (managed escalation)"
-            } else {
-                ""
+                (EscalationTarget::SeniorSupportTeam, _) => text.push_str("senior support team"),
+                (EscalationTarget::StandardSupportQueue, _) => {
+                    text.push_str("standard support queue");
+                }
             }
-        )
+        }
+        if self.managed {
+            text.push_str(" (managed escalation)");
+        }
+        text
     }
 }
 

@@ -13,6 +13,7 @@ pub mod entitlement;
 pub mod error;
 pub mod escalation;
 pub mod obligation;
+pub mod text;
 pub mod zone;
 
 pub use business_time::BusinessClock;
