@@ -33,7 +33,8 @@
 //! Without `DATABASE_URL` (or `--database-url`) only the memory store is measured. `cargo
 //! bench --bench loadgen -- --help` lists the knobs (phase lengths, concurrency, a fixed
 //! `--rate`, which stores and RPCs). Run without `--bench` (as `cargo test --all-targets`
-//! does) it exits at once.
+//! does) it makes a short smoke run against the test build of the server instead, and
+//! fails on any error answer (see [`smoke`]).
 
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -168,32 +169,91 @@ impl Rpc {
 }
 
 fn main() {
-    // `cargo test --all-targets` runs benches without `--bench`: nothing to measure then.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // `cargo test --all-targets` runs benches without `--bench`: a smoke run then.
     if !std::env::args().any(|a| a == "--bench") {
-        println!("loadgen: run with `cargo bench --bench loadgen` to measure");
+        smoke(&root.join("target/loadgen/smoke"));
         return;
     }
     let args = Args::parse();
-    let threads = args.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
-    });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    if let Err(e) = runtime.block_on(run(args)) {
+    if let Err(e) = runtime(&args).block_on(run(&args, &root.join("target/loadgen"))) {
         eprintln!("loadgen: {e}");
         std::process::exit(1);
     }
 }
 
+/// The generator's runtime: `--threads` workers, one per CPU by default.
+fn runtime(args: &Args) -> tokio::runtime::Runtime {
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+    });
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// What `cargo test --all-targets` runs: every RPC in both loops for a moment, against the
+/// test build of the server on a 300-account memory store, failing on an error answer or
+/// a phase without answers, so that the generator cannot rot between measurements. (Its
+/// figures measure a debug build and mean nothing.)
+fn smoke(out: &Path) {
+    let args = Args::parse_from([
+        "loadgen",
+        "--stores",
+        "memory",
+        "--accounts",
+        "300",
+        "--rounds",
+        "1",
+        "--duration",
+        "0.5",
+        "--warmup",
+        "0.2",
+        "--load",
+        "20",
+        "--concurrency",
+        "8",
+        "--connections",
+        "2",
+        "--server-bin",
+        env!("CARGO_BIN_EXE_entitlements"),
+    ]);
+    let stores = match runtime(&args).block_on(run(&args, out)) {
+        Ok(stores) => stores,
+        Err(e) => panic!("loadgen smoke run: {e}"),
+    };
+    let phases: Vec<&Phase> = stores.iter().flat_map(|(_, p)| p).collect();
+    // Each RPC: a closed loop and one open loop.
+    assert_eq!(phases.len(), 2 * args.rpcs.len(), "phases: {phases:?}");
+    for p in phases {
+        assert_eq!(p.errors, 0, "{} answered with errors: {p:?}", p.rpc.label());
+        assert!(
+            !p.latency.is_empty(),
+            "{} had no answers: {p:?}",
+            p.rpc.label()
+        );
+        if let Some((rate, _)) = p.offered {
+            // The open loop sends what it schedules: rate x duration, give or take one.
+            let scheduled = rate * args.duration;
+            let answered = p.latency.len() as f64;
+            assert!(
+                (answered - scheduled).abs() <= 1.0 + scheduled * 0.01,
+                "{}: {answered} answers for {scheduled} scheduled calls",
+                p.rpc.label()
+            );
+        }
+    }
+    println!("loadgen: smoke run passed (run `cargo bench --bench loadgen` to measure)");
+}
+
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-async fn run(args: Args) -> Result<(), BoxError> {
+/// Measures every store; returns the phases of each and writes the report into `out`.
+async fn run(args: &Args, out: &Path) -> Result<Vec<(&'static str, Vec<Phase>)>, BoxError> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = root.join("target/loadgen");
-    std::fs::create_dir_all(&out)?;
+    std::fs::create_dir_all(out)?;
     let bin = args
         .server_bin
         .clone()
@@ -221,12 +281,13 @@ async fn run(args: Args) -> Result<(), BoxError> {
     };
     println!("loadgen: {}", machine_line());
     let mut report = String::new();
+    let mut measured = Vec::new();
     for store in stores {
         let setup = match store {
             StoreKind::Memory => {
                 let path = match &args.seed_file {
                     Some(p) => p.clone(),
-                    None => write_seed_file(&out, args.accounts)?,
+                    None => write_seed_file(out, args.accounts)?,
                 };
                 Setup::Seed(path)
             }
@@ -255,17 +316,18 @@ async fn run(args: Args) -> Result<(), BoxError> {
             "loadgen: answer sizes (protobuf): {}",
             answer_sizes(&clients, &args.rpcs, args.accounts).await
         );
-        let results = measure(&args, &clients, server.child.id()).await;
+        let results = measure(args, &clients, server.child.id()).await;
         drop(server);
-        let table = render(name, &args, &results);
+        let table = render(name, args, &results);
         println!("\n{table}");
         report.push_str(&table);
         report.push('\n');
+        measured.push((name, results));
     }
     let path = out.join("report.md");
     std::fs::write(&path, &report)?;
     println!("loadgen: report written to {}", path.display());
-    Ok(())
+    Ok(measured)
 }
 
 /// The server's data: a seed file (memory store) or a Postgres URL.
