@@ -12,7 +12,7 @@ ARG RUST_VERSION=1.95
 FROM rust:${RUST_VERSION}-slim-bookworm AS builder
 # pkg-config and the OpenSSL headers, for a dependency that links the system OpenSSL; the
 # runtime image ships libssl3 to match. protoc is not needed: build.rs compiles the protos
-# with protox.
+# with protox. The image's gcc (rustc links with it) also compiles mimalloc, the allocator.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends pkg-config libssl-dev \
  && rm -rf /var/lib/apt/lists/*
