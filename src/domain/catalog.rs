@@ -284,11 +284,16 @@ impl Priority {
     pub fn index(self) -> usize {
         self as usize
     }
+
+    /// `P1` to `P4`, as people write them.
+    pub fn label(self) -> &'static str {
+        ["P1", "P2", "P3", "P4"][self.index()]
+    }
 }
 
 impl fmt::Display for Priority {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "P{}", self.index() + 1)
+        f.write_str(self.label())
     }
 }
 

@@ -16,7 +16,7 @@ use super::business_time::BusinessClock;
 use super::calendar::Calendar;
 use super::catalog::{Coverage, Priority, PriorityTerms};
 use super::error::DomainError;
-use super::text::{Human, Stamp};
+use super::text::{write_human, write_stamp};
 
 /// The two kinds of milestone a case has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -245,37 +245,44 @@ fn explain(
     due: Option<DateTime<Utc>>,
     pauses: &[Pause],
 ) -> Result<String, DomainError> {
+    // Written piece by piece rather than with `format!`: this sentence is on every
+    // deadline's path. (Writing into a `String` cannot fail.)
     let target_delta = TimeDelta::from_std(target).unwrap_or(TimeDelta::MAX);
-    let mut text = format!(
-        "{priority} {} target {} ",
-        milestone.key(),
-        Human(target_delta)
-    );
+    let mut text = String::with_capacity(256);
+    for part in [priority.label(), " ", milestone.key(), " target "] {
+        text.push_str(part);
+    }
+    write_human(&mut text, target_delta).ok();
     match clock {
-        BusinessClock::Continuous => text.push_str("on the continuous clock (24x7)"),
+        BusinessClock::Continuous => text.push_str(" on the continuous clock (24x7)"),
         BusinessClock::Calendar(c) => {
-            write!(text, "in business hours ({})", c.time_zone()).ok();
+            for part in [" in business hours (", c.time_zone(), ")"] {
+                text.push_str(part);
+            }
         }
     }
-    write!(text, ", counted from {}", Stamp(start)).ok();
+    text.push_str(", counted from ");
+    write_stamp(&mut text, start).ok();
     let Some(due) = due else {
         text.push_str("; the case is paused, so the clock is stopped and no instant is due yet");
         return Ok(text);
     };
     let paused = paused_within(clock, start, due, pauses)?;
     let closed = (due - start) - clock.between(start, due)?;
-    write!(
-        text,
-        ": due {}; {} counted",
-        Stamp(due),
-        Human(target_delta)
-    )
-    .ok();
+    text.push_str(": due ");
+    write_stamp(&mut text, due).ok();
+    text.push_str("; ");
+    write_human(&mut text, target_delta).ok();
+    text.push_str(" counted");
     if closed > TimeDelta::zero() {
-        write!(text, ", {} closed time skipped", Human(closed)).ok();
+        text.push_str(", ");
+        write_human(&mut text, closed).ok();
+        text.push_str(" closed time skipped");
     }
     if paused > TimeDelta::zero() {
-        write!(text, ", {} paused", Human(paused)).ok();
+        text.push_str(", ");
+        write_human(&mut text, paused).ok();
+        text.push_str(" paused");
     }
     if let BusinessClock::Calendar(c) = clock {
         let tz = c.zone().tz();

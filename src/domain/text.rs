@@ -1,8 +1,10 @@
-//! How explanations write instants and durations for people: an instant as chrono shows
-//! a UTC time (`2026-03-02 09:00:00 UTC`) and a duration as `8h`, `1h30m` or `0h00m05s`.
-//! Every deadline answer carries such sentences, so both are written straight into the
-//! sentence being built, and the common instant (whole seconds, years 0-9999) without
-//! going through chrono's general formatter, which costs several times more.
+//! How explanations write instants, durations and numbers for people: an instant as
+//! chrono shows a UTC time (`2026-03-02 09:00:00 UTC`), a duration as `8h`, `1h30m` or
+//! `0h00m05s`. Every deadline answer carries such sentences, so the `write_*` functions
+//! put them straight into the sentence being built, without `format!`'s argument
+//! machinery, and the common instant (whole seconds, years 0-9999) without chrono's
+//! general formatter, which costs several times more. `Stamp` and `Human` show the same
+//! text wherever a `Display` is wanted.
 
 use std::fmt;
 
@@ -15,28 +17,26 @@ pub struct Stamp(pub DateTime<Utc>);
 
 impl fmt::Display for Stamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let t = self.0;
-        let year = t.year();
-        if t.nanosecond() != 0 || !(0..=9999).contains(&year) {
-            return t.fmt(f);
-        }
-        let mut b = *b"0000-00-00 00:00:00 UTC";
-        let mut put = |at: usize, width: usize, mut v: u32| {
-            for i in (at..at + width).rev() {
-                b[i] = b'0' + (v % 10) as u8;
-                v /= 10;
-            }
-        };
-        // `year` is in 0..=9999 here.
-        put(0, 4, year.unsigned_abs());
-        put(5, 2, t.month());
-        put(8, 2, t.day());
-        put(11, 2, t.hour());
-        put(14, 2, t.minute());
-        put(17, 2, t.second());
-        // Only ASCII digits were written into an ASCII template.
-        f.write_str(std::str::from_utf8(&b).map_err(|_| fmt::Error)?)
+        write_stamp(f, self.0)
     }
+}
+
+/// Writes `t` as [`Stamp`] shows it, into a sentence being built (a `String`) without
+/// going through `format!`'s argument machinery.
+pub fn write_stamp(w: &mut impl fmt::Write, t: DateTime<Utc>) -> fmt::Result {
+    let year = t.year();
+    if t.nanosecond() != 0 || !(0..=9999).contains(&year) {
+        return write!(w, "{t}");
+    }
+    let mut b = *b"0000-00-00 00:00:00 UTC";
+    // `year` is in 0..=9999 here.
+    put_digits(&mut b[0..4], u64::from(year.unsigned_abs()));
+    put_digits(&mut b[5..7], u64::from(t.month()));
+    put_digits(&mut b[8..10], u64::from(t.day()));
+    put_digits(&mut b[11..13], u64::from(t.hour()));
+    put_digits(&mut b[14..16], u64::from(t.minute()));
+    put_digits(&mut b[17..19], u64::from(t.second()));
+    w.write_str(ascii(&b)?)
 }
 
 /// A duration as people write it (`8h`, `1h30m`, `0h00m05s`, `-2h`).
@@ -45,18 +45,67 @@ pub struct Human(pub TimeDelta);
 
 impl fmt::Display for Human {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.0.num_seconds();
-        let (sign, s) = if s < 0 { ("-", -s) } else { ("", s) };
-        let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
-        write!(f, "{sign}{h}h")?;
-        if m != 0 || sec != 0 {
-            write!(f, "{m:02}m")?;
-        }
-        if sec != 0 {
-            write!(f, "{sec:02}s")?;
-        }
-        Ok(())
+        write_human(f, self.0)
     }
+}
+
+/// Writes `d` as [`Human`] shows it, into a sentence being built.
+pub fn write_human(w: &mut impl fmt::Write, d: TimeDelta) -> fmt::Result {
+    let s = d.num_seconds();
+    if s < 0 {
+        w.write_str("-")?;
+    }
+    let s = s.unsigned_abs();
+    let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
+    write_u64(w, h)?;
+    w.write_str("h")?;
+    if m != 0 || sec != 0 {
+        let mut b = *b"00m";
+        put_digits(&mut b[0..2], m);
+        w.write_str(ascii(&b)?)?;
+    }
+    if sec != 0 {
+        let mut b = *b"00s";
+        put_digits(&mut b[0..2], sec);
+        w.write_str(ascii(&b)?)?;
+    }
+    Ok(())
+}
+
+/// Writes `v` in decimal.
+pub fn write_u64(w: &mut impl fmt::Write, mut v: u64) -> fmt::Result {
+    let mut b = [b'0'; 20];
+    let mut start = b.len();
+    loop {
+        start -= 1;
+        b[start] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    w.write_str(ascii(&b[start..])?)
+}
+
+/// Writes `v` in decimal, with a `-` when negative.
+pub fn write_i64(w: &mut impl fmt::Write, v: i64) -> fmt::Result {
+    if v < 0 {
+        w.write_str("-")?;
+    }
+    write_u64(w, v.unsigned_abs())
+}
+
+/// Fills `out` with the last `out.len()` decimal digits of `v`, zero-padded.
+fn put_digits(out: &mut [u8], mut v: u64) {
+    for d in out.iter_mut().rev() {
+        *d = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+}
+
+/// The text of bytes this module wrote (ASCII digits into ASCII templates).
+fn ascii(b: &[u8]) -> Result<&str, fmt::Error> {
+    std::str::from_utf8(b).map_err(|_| fmt::Error)
 }
 
 #[cfg(test)]
@@ -90,6 +139,33 @@ mod tests {
             let t = DateTime::from_timestamp(secs, nanos).expect("in range");
             assert_eq!(Stamp(t).to_string(), text);
             assert_eq!(t.to_string(), text);
+        }
+    }
+
+    proptest! {
+        /// Durations read as the `format!` they replace wrote them.
+        #[test]
+        fn durations_read_as_format_wrote_them(s in -400_000_000i64..400_000_000) {
+            let a = s.unsigned_abs();
+            let (h, m, sec) = (a / 3600, a / 60 % 60, a % 60);
+            let mut expected = format!("{}{h}h", if s < 0 { "-" } else { "" });
+            if m != 0 || sec != 0 {
+                expected.push_str(&format!("{m:02}m"));
+            }
+            if sec != 0 {
+                expected.push_str(&format!("{sec:02}s"));
+            }
+            prop_assert_eq!(Human(TimeDelta::seconds(s)).to_string(), expected);
+        }
+
+        #[test]
+        fn numbers_read_as_format_writes_them(v in any::<u64>(), i in any::<i64>()) {
+            let mut text = String::new();
+            write_u64(&mut text, v).expect("a String takes any text");
+            prop_assert_eq!(text, v.to_string());
+            let mut text = String::new();
+            write_i64(&mut text, i).expect("a String takes any text");
+            prop_assert_eq!(text, i.to_string());
         }
     }
 

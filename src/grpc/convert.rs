@@ -805,7 +805,7 @@ pub fn contact(c: &Option<pb::DesignatedContact>, now: DateTime<Utc>) -> Result<
 pub fn pb_contract(c: &Contract, created: DateTime<Utc>, updated: DateTime<Utc>) -> pb::Contract {
     pb::Contract {
         name: crate::store::state::contract_name(&c.account_id, &c.id),
-        plan: format!("plans/{}", c.plan_id),
+        plan: ["plans/", &c.plan_id].concat(),
         start_time: Some(ts(c.start)),
         end_time: opt_ts(c.end),
         state: pb_contract_state(c.state),

@@ -31,12 +31,20 @@ pub struct SlaApi {
 /// Appends "; under accounts/{a}/contracts/{c} (version {v}, plan {p})" to an explanation
 /// (in place: this is on every deadline's path).
 fn push_under(text: &mut String, contract: &Contract) {
-    use std::fmt::Write as _;
-    let _ = write!(
-        text,
-        "; under accounts/{}/contracts/{} (version {}, plan {})",
-        contract.account_id, contract.id, contract.version, contract.plan_id
-    );
+    for part in [
+        "; under accounts/",
+        &contract.account_id,
+        "/contracts/",
+        &contract.id,
+        " (version ",
+    ] {
+        text.push_str(part);
+    }
+    // Writing into a `String` cannot fail.
+    crate::domain::text::write_i64(text, contract.version).ok();
+    for part in [", plan ", &contract.plan_id, ")"] {
+        text.push_str(part);
+    }
 }
 
 fn pb_obligation(r: &ObligationReport) -> pb::Obligation {
