@@ -36,6 +36,9 @@
 //! does) it makes a short smoke run against the test build of the server instead, and
 //! fails on any error answer (see [`smoke`]).
 
+#[path = "../tests/binary/mod.rs"]
+mod binary;
+
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -440,19 +443,12 @@ impl Server {
             "--listen",
             &addr.to_string(),
         ])
-        .env_remove("DATABASE_URL")
-        .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(log_file.try_clone()?)
         .stderr(log_file);
         // Only what is set here: no exporter, listener, store, TLS or authentication
         // settings from the caller's environment.
-        for (name, _) in std::env::vars_os() {
-            let name = name.to_string_lossy();
-            if name.starts_with("ENTITLEMENTS_") || name.starts_with("OTEL_") {
-                cmd.env_remove(name.as_ref());
-            }
-        }
+        binary::without_runner_settings(&mut cmd);
         match setup {
             Setup::Seed(path) => {
                 cmd.arg("--seed").arg(path);

@@ -15,6 +15,9 @@
 //! Run: `cargo bench --bench telemetry_overhead` (about three minutes). Without `--bench`
 //! (`cargo test --all-targets` runs it that way) it makes one short smoke round.
 
+#[path = "../tests/binary/mod.rs"]
+mod binary;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -137,18 +140,7 @@ struct Served {
 impl Served {
     fn start(config: Config, endpoint: &str) -> Served {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_entitlements"));
-        // A clean environment: the runner's DATABASE_URL is for the store tests, and its
-        // own OTEL_* or ENTITLEMENTS_* settings must not change what is measured.
-        for (k, _) in std::env::vars() {
-            if k == "DATABASE_URL"
-                || k == "RUST_LOG"
-                || k.starts_with("ENTITLEMENTS_")
-                || k.starts_with("OTEL_")
-            {
-                cmd.env_remove(k);
-            }
-        }
+        let mut cmd = binary::command();
         let mut child = cmd
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .arg("--seed")
@@ -164,9 +156,8 @@ impl Served {
                 .next()
                 .expect("the server exited before serving")
                 .expect("read a log line");
-            let v: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
-            if v["message"] == "serving" {
-                break v["addr"].as_str().expect("addr").to_owned();
+            if let Some(addr) = binary::serving_addr(&line) {
+                break addr;
             }
         };
         std::thread::spawn(move || for _ in lines.by_ref() {});

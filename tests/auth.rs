@@ -4,6 +4,7 @@
 //! reflection open; no non-loopback listener without authentication; the `health`
 //! subcommand over mTLS and with a token; tokens never in the logs.
 
+mod binary;
 mod common;
 mod hardening;
 

@@ -7,6 +7,8 @@
 //! target/tools; the paths can be overridden with ENTITLEMENTS_TEST_PYTHON and
 //! ENTITLEMENTS_TEST_BUF.
 
+mod binary;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -27,18 +29,6 @@ fn tool(var: &str, default: &str) -> PathBuf {
     path
 }
 
-/// The binary, with none of this process's store, TLS or telemetry settings: the test
-/// runner's DATABASE_URL is for the store tests, not for these servers.
-fn binary() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_entitlements"));
-    for (k, _) in std::env::vars() {
-        if k == "DATABASE_URL" || k.starts_with("ENTITLEMENTS_") || k.starts_with("OTEL_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd
-}
-
 /// The real binary serving the demo seed on a free loopback port.
 struct Served {
     child: Child,
@@ -47,7 +37,7 @@ struct Served {
 
 impl Served {
     fn start() -> Served {
-        let mut child = binary()
+        let mut child = binary::command()
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .arg("--seed")
             .arg(root().join("examples/demo-seed.yaml"))
@@ -62,9 +52,8 @@ impl Served {
                 .next()
                 .expect("the server exited before serving")
                 .expect("read a log line");
-            let v: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
-            if v["message"] == "serving" {
-                break v["addr"].as_str().expect("addr").to_owned();
+            if let Some(addr) = binary::serving_addr(&line) {
+                break addr;
             }
         };
         // Keep draining logs so the server never blocks on a full pipe.
@@ -217,13 +206,13 @@ fn readme_buf_curl_tour_works_as_written() {
 #[test]
 fn health_subcommand_and_graceful_sigterm() {
     let served = Served::start();
-    let out = binary()
+    let out = binary::command()
         .args(["health", "--addr", &format!("http://{}", served.addr)])
         .output()
         .expect("run health");
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "SERVING");
-    let out = binary()
+    let out = binary::command()
         .args(["health", "--addr", &format!("http://{}", served.addr)])
         .args(["--service", "entitlements.v1.NoSuchService"])
         .output()

@@ -5,6 +5,7 @@
 //! announces it, HTTP/2 keepalive (PINGs, and a connection that does not answer them is
 //! closed) and the maximum connection age (GOAWAY).
 
+mod binary;
 mod common;
 mod hardening;
 

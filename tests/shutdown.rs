@@ -4,6 +4,7 @@
 //! once the lock is released; the process then exits 0. With a short grace period the
 //! process exits while a call is still held, and that call's write never commits.
 
+mod binary;
 mod hardening;
 
 use std::io::ErrorKind;

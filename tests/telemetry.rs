@@ -6,6 +6,8 @@
 //! breach, and the metrics; the binary flushes everything when it exits on SIGTERM, so
 //! every assertion runs after the process is gone.
 
+mod binary;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -121,18 +123,7 @@ struct Served {
 impl Served {
     /// The real binary with the seed above, exporting to `endpoint` with extra `args`.
     fn start(seed: &Path, endpoint: &str, args: &[&str]) -> Served {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_entitlements"));
-        // A clean environment: the runner's DATABASE_URL is for the store tests, and its
-        // own OTEL_* or ENTITLEMENTS_* settings must not change what is measured.
-        for (k, _) in std::env::vars() {
-            if k == "DATABASE_URL"
-                || k == "RUST_LOG"
-                || k.starts_with("ENTITLEMENTS_")
-                || k.starts_with("OTEL_")
-            {
-                cmd.env_remove(k);
-            }
-        }
+        let mut cmd = binary::command();
         let mut child = cmd
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
             .arg("--seed")
@@ -156,9 +147,8 @@ impl Served {
                 .next()
                 .expect("the server exited before serving")
                 .expect("read a log line");
-            let v: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
-            if v["message"] == "serving" {
-                break v["addr"].as_str().expect("addr").to_owned();
+            if let Some(addr) = binary::serving_addr(&line) {
+                break addr;
             }
         };
         // Keep reading so the server never blocks on a full pipe; the lines are returned

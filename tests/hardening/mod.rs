@@ -308,18 +308,11 @@ impl Binary {
     /// this process's `DATABASE_URL`, `ENTITLEMENTS_*` or `OTEL_*`); waits for the
     /// "serving" line. Fails with the logs if the process exits first.
     pub fn serve(args: &[&str], env: &[(&str, &str)]) -> Result<Binary, String> {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_entitlements"));
+        let mut cmd = crate::binary::command();
         cmd.args(["serve", "--log-format", "json"])
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        // Only the configuration given here: not this process's database, TLS or
-        // telemetry settings.
-        for (k, _) in std::env::vars() {
-            if k == "DATABASE_URL" || k.starts_with("ENTITLEMENTS_") || k.starts_with("OTEL_") {
-                cmd.env_remove(k);
-            }
-        }
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -341,13 +334,8 @@ impl Binary {
                 return Err(logs.lock().unwrap().join("\n"));
             };
             logs.lock().unwrap().push(line.clone());
-            let v: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
-            if v["message"] == "serving" {
-                break v["addr"]
-                    .as_str()
-                    .expect("addr")
-                    .parse()
-                    .expect("socket addr");
+            if let Some(addr) = crate::binary::serving_addr(&line) {
+                break addr.parse().expect("socket addr");
             }
         };
         let out_logs = logs.clone();
