@@ -128,6 +128,12 @@ struct Args {
     /// would use; how late calls went out is reported and counted in their latency).
     #[arg(long, default_value_t = 250)]
     tick_us: u64,
+    /// How the open loop's threads share the CPUs, each measured in its own rounds:
+    /// `shared` is Linux's default time-sharing; `fifo` puts the server's threads and the
+    /// open loop's thread under SCHED_FIFO (with chrt(1); needs CAP_SYS_NICE), so that
+    /// neither waits out the other's time slice nor a kernel thread's (see the README).
+    #[arg(long, value_delimiter = ',', default_value = "shared,fifo")]
+    scheduling: Vec<Scheduling>,
     /// The server binary to start.
     #[arg(long, env = "ENTITLEMENTS_BIN")]
     server_bin: Option<PathBuf>,
@@ -146,6 +152,111 @@ struct Args {
 enum StoreKind {
     Memory,
     Postgres,
+}
+
+/// How the threads of an open-loop phase share the machine's CPUs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Scheduling {
+    /// Linux's default time-sharing (SCHED_OTHER), for server and generator alike.
+    Shared,
+    /// The server's threads and the open loop's thread at SCHED_FIFO priority 1: each
+    /// runs until it waits, and no time-shared thread (a kernel thread, another daemon)
+    /// preempts it. The closed loops always run time-shared.
+    Fifo,
+}
+
+impl Scheduling {
+    fn label(self) -> &'static str {
+        match self {
+            Scheduling::Shared => "time-shared",
+            Scheduling::Fifo => "SCHED_FIFO",
+        }
+    }
+
+    /// chrt(1)'s policy option and priority (`chrt POLICY --pid PRIORITY PID`).
+    fn chrt_args(self) -> (&'static str, &'static str) {
+        match self {
+            Scheduling::Shared => ("--other", "0"),
+            Scheduling::Fifo => ("--fifo", "1"),
+        }
+    }
+
+    /// The policy number of field 41 of /proc/PID/stat.
+    fn policy_number(self) -> &'static str {
+        match self {
+            Scheduling::Shared => "0",
+            Scheduling::Fifo => "1",
+        }
+    }
+
+    /// Puts process `pid` under this policy: every thread of it with `all_threads`, else
+    /// only the thread of that id. Checks in /proc that it took.
+    fn apply(self, pid: &str, all_threads: bool) -> Result<(), String> {
+        let mut chrt = Command::new("chrt");
+        if all_threads {
+            chrt.arg("--all-tasks");
+        }
+        let (policy, priority) = self.chrt_args();
+        let out = chrt
+            .args([policy, "--pid", priority, pid])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("chrt: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "chrt {}: {}",
+                self.label(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        let stats: Vec<PathBuf> = if all_threads {
+            std::fs::read_dir(format!("/proc/{pid}/task"))
+                .map_err(|e| format!("/proc/{pid}/task: {e}"))?
+                .filter_map(|t| t.ok().map(|t| t.path().join("stat")))
+                .collect()
+        } else {
+            vec![PathBuf::from(format!("/proc/{pid}/stat"))]
+        };
+        for stat in stats {
+            let text = std::fs::read_to_string(&stat).unwrap_or_default();
+            // Field 41; the fields after the parenthesised command name start at field 3.
+            let policy = text
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .nth(38);
+            if policy != Some(self.policy_number()) {
+                return Err(format!(
+                    "{} is under policy {policy:?} after chrt {}",
+                    stat.display(),
+                    self.label()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether this process has CAP_SYS_NICE (bit 23 of CapEff in /proc/self/status), which
+/// SCHED_FIFO needs.
+fn may_use_fifo() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let caps = status.lines().find_map(|l| l.strip_prefix("CapEff:"))?;
+            u64::from_str_radix(caps.trim(), 16).ok()
+        })
+        .is_some_and(|caps| caps & (1 << 23) != 0)
+}
+
+/// The calling thread's id (for chrt), from /proc/thread-self -> PID/task/TID.
+fn this_thread_id() -> Result<String, String> {
+    let link =
+        std::fs::read_link("/proc/thread-self").map_err(|e| format!("/proc/thread-self: {e}"))?;
+    link.file_name()
+        .map(|t| t.to_string_lossy().into_owned())
+        .ok_or_else(|| format!("/proc/thread-self -> {}", link.display()))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -228,8 +339,14 @@ fn smoke(out: &Path) {
         Err(e) => panic!("loadgen smoke run: {e}"),
     };
     let phases: Vec<&Phase> = stores.iter().flat_map(|(_, p)| p).collect();
-    // Each RPC: a closed loop and one open loop.
-    assert_eq!(phases.len(), 2 * args.rpcs.len(), "phases: {phases:?}");
+    // Each RPC: a closed loop and one open loop time-shared, and one under SCHED_FIFO
+    // where this process may ask for it.
+    let open_loops = if may_use_fifo() { 2 } else { 1 };
+    assert_eq!(
+        phases.len(),
+        (1 + open_loops) * args.rpcs.len(),
+        "phases: {phases:?}"
+    );
     for p in phases {
         assert_eq!(p.errors, 0, "{} answered with errors: {p:?}", p.rpc.label());
         assert!(
@@ -319,13 +436,13 @@ async fn run(args: &Args, out: &Path) -> Result<Vec<(&'static str, Vec<Phase>)>,
             "loadgen: answer sizes (protobuf): {}",
             answer_sizes(&clients, &args.rpcs, args.accounts).await
         );
-        let results = measure(args, &clients, server.child.id()).await;
+        let Measured { phases, notes } = measure(args, &clients, server.child.id()).await?;
         drop(server);
-        let table = render(name, args, &results);
+        let table = render(name, args, &phases, &notes);
         println!("\n{table}");
         report.push_str(&table);
         report.push('\n');
-        measured.push((name, results));
+        measured.push((name, phases));
     }
     let path = out.join("report.md");
     std::fs::write(&path, &report)?;
@@ -717,6 +834,8 @@ struct Phase {
     /// `None` for the closed loop, else the open-loop rate asked for and its percent of
     /// the maximum.
     offered: Option<(f64, Option<u32>)>,
+    /// How the open loop's threads shared the CPUs (`None`: the closed loop, time-shared).
+    scheduling: Option<Scheduling>,
     /// Requests answered OK per second in the measured window.
     throughput: f64,
     /// Latency in microseconds (from the scheduled send time in the open loop).
@@ -785,8 +904,16 @@ fn machine_seconds() -> (f64, f64) {
     (busy / 100.0, stolen / 100.0)
 }
 
-/// Measures every RPC: closed loop, then the open-loop loads.
-async fn measure(args: &Args, clients: &Clients, server_pid: u32) -> Vec<Phase> {
+/// What was measured on one store: the phases, and what could not be measured.
+#[derive(Debug)]
+struct Measured {
+    phases: Vec<Phase>,
+    /// Open-loop phases left out, and why (SCHED_FIFO refused, say).
+    notes: Vec<String>,
+}
+
+/// Measures every RPC: closed loop, then the open-loop loads under each `--scheduling`.
+async fn measure(args: &Args, clients: &Clients, server_pid: u32) -> Result<Measured, BoxError> {
     let server_pid = server_pid.to_string();
     // The closed loops first, in interleaved rounds (baseline, check, deadline, ..., then
     // again), so that a burst of noise on the machine hits every RPC alike; each RPC's
@@ -800,6 +927,7 @@ async fn measure(args: &Args, clients: &Clients, server_pid: u32) -> Vec<Phase> 
             rounds[k].push(Phase {
                 rpc,
                 offered: None,
+                scheduling: None,
                 throughput,
                 latency,
                 errors,
@@ -813,6 +941,7 @@ async fn measure(args: &Args, clients: &Clients, server_pid: u32) -> Vec<Phase> 
         }
     }
     let mut phases = Vec::new();
+    let mut notes = Vec::new();
     for mut runs in rounds {
         runs.sort_by(|a, b| a.throughput.total_cmp(&b.throughput));
         let all: Vec<f64> = runs.iter().map(|r| r.throughput).collect();
@@ -832,41 +961,79 @@ async fn measure(args: &Args, clients: &Clients, server_pid: u32) -> Vec<Phase> 
             if rate < 1.0 {
                 continue;
             }
-            // As many rounds as the closed loop; the phase shown is the round with the
-            // median p99, and the table lists every round's p99 beside it.
-            let mut runs = Vec::new();
+            // As many rounds as the closed loop under each scheduling policy, interleaved
+            // across the policies; the phase shown is the round with the median p99, and
+            // the table lists every round's p99 beside it.
+            let mut runs: Vec<Vec<Phase>> = vec![Vec::new(); args.scheduling.len()];
+            let mut refused: Vec<Option<String>> = vec![None; args.scheduling.len()];
             for _ in 0..args.rounds.max(1) {
-                let cpu = Cpu::start(&server_pid);
-                let OpenLoop {
-                    throughput,
-                    latency,
-                    errors,
-                    lag,
-                } = open_loop(args, clients.addr, rpc, rate).await;
-                let [server_cpu, generator_cpu, other_cpu, stolen_cpu] = cpu.per_second();
-                runs.push(Phase {
-                    rpc,
-                    offered: Some((rate, percent)),
-                    throughput,
-                    latency,
-                    errors,
-                    server_cpu,
-                    generator_cpu,
-                    other_cpu,
-                    stolen_cpu,
-                    send_lag_p99: Some(lag.value_at_quantile(0.99)),
-                    rounds: Vec::new(),
-                });
+                for (j, &scheduling) in args.scheduling.iter().enumerate() {
+                    if refused[j].is_some() {
+                        continue;
+                    }
+                    if scheduling != Scheduling::Shared
+                        && let Err(e) = scheduling.apply(&server_pid, true)
+                    {
+                        refused[j] = Some(e);
+                        continue;
+                    }
+                    let cpu = Cpu::start(&server_pid);
+                    let result = open_loop(args, clients.addr, rpc, rate, scheduling).await;
+                    let [server_cpu, generator_cpu, other_cpu, stolen_cpu] = cpu.per_second();
+                    if scheduling != Scheduling::Shared {
+                        // Back to time-sharing before anything else is measured.
+                        Scheduling::Shared.apply(&server_pid, true)?;
+                    }
+                    let OpenLoop {
+                        throughput,
+                        latency,
+                        errors,
+                        lag,
+                    } = match result {
+                        Ok(r) => r,
+                        Err(e) => {
+                            refused[j] = Some(e);
+                            continue;
+                        }
+                    };
+                    runs[j].push(Phase {
+                        rpc,
+                        offered: Some((rate, percent)),
+                        scheduling: Some(scheduling),
+                        throughput,
+                        latency,
+                        errors,
+                        server_cpu,
+                        generator_cpu,
+                        other_cpu,
+                        stolen_cpu,
+                        send_lag_p99: Some(lag.value_at_quantile(0.99)),
+                        rounds: Vec::new(),
+                    });
+                }
             }
-            let p99 = |p: &Phase| p.latency.value_at_quantile(0.99);
-            runs.sort_by_key(p99);
-            let all: Vec<f64> = runs.iter().map(|r| p99(r) as f64).collect();
-            let mut median = runs.swap_remove(all.len() / 2);
-            median.rounds = all;
-            phases.push(median);
+            for (j, mut runs) in runs.into_iter().enumerate() {
+                if let Some(why) = &refused[j] {
+                    notes.push(format!(
+                        "{} at {} req/s was not measured {}: {why}",
+                        rpc.label(),
+                        thousands(rate),
+                        args.scheduling[j].label()
+                    ));
+                }
+                if runs.is_empty() {
+                    continue;
+                }
+                let p99 = |p: &Phase| p.latency.value_at_quantile(0.99);
+                runs.sort_by_key(p99);
+                let all: Vec<f64> = runs.iter().map(|r| p99(r) as f64).collect();
+                let mut median = runs.swap_remove(all.len() / 2);
+                median.rounds = all;
+                phases.push(median);
+            }
         }
     }
-    phases
+    Ok(Measured { phases, notes })
 }
 
 /// CPU use of the server, of this process and of the whole machine over a phase.
@@ -1025,7 +1192,13 @@ struct OpenLoop {
 /// at these rates would cost the generator more CPU than the server spends on a call (and
 /// the two share the machine). Every `--tick-us` the calls that are due are sent; how late
 /// each went out is recorded too.
-async fn open_loop(args: &Args, addr: SocketAddr, rpc: Rpc, rate: f64) -> OpenLoop {
+async fn open_loop(
+    args: &Args,
+    addr: SocketAddr,
+    rpc: Rpc,
+    rate: f64,
+    scheduling: Scheduling,
+) -> Result<OpenLoop, String> {
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
     let settings = OpenLoopSettings {
         interval: Duration::from_secs_f64(1.0 / rate),
@@ -1037,11 +1210,19 @@ async fn open_loop(args: &Args, addr: SocketAddr, rpc: Rpc, rate: f64) -> OpenLo
         accounts: args.accounts,
     };
     std::thread::spawn(move || {
+        if scheduling != Scheduling::Shared
+            && let Err(e) = this_thread_id().and_then(|tid| scheduling.apply(&tid, false))
+        {
+            let _ = done_tx.send(Err(e));
+            return;
+        }
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("open-loop runtime");
-        let _ = done_tx.send(runtime.block_on(open_loop_on_this_thread(settings, addr, rpc)));
+        let _ = done_tx.send(Ok(
+            runtime.block_on(open_loop_on_this_thread(settings, addr, rpc))
+        ));
     });
     done_rx.await.expect("open-loop thread")
 }
@@ -1166,7 +1347,7 @@ fn machine_line() -> String {
 }
 
 /// The table of one store's phases, and the targets checked against it.
-fn render(store: &str, args: &Args, phases: &[Phase]) -> String {
+fn render(store: &str, args: &Args, phases: &[Phase], notes: &[String]) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
@@ -1195,6 +1376,9 @@ fn render(store: &str, args: &Args, phases: &[Phase]) -> String {
                     Some(pct) => format!("{pct}% = {} req/s", thousands(rate)),
                     None => format!("{} req/s", thousands(rate)),
                 };
+                if let Some(scheduling) = p.scheduling {
+                    let _ = write!(load, ", {}", scheduling.label());
+                }
                 if p.rounds.len() > 1 {
                     let p99s: Vec<String> = p.rounds.iter().map(|us| ms(*us as u64)).collect();
                     let _ = write!(
@@ -1247,6 +1431,21 @@ fn render(store: &str, args: &Args, phases: &[Phase]) -> String {
             phases.len()
         );
     }
+    if phases
+        .iter()
+        .any(|p| p.scheduling == Some(Scheduling::Fifo))
+    {
+        let _ = writeln!(
+            t,
+            "\nSCHED_FIFO rows: the server's threads and the open loop's thread ran at \
+             SCHED_FIFO priority 1 (each runs until it waits; no time-shared thread preempts \
+             it); time-shared rows: Linux's default scheduling for both. Closed loops are \
+             always time-shared."
+        );
+    }
+    for note in notes {
+        let _ = writeln!(t, "\n**Not measured:** {note}.");
+    }
     let lags: Vec<u64> = phases.iter().filter_map(|p| p.send_lag_p99).collect();
     if let Some(worst) = lags.iter().max() {
         let _ = writeln!(
@@ -1287,8 +1486,13 @@ fn render(store: &str, args: &Args, phases: &[Phase]) -> String {
     for p in phases {
         if p.rpc != Rpc::Health && matches!(p.offered, Some((_, Some(50)))) {
             let p99 = p.latency.value_at_quantile(0.99);
+            let scheduling = p.scheduling.map_or("", Scheduling::label);
             checks.push((
-                format!("{} p99 at 50% ≤ 2 ms: {} ms", p.rpc.label(), ms(p99)),
+                format!(
+                    "{} p99 at 50% ≤ 2 ms ({scheduling}): {} ms",
+                    p.rpc.label(),
+                    ms(p99)
+                ),
                 p99 <= 2000,
             ));
         }
