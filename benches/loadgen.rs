@@ -15,7 +15,10 @@
 //!    time, so a stall on either side shows up in the percentiles instead of silently
 //!    slowing the generator down (coordinated omission). The open loop runs on a thread
 //!    and connection of its own, ticking on a timerfd; `--rounds` rounds per load, and the
-//!    round with the median p99 is shown with every round's p99 beside it.
+//!    round with the median p99 is shown with every round's p99 beside it. Each load is
+//!    measured under each `--scheduling` policy: time-shared (Linux's default) and
+//!    SCHED_FIFO for the server's threads and the open loop's thread, in interleaved
+//!    rounds (the README's "Performance" section says why).
 //!
 //! It prints one table per store (req/s; p50, p99, p99.9 of latency; CPU used by the server,
 //! the generator and the rest of the machine, and CPU stolen by the hypervisor) and checks
