@@ -14,7 +14,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use entitlements::domain::entitlement::InForce;
 use entitlements::domain::{
     BusinessClock, Calendar, ClosedDate, Contract, ContractOverrides, ContractState, DateException,
-    Milestone, OpenInterval, Priority, deadline,
+    Milestone, OpenInterval, Pauses, Priority, deadline,
 };
 use entitlements::store::records::Change;
 use entitlements::store::{State, Store};
@@ -139,7 +139,7 @@ fn full_deadline(c: &mut Criterion) {
             Milestone::FirstResponse,
             calendar,
             opened,
-            &[],
+            &Pauses::none(),
         )
         .unwrap()
         .due

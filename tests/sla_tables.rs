@@ -22,7 +22,7 @@ use entitlements::domain::{
     AtRiskThresholds, AvailabilityReason, Benefit, BusinessClock, Calendar, CaseContext,
     CaseTimeline, Channel, ClockKind, ClosedDate, Contract, ContractAt, ContractOverrides,
     ContractState, Coverage, DateException, DecisionReason, DesignatedContact, DomainError,
-    Milestone, MilestoneEvaluation, MilestoneStatus, OpenInterval, Pause, Plan, Priority,
+    Milestone, MilestoneEvaluation, MilestoneStatus, OpenInterval, Pause, Pauses, Plan, Priority,
     PriorityTerms, SpecialDate, Terms, TimeOfDay, contract_at, deadline, evaluate_case,
 };
 
@@ -168,14 +168,14 @@ fn check_rows(rows: &[Row]) {
             r.milestone,
             &cal,
             t(r.start),
-            &[],
+            &Pauses::none(),
         )
         .unwrap_or_else(|e| panic!("{label}: {e}"));
         assert_eq!(d.due, Some(t(r.due)), "{label}: due");
         assert_eq!(d.clock, r.clock, "{label}: clock");
         assert_eq!(d.target, Some(Duration::from_secs(r.target)), "{label}");
         assert_eq!(d.start, t(r.start), "{label}: start");
-        let explanation = d.explanation(&cal, &[]).unwrap();
+        let explanation = d.explanation(&cal, &Pauses::none()).unwrap();
         for m in r.mentions {
             assert!(
                 explanation.contains(m),
@@ -431,7 +431,7 @@ fn long_targets_have_no_cap_and_midnight_is_not_a_gap() {
         Milestone::FirstResponse,
         &office,
         t("2026-06-08T09:00:00+02:00"),
-        &[],
+        &Pauses::none(),
     )
     .unwrap();
     assert_eq!(d.due, Some(t("2031-03-21T17:00:00+01:00")));
@@ -469,13 +469,13 @@ fn p3_and_p4_have_no_target_on_every_tier() {
         let terms = tier_terms(tier);
         for p in [Priority::P3, Priority::P4] {
             for m in [Milestone::FirstResponse, Milestone::NextUpdate] {
-                let d = deadline(terms.for_priority(p), m, &cal, start, &[]).unwrap();
+                let d = deadline(terms.for_priority(p), m, &cal, start, &Pauses::none()).unwrap();
                 let label = format!("{tier} {p} {m:?}");
                 assert_eq!(d.due, None, "{label}");
                 assert_eq!(d.target, None, "{label}");
                 assert_eq!(d.start, start, "{label}");
                 assert_eq!(
-                    d.explanation(&cal, &[]).unwrap(),
+                    d.explanation(&cal, &Pauses::none()).unwrap(),
                     format!("{p} has no {} target", m.key()),
                     "{label}"
                 );
@@ -496,7 +496,7 @@ fn standard_p1_due(cal: &Calendar, start: DateTime<Utc>) -> DateTime<Utc> {
         Milestone::FirstResponse,
         cal,
         start,
-        &[],
+        &Pauses::none(),
     )
     .unwrap()
     .due
@@ -880,16 +880,17 @@ fn a_pause_pushes_the_deadline_by_its_business_time() {
     let p1 = terms.for_priority(Priority::P1);
     let clock = BusinessClock::Calendar(&cal);
     let fr =
-        |pauses: &[Pause]| deadline(p1, Milestone::FirstResponse, &cal, t(MON_9), pauses).unwrap();
-    let unpaused = fr(&[]).due.unwrap();
+        |pauses: &Pauses| deadline(p1, Milestone::FirstResponse, &cal, t(MON_9), pauses).unwrap();
+    let unpaused = fr(&Pauses::none()).due.unwrap();
     assert_eq!(unpaused, t("2026-06-08T17:00:00+02:00"));
 
     // Paused Mon 10:00-12:00 (2 business hours): due = Mon 17:00 + 2h business =
     // Tue 11:00.
-    let inside = [Pause {
+    let inside = Pauses::new(vec![Pause {
         start: t("2026-06-08T10:00:00+02:00"),
         end: Some(t("2026-06-08T12:00:00+02:00")),
-    }];
+    }])
+    .unwrap();
     let d = fr(&inside);
     assert_eq!(d.due, Some(t("2026-06-09T11:00:00+02:00")));
     assert_eq!(
@@ -901,16 +902,17 @@ fn a_pause_pushes_the_deadline_by_its_business_time() {
 
     // Paused Mon 16:00 -> Tue 10:00: 18h real but 1h + 1h = 2 business hours, so the
     // same due instant Tue 11:00.
-    let overnight = [Pause {
+    let overnight = Pauses::new(vec![Pause {
         start: t("2026-06-08T16:00:00+02:00"),
         end: Some(t("2026-06-09T10:00:00+02:00")),
-    }];
+    }])
+    .unwrap();
     assert_eq!(fr(&overnight).due, Some(t("2026-06-09T11:00:00+02:00")));
 
     // In evaluate_case with the 10-12 pause: now Mon 16:00, consumed 7h - 2h = 5h,
     // margin 3h = 10800s.
     let mut c = case(MON_9, Priority::P1);
-    c.pauses = inside.to_vec();
+    c.pauses = inside.as_slice().to_vec();
     let ms = evaluate("standard", &c, "2026-06-08T16:00:00+02:00");
     assert_eq!(ms[0].due, Some(t("2026-06-09T11:00:00+02:00")));
     assert_eq!(ms[0].status, MilestoneStatus::Pending);
@@ -927,10 +929,11 @@ fn an_open_ended_pause_stops_the_clock() {
     let cal = berlin();
     let terms = tier_terms("standard");
     // Paused from Mon 12:00 with no end: 3h used before it, no instant is due.
-    let open = [Pause {
+    let open = Pauses::new(vec![Pause {
         start: t("2026-06-08T12:00:00+02:00"),
         end: None,
-    }];
+    }])
+    .unwrap();
     let d = deadline(
         terms.for_priority(Priority::P1),
         Milestone::FirstResponse,
@@ -947,7 +950,7 @@ fn an_open_ended_pause_stops_the_clock() {
     // evaluate_case at Mon 15:00: Paused, no due; consumed 6h - 3h paused = 3h, so
     // margin 5h = 18000s.
     let mut c = case(MON_9, Priority::P1);
-    c.pauses = open.to_vec();
+    c.pauses = open.as_slice().to_vec();
     let ms = evaluate("standard", &c, "2026-06-08T15:00:00+02:00");
     assert_eq!(ms[0].status, MilestoneStatus::Paused);
     assert_eq!(ms[0].due, None);
@@ -1316,7 +1319,7 @@ fn overrides_add_remove_retarget_and_raise_the_contact_limit() {
         Milestone::FirstResponse,
         &cal,
         sat,
-        &[],
+        &Pauses::none(),
     )
     .unwrap();
     assert_eq!(p1.clock, ClockKind::Continuous);
@@ -1326,7 +1329,7 @@ fn overrides_add_remove_retarget_and_raise_the_contact_limit() {
         Milestone::NextUpdate,
         &cal,
         sat,
-        &[],
+        &Pauses::none(),
     )
     .unwrap();
     assert_eq!(p1u.due, Some(t("2026-06-06T16:00:00+02:00")));
@@ -1335,7 +1338,7 @@ fn overrides_add_remove_retarget_and_raise_the_contact_limit() {
         Milestone::FirstResponse,
         &cal,
         sat,
-        &[],
+        &Pauses::none(),
     )
     .unwrap();
     assert_eq!(p2.clock, ClockKind::BusinessHours);

@@ -15,9 +15,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::calendar::Calendar;
 use super::catalog::{Priority, PriorityTerms};
 use super::contract::Terms;
-use super::deadline::{ClockKind, Milestone, Pause, check_pauses, clock_for, consumed, deadline};
+use super::deadline::{ClockKind, Milestone, clock_for, consumed, deadline};
 use super::error::DomainError;
 use super::escalation::{AtRisk, assess};
+use super::pause::{Pause, Pauses};
 
 /// What happened on a case, as the ticketing system recorded it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +29,9 @@ pub struct CaseTimeline {
     pub priority: Priority,
     /// Later priority changes: (instant, new priority).
     pub priority_changes: Vec<(DateTime<Utc>, Priority)>,
-    /// Intervals waiting on the customer.
+    /// Intervals waiting on the customer, as recorded: any order, possibly overlapping.
+    /// [`evaluate_case`] checks them once into [`Pauses`]. Kept as recorded so that a pause
+    /// before the opening is reported as listed, before the pauses are sorted.
     pub pauses: Vec<Pause>,
     /// When the first response was given.
     pub first_response_at: Option<DateTime<Utc>>,
@@ -192,14 +195,7 @@ pub fn evaluate_case(
         now
     };
     let happened = |t: &DateTime<Utc>| *t <= at;
-    let pauses: Vec<Pause> = check_pauses(case.pauses.clone())?
-        .into_iter()
-        .filter(|p| happened(&p.start))
-        .map(|p| Pause {
-            start: p.start,
-            end: p.end.filter(happened),
-        })
-        .collect();
+    let pauses = Pauses::new(case.pauses.clone())?.as_known_at(at);
     let priority = case.priority_at(at);
     let none = PriorityTerms::none(priority);
     let pterms = terms.map_or(&none, |t| t.for_priority(priority));

@@ -16,6 +16,7 @@ use super::business_time::BusinessClock;
 use super::calendar::Calendar;
 use super::catalog::{Coverage, Priority, PriorityTerms};
 use super::error::DomainError;
+use super::pause::Pauses;
 use super::text::{write_human, write_stamp};
 
 /// The two kinds of milestone a case has.
@@ -67,48 +68,14 @@ pub fn clock_for<'a>(
     }
 }
 
-/// An interval during which the case waits on the customer and no clock counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Pause {
-    /// When the pause began.
-    pub start: DateTime<Utc>,
-    /// When it ended; `None` while the case is still paused.
-    pub end: Option<DateTime<Utc>>,
-}
-
-/// Sorts pauses, refuses inverted ones and merges overlapping ones (overlapping time
-/// counts once).
-pub fn check_pauses(mut pauses: Vec<Pause>) -> Result<Vec<Pause>, DomainError> {
-    if let Some(p) = pauses.iter().find(|p| p.end.is_some_and(|e| e <= p.start)) {
-        return Err(DomainError::InvalidTimeline(format!(
-            "pause starting {} ends at or before it starts",
-            p.start
-        )));
-    }
-    pauses.sort_by_key(|p| p.start);
-    let mut merged: Vec<Pause> = Vec::with_capacity(pauses.len());
-    for p in pauses {
-        match merged.last_mut() {
-            Some(last) if last.end.is_none_or(|e| e >= p.start) => {
-                last.end = match (last.end, p.end) {
-                    (Some(a), Some(b)) => Some(a.max(b)),
-                    _ => None,
-                };
-            }
-            _ => merged.push(p),
-        }
-    }
-    Ok(merged)
-}
-
 /// The earliest instant at which `target` of clock time has been consumed since `start`,
-/// not counting `pauses` (sorted, non-overlapping). `None` while an open-ended pause
-/// holds the clock before the target is used up.
+/// not counting `pauses`. `None` while an open-ended pause holds the clock before the
+/// target is used up.
 pub fn due_after(
     clock: &BusinessClock<'_>,
     start: DateTime<Utc>,
     target: Duration,
-    pauses: &[Pause],
+    pauses: &Pauses,
 ) -> Result<Option<DateTime<Utc>>, DomainError> {
     let mut cur = start;
     let mut remaining = target;
@@ -133,7 +100,7 @@ pub fn consumed(
     clock: &BusinessClock<'_>,
     start: DateTime<Utc>,
     t: DateTime<Utc>,
-    pauses: &[Pause],
+    pauses: &Pauses,
 ) -> Result<TimeDelta, DomainError> {
     if t <= start {
         return Ok(TimeDelta::zero());
@@ -146,10 +113,10 @@ fn paused_within(
     clock: &BusinessClock<'_>,
     start: DateTime<Utc>,
     t: DateTime<Utc>,
-    pauses: &[Pause],
+    pauses: &Pauses,
 ) -> Result<TimeDelta, DomainError> {
     let mut total = TimeDelta::zero();
-    for p in pauses {
+    for p in pauses.iter() {
         let (s, e) = (p.start.max(start), p.end.unwrap_or(t).min(t));
         if s < e {
             total += clock.between(s, e)?;
@@ -179,11 +146,7 @@ impl Deadline {
     /// A sentence for people: the target and clock, time counted, closed time skipped,
     /// paused time, and the calendar's closed and special dates in range. Built only when
     /// an answer needs it, so that computing deadlines stays cheap.
-    pub fn explanation(
-        &self,
-        calendar: &Calendar,
-        pauses: &[Pause],
-    ) -> Result<String, DomainError> {
+    pub fn explanation(&self, calendar: &Calendar, pauses: &Pauses) -> Result<String, DomainError> {
         let Some(target) = self.target else {
             return Ok(format!(
                 "{} has no {} target",
@@ -195,7 +158,6 @@ impl Deadline {
             ClockKind::Continuous => BusinessClock::Continuous,
             ClockKind::BusinessHours => BusinessClock::Calendar(calendar),
         };
-        let pauses = check_pauses(pauses.to_vec())?;
         explain(
             &clock,
             self.priority,
@@ -203,7 +165,7 @@ impl Deadline {
             target,
             self.start,
             self.due,
-            &pauses,
+            pauses,
         )
     }
 }
@@ -214,7 +176,7 @@ pub fn deadline(
     milestone: Milestone,
     calendar: &Calendar,
     start: DateTime<Utc>,
-    pauses: &[Pause],
+    pauses: &Pauses,
 ) -> Result<Deadline, DomainError> {
     let (clock_kind, clock) = clock_for(terms, calendar);
     let target = match milestone {
@@ -224,7 +186,7 @@ pub fn deadline(
     let due = match target {
         None => None,
         Some(target) if pauses.is_empty() => Some(clock.add(start, target)?),
-        Some(target) => due_after(&clock, start, target, &check_pauses(pauses.to_vec())?)?,
+        Some(target) => due_after(&clock, start, target, pauses)?,
     };
     Ok(Deadline {
         priority: terms.priority,
@@ -243,7 +205,7 @@ fn explain(
     target: Duration,
     start: DateTime<Utc>,
     due: Option<DateTime<Utc>>,
-    pauses: &[Pause],
+    pauses: &Pauses,
 ) -> Result<String, DomainError> {
     // Written piece by piece rather than with `format!`: this sentence is on every
     // deadline's path. (Writing into a `String` cannot fail.)

@@ -29,9 +29,10 @@ use super::business_time::BusinessClock;
 use super::calendar::Calendar;
 use super::catalog::{Benefit, Priority};
 use super::contract::{Contract, TechnicalAccountManager, Terms};
-use super::deadline::{ClockKind, Deadline, Pause, check_pauses, consumed, due_after};
+use super::deadline::{ClockKind, Deadline, consumed, due_after};
 use super::entitlement::DecisionReason;
 use super::error::DomainError;
+use super::pause::Pauses;
 use super::text::Stamp;
 
 /// Most thresholds one priority may carry.
@@ -264,14 +265,13 @@ impl fmt::Display for Percent {
 }
 
 /// Assesses an open milestone at `now`: the elapsed fraction of `target` on `clock` since
-/// `start` (pauses excluded) and each threshold's crossing instant. `pauses` must be
-/// sorted and merged ([`check_pauses`]).
+/// `start` (pauses excluded) and each threshold's crossing instant.
 pub fn assess(
     thresholds: &AtRiskThresholds,
     clock: &BusinessClock<'_>,
     start: DateTime<Utc>,
     target: Duration,
-    pauses: &[Pause],
+    pauses: &Pauses,
     now: DateTime<Utc>,
 ) -> Result<AtRisk, DomainError> {
     let elapsed = consumed(clock, start, now, pauses)?;
@@ -295,14 +295,14 @@ pub fn assess(
     })
 }
 
-/// Assesses a computed deadline at `now` with `pauses` as given in the request (any
-/// order, possibly overlapping). `None` when there is no target, or when the deadline has
-/// already passed at `now` (the milestone is no longer open: it is breached).
+/// Assesses a computed deadline at `now` with the pauses it was computed with. `None`
+/// when there is no target, or when the deadline has already passed at `now` (the
+/// milestone is no longer open: it is breached).
 pub fn assess_deadline(
     d: &Deadline,
     thresholds: &AtRiskThresholds,
     calendar: &Calendar,
-    pauses: &[Pause],
+    pauses: &Pauses,
     now: DateTime<Utc>,
 ) -> Result<Option<AtRisk>, DomainError> {
     let Some(target) = d.target else {
@@ -315,8 +315,7 @@ pub fn assess_deadline(
         ClockKind::Continuous => BusinessClock::Continuous,
         ClockKind::BusinessHours => BusinessClock::Calendar(calendar),
     };
-    let pauses = check_pauses(pauses.to_vec())?;
-    assess(thresholds, &clock, d.start, target, &pauses, now).map(Some)
+    assess(thresholds, &clock, d.start, target, pauses, now).map(Some)
 }
 
 /// Who a case escalates to.
@@ -457,6 +456,7 @@ mod tests {
     use crate::domain::calendar::{ClosedDate, DateException, OpenInterval, TimeOfDay};
     use crate::domain::catalog::builtin_plans;
     use crate::domain::contract::{ContractOverrides, ContractState};
+    use crate::domain::pause::Pause;
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
@@ -525,7 +525,7 @@ mod tests {
         // counted 5 + 5 = 10 min = 1/3 of the target, nothing crossed; 50% (15 min) is
         // reached at 10:25 (10 counted by 10:20, 5 more), 75% (22.5 min) at 10:32:30,
         // 90% (27 min) at 10:37.
-        let pauses = check_pauses(vec![Pause {
+        let pauses = Pauses::new(vec![Pause {
             start: t("2026-06-01T10:05:00Z"),
             end: Some(t("2026-06-01T10:15:00Z")),
         }])
@@ -599,7 +599,7 @@ mod tests {
             &BusinessClock::Calendar(&cal),
             t("2026-06-03T11:00:00Z"),
             Duration::from_secs(8 * HOUR),
-            &[],
+            &Pauses::none(),
             t("2026-06-04T12:00:00Z"),
         )
         .unwrap();
@@ -620,10 +620,11 @@ mod tests {
     fn an_open_ended_pause_leaves_later_thresholds_without_an_instant() {
         // 1h continuous target from 10:00, paused from 10:40 without end: 50% (30 min)
         // was crossed at 10:30; 75% and 90% have no instant yet.
-        let pauses = [Pause {
+        let pauses = Pauses::new(vec![Pause {
             start: t("2026-06-01T10:40:00Z"),
             end: None,
-        }];
+        }])
+        .unwrap();
         let a = assess(
             &AtRiskThresholds::default(),
             &BusinessClock::Continuous,

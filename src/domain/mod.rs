@@ -1,7 +1,7 @@
-//! The pure core of the service: catalog, calendars, business time, deadlines, contracts,
-//! entitlements, designated contacts, obligations and escalation management. Nothing in
-//! here knows about gRPC, protobuf or SQL; every RPC is a thin conversion around a call
-//! into this module.
+//! The pure core of the service: catalog, calendars, business time, pauses, deadlines,
+//! contracts, entitlements, designated contacts, obligations and escalation management.
+//! Nothing in here knows about gRPC, protobuf or SQL; every RPC is a thin conversion
+//! around a call into this module.
 
 pub mod business_time;
 pub mod calendar;
@@ -13,6 +13,7 @@ pub mod entitlement;
 pub mod error;
 pub mod escalation;
 pub mod obligation;
+pub mod pause;
 pub mod text;
 pub mod zone;
 
@@ -23,10 +24,11 @@ pub use catalog::{Benefit, BenefitSet, Channel, Coverage, Plan, Priority, Priori
 pub use contract::{
     Contract, ContractOverrides, ContractState, DesignatedContact, TechnicalAccountManager, Terms,
 };
-pub use deadline::{ClockKind, Deadline, Milestone, Pause, deadline};
+pub use deadline::{ClockKind, Deadline, Milestone, deadline};
 pub use entitlement::{Availability, AvailabilityReason, ContractAt, DecisionReason, contract_at};
 pub use error::DomainError;
 pub use escalation::{
     AtRisk, AtRiskThresholds, CaseContext, EscalationPath, EscalationTarget, ThresholdCrossing,
 };
 pub use obligation::{Completion, ObligationKind, ObligationReport, ObligationStatus};
+pub use pause::{Pause, Pauses};

@@ -19,7 +19,7 @@ use crate::domain::{
     AtRisk, AtRiskThresholds, Benefit, Calendar, Channel, ClockKind, ClosedDate, Contract,
     ContractOverrides, ContractState, Coverage, DateException, DesignatedContact, EscalationPath,
     EscalationTarget, Milestone, MilestoneStatus, ObligationKind, ObligationStatus, OpenInterval,
-    Pause, Priority, PriorityTerms, SpecialDate, TechnicalAccountManager,
+    Pause, Pauses, Priority, PriorityTerms, SpecialDate, TechnicalAccountManager,
 };
 use crate::store::records::{AccountRecord, CalendarRecord, ContractRecord, PlanRecord, Revision};
 
@@ -911,21 +911,31 @@ pub fn pb_at_risk(a: &AtRisk) -> pb::AtRisk {
 
 // ---- cases ----
 
-/// Pauses from the wire.
-pub fn pauses(list: &[pb::Interval], field: &str) -> Result<Vec<Pause>> {
+/// Pauses from the wire, checked once for the whole request.
+pub fn pauses(list: &[pb::Interval], field: &str) -> Result<Pauses> {
+    // `pause_list` has refused an inverted pause, naming its end_time; nothing else can
+    // fail here.
+    Pauses::new(pause_list(list, field)?).field(field)
+}
+
+/// Pauses from the wire as given (any order, possibly overlapping); a pause that ends at
+/// or before it starts is refused, naming its `end_time`.
+pub fn pause_list(list: &[pb::Interval], field: &str) -> Result<Vec<Pause>> {
     list.iter()
         .enumerate()
         .map(|(i, p)| {
             let f = format!("{field}[{i}]");
-            let start = time(&p.start_time, &format!("{f}.start_time"))?;
-            let end = opt_time(&p.end_time, &format!("{f}.end_time"))?;
-            if end.is_some_and(|e| e <= start) {
+            let pause = Pause {
+                start: time(&p.start_time, &format!("{f}.start_time"))?,
+                end: opt_time(&p.end_time, &format!("{f}.end_time"))?,
+            };
+            if pause.is_inverted() {
                 return Err(ApiError::field(
                     format!("{f}.end_time"),
                     "must be after start_time",
                 ));
             }
-            Ok(Pause { start, end })
+            Ok(pause)
         })
         .collect()
 }

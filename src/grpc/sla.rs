@@ -221,7 +221,7 @@ fn case_timeline(c: &Option<pb::CaseTimeline>) -> Result<CaseTimeline, ApiError>
         opened_at: convert::time(&c.open_time, "case.open_time")?,
         priority: convert::priority(c.priority, "case.priority")?,
         priority_changes,
-        pauses: convert::pauses(&c.pauses, "case.pauses")?,
+        pauses: convert::pause_list(&c.pauses, "case.pauses")?,
         first_response_at: convert::opt_time(&c.first_response_time, "case.first_response_time")?,
         updates,
         resolved_at: convert::opt_time(&c.resolve_time, "case.resolve_time")?,
