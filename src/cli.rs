@@ -13,13 +13,19 @@ use crate::grpc::auth::{CertificateRoles, TokenTable};
 use crate::server::{Limits, ServerOptions, TlsFiles};
 use crate::store::Store;
 use crate::store::memory::MemoryStore;
-use crate::store::postgres::PostgresStore;
+use crate::store::postgres::{PostgresSettings, PostgresStore};
 use crate::store::seed::SeedFile;
 
 /// Runs `entitlements serve`.
 pub async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
     let store: Arc<dyn Store> = match &args.database_url {
-        Some(url) => PostgresStore::connect(url, !args.no_migrate).await?,
+        Some(url) => {
+            let settings = PostgresSettings {
+                migrate: !args.no_migrate,
+                write_timeout: args.database_write_timeout,
+            };
+            PostgresStore::connect(url, settings).await?
+        }
         None => Arc::new(MemoryStore::new()),
     };
     if let Some(path) = &args.seed {

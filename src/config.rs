@@ -68,6 +68,10 @@ pub struct ServeArgs {
     /// Do not run database migrations at start (run `entitlements migrate` instead).
     #[arg(long, env = "ENTITLEMENTS_NO_MIGRATE")]
     pub no_migrate: bool,
+    /// How long each statement of a write may run or wait for a lock before Postgres
+    /// cancels it; the call then fails UNAVAILABLE and nothing is written.
+    #[arg(long, env = "ENTITLEMENTS_DATABASE_WRITE_TIMEOUT", default_value = "5s", value_parser = positive_duration)]
+    pub database_write_timeout: Duration,
     /// Serve TLS with this PEM certificate chain (needs --tls-key).
     #[arg(long, env = "ENTITLEMENTS_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -207,6 +211,14 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
+/// A duration flag that must be longer than zero (at least `1ms`).
+fn positive_duration(s: &str) -> Result<Duration, String> {
+    match parse_duration(s)? {
+        d if d >= Duration::from_millis(1) => Ok(d),
+        _ => Err(format!("{s:?} must be at least 1ms")),
+    }
+}
+
 fn at_least_one(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(n) if n >= 1 => Ok(n),
@@ -228,6 +240,11 @@ mod tests {
         assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
         for bad in ["", "s", "1d", "-1s", "1.5s", "99999999999999999999h"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        assert_eq!(positive_duration("1ms"), Ok(Duration::from_millis(1)));
+        assert_eq!(positive_duration("5s"), Ok(Duration::from_secs(5)));
+        for bad in ["0", "0ms", "0s", "x"] {
+            assert!(positive_duration(bad).is_err(), "{bad}");
         }
     }
 

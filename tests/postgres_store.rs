@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::fixtures::{check_req, new_account, new_contract};
+use common::fixtures::{account_body, check_req, create_account, new_account, new_contract};
 use common::{TestServer, details, ts};
 use entitlements::grpc::pb;
-use entitlements::store::postgres::PostgresStore;
+use entitlements::store::postgres::{PostgresSettings, PostgresStore};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tonic::Code;
 use tonic_health::pb::HealthCheckRequest;
@@ -53,7 +53,7 @@ async fn fifty_concurrent_adds_on_a_five_contact_contract(
     _: PgPoolOptions,
     options: PgConnectOptions,
 ) {
-    let store = PostgresStore::connect_with(options.clone(), true)
+    let store = PostgresStore::connect_with(options.clone(), PostgresSettings::new(true))
         .await
         .unwrap();
     let server = TestServer::start_with(store).await;
@@ -86,6 +86,71 @@ async fn fifty_concurrent_adds_on_a_five_contact_contract(
     server.stop().await;
 }
 
+#[sqlx::test(migrations = false)]
+async fn a_write_blocked_by_a_lock_times_out_and_writes_nothing(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    let settings = PostgresSettings {
+        migrate: true,
+        write_timeout: Duration::from_millis(300),
+    };
+    let store = PostgresStore::connect_with(options.clone(), settings)
+        .await
+        .unwrap();
+    let server = TestServer::start_with(store).await;
+    // Another client holds a lock on the accounts table, as a long migration or an
+    // operator's session might.
+    let pool = PgPoolOptions::new().connect_with(options).await.unwrap();
+    let mut holder = pool.begin().await.unwrap();
+    sqlx::query("lock table accounts in access exclusive mode")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+
+    // The write waits for the lock only as long as the write timeout, then fails
+    // UNAVAILABLE with RetryInfo. (The outer timeout only stops a hang from hanging the
+    // suite.)
+    let err = tokio::time::timeout(
+        Duration::from_secs(30),
+        create_account(&server, "blocked", account_body("blocked", "Europe/Berlin")),
+    )
+    .await
+    .expect("the blocked write returns")
+    .unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    assert!(err.message().contains("write timeout"), "{err:?}");
+    let d = details(&err);
+    assert!(d.retry_info().is_some(), "{err:?}");
+    assert_eq!(d.error_info().expect("ErrorInfo").reason, "STORE_BUSY");
+    // Postgres cancelled the statement: nothing of ours is still waiting for a lock.
+    let waiting: i64 = sqlx::query_scalar(
+        "select count(*) from pg_stat_activity \
+         where datname = current_database() and wait_event_type = 'Lock'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(waiting, 0);
+    // Postgres is reachable: the write services stay SERVING.
+    assert_eq!(
+        health(&server, "entitlements.v1.AccountService").await,
+        ServingStatus::Serving
+    );
+    holder.rollback().await.unwrap();
+
+    // Nothing was written: the same account can be created once the lock is gone.
+    let held: i64 = sqlx::query_scalar("select count(*) from accounts where id = 'blocked'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(held, 0);
+    create_account(&server, "blocked", account_body("blocked", "Europe/Berlin"))
+        .await
+        .unwrap();
+    server.stop().await;
+}
+
 async fn check_tam(server: &TestServer, token: Option<&str>) -> pb::CheckEntitlementResponse {
     let mut req = tonic::Request::new(check_req(
         "acme",
@@ -107,13 +172,13 @@ async fn check_tam(server: &TestServer, token: Option<&str>) -> pb::CheckEntitle
 #[sqlx::test(migrations = false)]
 async fn two_servers_on_one_database(_: PgPoolOptions, options: PgConnectOptions) {
     let a = TestServer::start_with(
-        PostgresStore::connect_with(options.clone(), true)
+        PostgresStore::connect_with(options.clone(), PostgresSettings::new(true))
             .await
             .unwrap(),
     )
     .await;
     let b = TestServer::start_with(
-        PostgresStore::connect_with(options.clone(), true)
+        PostgresStore::connect_with(options.clone(), PostgresSettings::new(true))
             .await
             .unwrap(),
     )
@@ -316,7 +381,9 @@ async fn wait_health(server: &TestServer, service: &str, want: ServingStatus) {
 #[tokio::test]
 async fn outage_of_postgres_while_calls_are_running() {
     let cluster = Cluster::create();
-    let store = PostgresStore::connect(&cluster.url(), true).await.unwrap();
+    let store = PostgresStore::connect(&cluster.url(), PostgresSettings::new(true))
+        .await
+        .unwrap();
     let server = TestServer::start_with(store).await;
     seed_premium(&server).await;
     let mut acknowledged = Vec::new();
@@ -420,7 +487,9 @@ async fn outage_of_postgres_while_calls_are_running() {
     server.stop().await;
 
     // Nothing acknowledged was lost.
-    let reloaded = PostgresStore::connect(&cluster.url(), false).await.unwrap();
+    let reloaded = PostgresStore::connect(&cluster.url(), PostgresSettings::new(false))
+        .await
+        .unwrap();
     let state = entitlements::store::Store::snapshot(reloaded.as_ref()).read();
     let emails: Vec<String> = state
         .contract("acme", "main")

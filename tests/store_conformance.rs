@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use common::TestServer;
-use entitlements::store::postgres::PostgresStore;
+use entitlements::store::postgres::{PostgresSettings, PostgresStore};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 #[tokio::test]
@@ -18,14 +18,16 @@ async fn memory_store_conforms() {
 
 #[sqlx::test(migrations = false)]
 async fn postgres_store_conforms(_: PgPoolOptions, options: PgConnectOptions) {
-    let store = PostgresStore::connect_with(options.clone(), true)
+    let store = PostgresStore::connect_with(options.clone(), PostgresSettings::new(true))
         .await
         .unwrap();
     let server = TestServer::start_with(store).await;
     common::conformance::run(&server).await;
     server.stop().await;
     // Everything acknowledged is in Postgres: a new store loading from scratch sees it.
-    let reloaded = PostgresStore::connect_with(options, true).await.unwrap();
+    let reloaded = PostgresStore::connect_with(options, PostgresSettings::new(true))
+        .await
+        .unwrap();
     let state = entitlements::store::Store::snapshot(reloaded.as_ref()).read();
     let c = state.contract("acme", "2026").expect("contract persisted");
     assert_eq!(c.contract.contacts.len(), 5);

@@ -243,6 +243,11 @@ impl From<ApiError> for Status {
                             details,
                         )
                     }
+                    StoreError::WriteTimedOut { .. } => {
+                        tracing::warn!(error = %message, "store write timed out");
+                        let details = ErrorDetails::with_retry_info(Some(Duration::from_secs(1)));
+                        status(Code::Unavailable, message, "STORE_BUSY", details)
+                    }
                     StoreError::Internal(cause) => {
                         tracing::error!(%cause, "internal store error");
                         status(

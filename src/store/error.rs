@@ -55,6 +55,16 @@ pub enum StoreError {
     /// The store cannot be reached right now.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// A write ran past the store's write timeout (the database was busy, or a lock was
+    /// held elsewhere) and the database cancelled it: nothing was written. The store is
+    /// still reachable.
+    #[error(
+        "{subject}: the write did not finish within the store's write timeout (the database is busy or a lock is held elsewhere); nothing was written"
+    )]
+    WriteTimedOut {
+        /// What was being written.
+        subject: String,
+    },
     /// An unexpected failure inside the store.
     #[error("internal store error: {0}")]
     Internal(String),

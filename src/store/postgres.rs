@@ -56,6 +56,8 @@ const WRITE_LOCK: i64 = 0x656e_7469_746c;
 pub struct PostgresStore {
     /// Connections.
     pool: PgPool,
+    /// Postgres' `statement_timeout` for write transactions, e.g. `5000ms`.
+    write_timeout: String,
     /// The in-memory state every read is answered from.
     snapshot: Snapshot,
     /// The highest change-log id applied to the snapshot.
@@ -110,6 +112,10 @@ fn db_error(e: sqlx::Error, subject: &str) -> StoreError {
                     }
                 }
                 (Some("23503"), _) => StoreError::NotFound(subject.to_owned()),
+                // query_canceled: the write timeout (statement_timeout) ran out.
+                (Some("57014"), _) => StoreError::WriteTimedOut {
+                    subject: subject.to_owned(),
+                },
                 _ => StoreError::Internal(format!("{subject}: {e}")),
             }
         }
@@ -173,20 +179,48 @@ const WEEKDAYS: [Weekday; 7] = [
     Weekday::Sun,
 ];
 
+/// How the server uses its database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PostgresSettings {
+    /// Apply the migrations at start.
+    pub migrate: bool,
+    /// How long each statement of a write transaction may run, or wait for a lock, before
+    /// Postgres cancels it and the write fails (nothing written). Without it, a write
+    /// blocked on a lock held elsewhere would hold its connection, and the global write
+    /// lock, long after its caller gave up. Snapshot loads are not bounded by it.
+    pub write_timeout: Duration,
+}
+
+impl PostgresSettings {
+    /// The default write timeout.
+    pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+
+    /// Settings with the default write timeout.
+    pub fn new(migrate: bool) -> PostgresSettings {
+        PostgresSettings {
+            migrate,
+            write_timeout: Self::DEFAULT_WRITE_TIMEOUT,
+        }
+    }
+}
+
 impl PostgresStore {
     /// Connects to `url`, optionally migrates, installs the built-in plans and loads the
     /// snapshot.
-    pub async fn connect(url: &str, migrate: bool) -> Result<Arc<PostgresStore>, StoreError> {
+    pub async fn connect(
+        url: &str,
+        settings: PostgresSettings,
+    ) -> Result<Arc<PostgresStore>, StoreError> {
         let options: PgConnectOptions = url
             .parse()
             .map_err(|e| StoreError::Unavailable(format!("invalid database URL: {e}")))?;
-        Self::connect_with(options, migrate).await
+        Self::connect_with(options, settings).await
     }
 
     /// Like [`PostgresStore::connect`], with parsed connection options.
     pub async fn connect_with(
         options: PgConnectOptions,
-        migrate: bool,
+        settings: PostgresSettings,
     ) -> Result<Arc<PostgresStore>, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(8)
@@ -194,7 +228,7 @@ impl PostgresStore {
             .connect_with(options)
             .await
             .map_err(|e| db_error(e, "database"))?;
-        if migrate {
+        if settings.migrate {
             MIGRATOR
                 .run(&pool)
                 .await
@@ -202,10 +236,16 @@ impl PostgresStore {
         }
         install_builtin_plans(&pool).await?;
         let (state, applied) = load_all(&pool).await?;
+        // Postgres' statement_timeout in milliseconds (0 would mean none).
+        let write_timeout = settings
+            .write_timeout
+            .as_millis()
+            .clamp(1, i32::MAX as u128);
         let (applied_tx, _) = watch::channel(applied);
         let (writable, _) = watch::channel(true);
         let store = Arc::new(PostgresStore {
             pool,
+            write_timeout: format!("{write_timeout}ms"),
             snapshot: Snapshot::new(state),
             applied: AtomicU64::new(applied),
             written: AtomicU64::new(0),
@@ -322,11 +362,18 @@ impl PostgresStore {
             .begin()
             .await
             .map_err(|e| db_error(e, "database"))?;
+        // Every statement below, the wait for the write lock included, is cancelled past
+        // the write timeout (for this transaction only).
+        sqlx::query("select set_config('statement_timeout', $1, true)")
+            .bind(&self.write_timeout)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| db_error(e, "database"))?;
         sqlx::query("select pg_advisory_xact_lock($1)")
             .bind(WRITE_LOCK)
             .execute(&mut *tx)
             .await
-            .map_err(|e| db_error(e, "database"))?;
+            .map_err(|e| db_error(e, "write lock"))?;
         let (entity, key) = write_prepared(&mut tx, prepared).await?;
         let id: i64 =
             sqlx::query("insert into change_log (entity, key) values ($1, $2) returning id")

@@ -96,6 +96,7 @@ pub fn store_error_type(e: &StoreError) -> &'static str {
         StoreError::QuotaExceeded { .. } => "quota_exceeded",
         StoreError::Domain(_) => "domain",
         StoreError::Unavailable(_) => "unavailable",
+        StoreError::WriteTimedOut { .. } => "write_timed_out",
         StoreError::Internal(_) => "internal",
     }
 }
