@@ -672,6 +672,52 @@ async fn check_entitlement_defaults_to_now_and_validates() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn instants_outside_the_timestamp_range_are_refused() {
+    // google.protobuf.Timestamp runs from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z;
+    // chrono holds instants well past both ends, which once reached arithmetic that
+    // overflowed (GetObligations panicked on a weekly period in year 262142).
+    let server = TestServer::start_demo().await;
+    let last = ts("9999-12-31T23:59:59Z").seconds;
+    let first = ts("0001-01-01T00:00:00Z").seconds;
+    let latest_chrono = chrono::DateTime::<Utc>::MAX_UTC.timestamp();
+    for seconds in [last + 1, first - 1, latest_chrono] {
+        let check_time = Some(Timestamp { seconds, nanos: 0 });
+        let e = server
+            .entitlements()
+            .check_entitlement(pb::CheckEntitlementRequest {
+                check_time,
+                ..check_req("acme", "online_support", None, None)
+            })
+            .await
+            .unwrap_err();
+        assert_invalid_field(&e, "check_time");
+        let e = server
+            .sla()
+            .get_obligations(pb::GetObligationsRequest {
+                account: "accounts/acme".into(),
+                check_time,
+            })
+            .await
+            .unwrap_err();
+        assert_invalid_field(&e, "check_time");
+    }
+    // The ends themselves are instants like any other.
+    for seconds in [last, first] {
+        let r = server
+            .sla()
+            .get_obligations(pb::GetObligationsRequest {
+                account: "accounts/acme".into(),
+                check_time: Some(Timestamp { seconds, nanos: 0 }),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(r.check_time, Some(Timestamp { seconds, nanos: 0 }));
+    }
+    server.stop().await;
+}
+
 // ---------------------------------------------------------------------------------------
 // EntitlementService.BatchCheckEntitlements
 // ---------------------------------------------------------------------------------------

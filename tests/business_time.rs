@@ -1082,3 +1082,26 @@ fn calendar_open_only_on_special_dates_runs_out() {
         TimeDelta::hours(3)
     );
 }
+
+#[test]
+fn a_skipped_local_date_has_no_business_time() {
+    // Samoa moved across the date line: 2011-12-29 23:59:59 -10:00 was followed by
+    // 2011-12-31 00:00:00 +14:00, so 2011-12-30 never happened in Pacific/Apia. Open around
+    // the clock every day, the business time between two instants is the real time.
+    let days = WEEKDAYS
+        .iter()
+        .map(|&d| (d, vec![iv("00:00", "24:00")]))
+        .collect();
+    let cal = Calendar::new("Pacific/Apia", days, vec![]).expect("valid calendar");
+    let clock = BusinessClock::Calendar(&cal);
+    let (a, b) = (at("2011-12-29T00:00:00Z"), at("2012-01-01T00:00:00Z"));
+    assert_eq!(clock.between(a, b).unwrap(), b - a);
+    assert_eq!(clock.add(a, hours(72)).unwrap(), b);
+    // Across the jump itself: 23:00 on the 29th (-10:00) plus two hours is 01:00 on the
+    // 31st (+14:00).
+    let before = at("2011-12-30T09:00:00Z");
+    assert_eq!(
+        clock.add(before, hours(2)).unwrap(),
+        at("2011-12-30T11:00:00Z")
+    );
+}

@@ -63,18 +63,23 @@ impl ObligationKind {
         }
     }
 
-    /// The start of period `k` (0-based) of a contract starting at `start`.
-    fn period_start(self, start: DateTime<Utc>, k: u32) -> DateTime<Utc> {
-        let months = |m: u32| {
-            start
-                .checked_add_months(Months::new(m))
-                .unwrap_or(DateTime::<Utc>::MAX_UTC)
-        };
+    /// The start of period `k` (0-based) of a contract starting at `start`; `None` past
+    /// the last representable instant.
+    fn checked_period_start(self, start: DateTime<Utc>, k: u32) -> Option<DateTime<Utc>> {
+        let months = |per: u32| start.checked_add_months(Months::new(per.checked_mul(k)?));
         match self {
-            ObligationKind::WeeklyStatusCall => start + TimeDelta::weeks(i64::from(k)),
-            ObligationKind::DeploymentReview => months(12 * k),
-            ObligationKind::RoadmapWebinar => months(3 * k),
+            ObligationKind::WeeklyStatusCall => {
+                start.checked_add_signed(TimeDelta::try_weeks(i64::from(k))?)
+            }
+            ObligationKind::DeploymentReview => months(12),
+            ObligationKind::RoadmapWebinar => months(3),
         }
+    }
+
+    /// The start of period `k`, or the last representable instant past it.
+    fn period_start(self, start: DateTime<Utc>, k: u32) -> DateTime<Utc> {
+        self.checked_period_start(start, k)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 
     /// The index of the period containing `t >= start`.
@@ -87,7 +92,12 @@ impl ObligationKind {
         let mut k = u32::try_from(approx.max(0))
             .unwrap_or(u32::MAX)
             .saturating_sub(1);
-        while self.period_start(start, k + 1) <= t {
+        // Stops at the last period that starts at a representable instant (so `k` stays
+        // far below `u32::MAX`).
+        while self
+            .checked_period_start(start, k + 1)
+            .is_some_and(|next| next <= t)
+        {
             k += 1;
         }
         k
@@ -315,5 +325,19 @@ mod tests {
         // A completion after the evaluation instant does not count yet.
         let r = report(k, start, end, &calls, at(2026, 1, 12));
         assert_eq!(r.completed_in_period, 0);
+    }
+
+    #[test]
+    fn a_report_at_the_last_representable_instant_does_not_overflow() {
+        let start: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+        for kind in [
+            ObligationKind::WeeklyStatusCall,
+            ObligationKind::DeploymentReview,
+            ObligationKind::RoadmapWebinar,
+        ] {
+            let r = report(kind, start, None, &[], DateTime::<Utc>::MAX_UTC);
+            assert!(r.period_start <= DateTime::<Utc>::MAX_UTC, "{kind}");
+            assert!(r.period_start >= start, "{kind}");
+        }
     }
 }

@@ -208,13 +208,16 @@ impl ZoneTimeline {
         }
     }
 
-    /// Local days whose offset is not constant: the days just before and after every change
-    /// (a superset, so that nothing is missed).
+    /// Local days whose offset is not constant: for every change, the days from just
+    /// before the local date it leaves to just after the one it arrives at, and every date
+    /// between them, which a jump of a day or more skips (Pacific/Apia went from
+    /// 2011-12-29 to 2011-12-31: the 30th never happened there). A superset, so that
+    /// nothing is missed.
     pub(crate) fn change_days(&self) -> impl Iterator<Item = i64> + '_ {
         self.changes.windows(2).flat_map(|w| {
             let before = (w[1].at - 1 + w[0].offset).div_euclid(DAY);
             let after = (w[1].at + w[1].offset).div_euclid(DAY);
-            [before - 1, before, after, after + 1]
+            (before.min(after) - 1)..=(before.max(after) + 1)
         })
     }
 }

@@ -32,11 +32,21 @@ pub fn time(ts: &Option<Timestamp>, field: &str) -> Result<DateTime<Utc>> {
     opt_time(ts, field)?.ok_or_else(|| ApiError::required(field))
 }
 
-/// An optional instant.
+/// The range of `google.protobuf.Timestamp`: 0001-01-01T00:00:00Z ..=
+/// 9999-12-31T23:59:59Z, in seconds since the epoch.
+const TIMESTAMP_SECONDS: std::ops::RangeInclusive<i64> = -62_135_596_800..=253_402_300_799;
+
+/// An optional instant, within the range `google.protobuf.Timestamp` defines.
 pub fn opt_time(ts: &Option<Timestamp>, field: &str) -> Result<Option<DateTime<Utc>>> {
     let Some(ts) = ts else { return Ok(None) };
     if !(0..1_000_000_000).contains(&ts.nanos) {
         return Err(ApiError::field(field, "nanos must be in 0..999999999"));
+    }
+    if !TIMESTAMP_SECONDS.contains(&ts.seconds) {
+        return Err(ApiError::field(
+            field,
+            "must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z",
+        ));
     }
     DateTime::from_timestamp(ts.seconds, 0)
         .map(Some)
