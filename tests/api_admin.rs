@@ -1507,7 +1507,7 @@ async fn calendar_create_get_list_and_validation() {
     )
     .await
     .unwrap_err();
-    assert_invalid_field_under(&e, "calendar.weekly_hours");
+    assert_invalid_field(&e, "calendar.weekly_hours[0].intervals");
     let e = create_calendar(
         &server,
         "bad",
@@ -1515,7 +1515,7 @@ async fn calendar_create_get_list_and_validation() {
     )
     .await
     .unwrap_err();
-    assert_invalid_field_under(&e, "calendar.weekly_hours");
+    assert_invalid_field(&e, "calendar.weekly_hours[0].intervals[0].close_time");
     let e = create_calendar(
         &server,
         "bad",
@@ -1538,7 +1538,7 @@ async fn calendar_create_get_list_and_validation() {
     )
     .await
     .unwrap_err();
-    assert_invalid_field_under(&e, "calendar.weekly_hours");
+    assert_invalid_field(&e, "calendar.weekly_hours[1].day_of_week");
     let e = create_calendar(
         &server,
         "bad",
@@ -1572,7 +1572,43 @@ async fn calendar_create_get_list_and_validation() {
     )
     .await
     .unwrap_err();
-    assert_invalid_field_under(&e, "calendar");
+    assert_invalid_field(&e, "calendar.closed_dates[1].date");
+    // A special date on a closed date, and a special date whose intervals overlap, are
+    // named at the special date.
+    let special = |date: &str, intervals: &[(&str, &str)]| pb::SpecialDate {
+        date: date.into(),
+        intervals: intervals.iter().map(|(o, c)| interval(o, c)).collect(),
+        reason: String::new(),
+    };
+    let e = create_calendar(
+        &server,
+        "bad",
+        pb::Calendar {
+            closed_dates: vec![pb::ClosedDate {
+                date: "2026-12-24".into(),
+                reason: String::new(),
+            }],
+            special_dates: vec![special("2026-12-24", &[("09:00", "12:00")])],
+            ..office_calendar("UTC")
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_invalid_field(&e, "calendar.special_dates[0].date");
+    let e = create_calendar(
+        &server,
+        "bad",
+        pb::Calendar {
+            special_dates: vec![
+                special("2026-12-23", &[("09:00", "12:00")]),
+                special("2026-12-24", &[("09:00", "12:00"), ("11:00", "13:00")]),
+            ],
+            ..office_calendar("UTC")
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_invalid_field(&e, "calendar.special_dates[1].intervals");
     let e = create_calendar(&server, "Bad_Id", office_calendar("UTC"))
         .await
         .unwrap_err();

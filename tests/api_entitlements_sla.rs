@@ -2413,6 +2413,72 @@ async fn business_time_on_a_stored_calendar() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn outside_the_calendar_validity_names_the_field() {
+    // Calendars are computed for local dates 1970-01-01 to 2099-12-31: an instant outside
+    // is INVALID_ARGUMENT with reason OUTSIDE_CALENDAR_VALIDITY, naming the field that
+    // carried it, or the duration that ran past the end.
+    let server = TestServer::start_demo().await;
+    let always = spec(
+        "UTC",
+        ALL_DAYS
+            .iter()
+            .map(|d| day(*d, &[("00:00", "24:00")]))
+            .collect(),
+    );
+    let outside = |e: &tonic::Status, field: &str| {
+        assert_invalid_field(e, field);
+        let reason = details(e).error_info().expect("ErrorInfo").reason.clone();
+        assert_eq!(reason, "OUTSIDE_CALENDAR_VALIDITY", "{e:?}");
+    };
+    let mut sla = server.sla();
+    for start in ["1969-06-01T10:00:00Z", "2100-01-01T00:00:00Z"] {
+        let e = sla
+            .add_business_time(add_inline(always.clone(), start, HOUR))
+            .await
+            .unwrap_err();
+        outside(&e, "start_time");
+        let e = sla
+            .business_time_between(between_inline(
+                always.clone(),
+                start,
+                "2026-06-01T00:00:00Z",
+            ))
+            .await
+            .unwrap_err();
+        outside(&e, "start_time");
+        let e = sla
+            .business_time_between(between_inline(
+                always.clone(),
+                "2026-06-01T00:00:00Z",
+                start,
+            ))
+            .await
+            .unwrap_err();
+        outside(&e, "end_time");
+    }
+    // A valid start whose duration runs past 2099-12-31 names the duration.
+    let e = sla
+        .add_business_time(add_inline(
+            always.clone(),
+            "2099-12-31T10:00:00Z",
+            48 * HOUR,
+        ))
+        .await
+        .unwrap_err();
+    outside(&e, "duration");
+    // The last valid day is an ordinary day.
+    assert_eq!(
+        add(
+            &server,
+            add_inline(always, "2099-12-31T10:00:00Z", 13 * HOUR)
+        )
+        .await,
+        ots("2099-12-31T23:00:00Z")
+    );
+    server.stop().await;
+}
+
 /// An inline calendar: `time_zone`, the given weekly hours.
 fn spec(time_zone: &str, weekly_hours: Vec<pb::WeeklyHours>) -> pb::Calendar {
     pb::Calendar {

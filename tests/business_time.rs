@@ -1105,3 +1105,51 @@ fn a_skipped_local_date_has_no_business_time() {
         at("2011-12-30T11:00:00Z")
     );
 }
+
+#[test]
+fn daylight_saving_holds_to_the_end_of_the_validity_window() {
+    // New York, open 01:00-04:00 every day. 2099-03-08 springs forward at 02:00 (the
+    // interval lasts two hours) and 2099-11-01 falls back at 02:00 (01:00-02:00 happens
+    // twice: four hours). The window ends with 2099-12-31: the tz data's daylight-saving
+    // rules end there, so later instants are refused rather than computed wrongly.
+    let days = WEEKDAYS
+        .iter()
+        .map(|&d| (d, vec![iv("01:00", "04:00")]))
+        .collect();
+    let cal = Calendar::new("America/New_York", days, vec![]).expect("valid calendar");
+    let clock = BusinessClock::Calendar(&cal);
+    let day_of = |from: &str, to: &str| clock.between(at(from), at(to)).unwrap();
+    // Local midnight to local midnight, in UTC.
+    assert_eq!(
+        day_of("2099-03-08T05:00:00Z", "2099-03-09T04:00:00Z"),
+        TimeDelta::hours(2)
+    );
+    assert_eq!(
+        day_of("2099-11-01T04:00:00Z", "2099-11-02T05:00:00Z"),
+        TimeDelta::hours(4)
+    );
+    assert_eq!(
+        day_of("2099-07-01T04:00:00Z", "2099-07-02T04:00:00Z"),
+        TimeDelta::hours(3)
+    );
+    // 2099-12-31 is the last local date; 2100-01-01 00:00 in New York is refused.
+    assert!(matches!(
+        clock.between(at("2099-12-01T00:00:00Z"), at("2100-01-01T05:00:00Z")),
+        Err(DomainError::OutsideValidity(_))
+    ));
+    assert!(
+        clock
+            .between(at("2099-12-01T00:00:00Z"), at("2100-01-01T04:59:59Z"))
+            .is_ok()
+    );
+    // A target that would end past the window is refused the same way, not as a
+    // calendar without open time.
+    assert!(matches!(
+        clock.add(at("2099-12-31T05:00:00Z"), hours(4)),
+        Err(DomainError::OutsideValidity(_))
+    ));
+    assert_eq!(
+        clock.add(at("2099-12-31T05:00:00Z"), hours(3)).unwrap(),
+        at("2099-12-31T09:00:00Z")
+    );
+}

@@ -142,6 +142,12 @@ pub(crate) fn format_instant(t: i64) -> String {
 }
 
 impl Calendar {
+    /// Refuses an instant whose local date in this calendar's zone is outside the validity
+    /// window (1970-01-01 to 2099-12-31).
+    pub fn check_instant(&self, t: DateTime<Utc>) -> Result<(), DomainError> {
+        self.day_of(t.timestamp()).map(|_| ())
+    }
+
     /// The local day of `t`, checked against the validity window.
     fn day_of(&self, t: i64) -> Result<i64, DomainError> {
         let day = self.zone().local_day(t);
@@ -175,7 +181,7 @@ impl Calendar {
         let day = self
             .table
             .first_day_reaching(target, from)
-            .ok_or_else(|| DomainError::NoOpenTimeAfter(format_instant(from * 86_400)))?;
+            .ok_or_else(|| self.not_reached(from * 86_400))?;
         let mut rem = target - self.table.open_before(day);
         let mut found = None;
         self.visit_open_ranges(day, |s, e| {
@@ -186,7 +192,7 @@ impl Calendar {
             rem -= e - s;
             true
         });
-        found.ok_or_else(|| DomainError::NoOpenTimeAfter(format_instant(from * 86_400)))
+        found.ok_or_else(|| self.not_reached(from * 86_400))
     }
 
     fn is_open_secs(&self, t: i64) -> Result<bool, DomainError> {
@@ -199,6 +205,17 @@ impl Calendar {
         Ok(open)
     }
 
+    /// Why open time needed after `from` was not found: with weekly open hours the
+    /// calendar keeps opening, so the validity window ended first; without, the calendar
+    /// has no open time left.
+    fn not_reached(&self, from: i64) -> DomainError {
+        if self.table.week_total() > 0 {
+            DomainError::OutsideValidity(format!("after {}", format_instant(END_DAY * 86_400)))
+        } else {
+            DomainError::NoOpenTimeAfter(format_instant(from))
+        }
+    }
+
     fn add_secs(&self, start: i64, secs: i64) -> Result<i64, DomainError> {
         let day = self.day_of(start)?;
         if secs == 0 {
@@ -207,7 +224,7 @@ impl Calendar {
         // No more open time than the whole window exists; refusing longer durations here
         // also keeps the arithmetic below far from overflow.
         if secs > (END_DAY - FIRST_DAY + 2) * 86_400 {
-            return Err(DomainError::NoOpenTimeAfter(format_instant(start)));
+            return Err(self.not_reached(start));
         }
         let target = self.position_in(day, start)? + secs;
         self.reach(target, day, false)

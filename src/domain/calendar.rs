@@ -101,6 +101,19 @@ pub struct OpenInterval {
     pub close: TimeOfDay,
 }
 
+impl OpenInterval {
+    /// The error for an interval that closes at or before it opens, if this one does.
+    pub fn check(&self) -> Result<(), DomainError> {
+        if self.close <= self.open {
+            return Err(DomainError::InvertedInterval {
+                open: self.open.to_string(),
+                close: self.close.to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for OpenInterval {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-{}", self.open, self.close)
@@ -193,12 +206,7 @@ fn normalize(
     mut intervals: Vec<OpenInterval>,
 ) -> Result<Vec<OpenInterval>, DomainError> {
     for i in &intervals {
-        if i.close <= i.open {
-            return Err(DomainError::InvertedInterval {
-                open: i.open.to_string(),
-                close: i.close.to_string(),
-            });
-        }
+        i.check()?;
     }
     intervals.sort();
     let mut out: Vec<OpenInterval> = Vec::with_capacity(intervals.len());

@@ -52,7 +52,7 @@ pub enum DomainError {
     #[error("the calendar has no open time at all: no deadline could ever fall due")]
     NoOpenTime,
     /// An instant outside the range in which calendars are computed.
-    #[error("instant {0} is outside the calendar's validity (1970-01-01 to 2199-12-31)")]
+    #[error("instant {0} is outside the calendar's validity (1970-01-01 to 2099-12-31)")]
     OutsideValidity(String),
     /// The calendar has no open time after an instant, so a deadline never falls due.
     #[error("the calendar has no open time after {0}")]

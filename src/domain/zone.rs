@@ -18,8 +18,10 @@ use super::error::DomainError;
 pub const DAY: i64 = 86_400;
 /// First local day (days since 1970-01-01) inside the validity window: 1970-01-01.
 pub const FIRST_DAY: i64 = 0;
-/// First local day past the validity window: 2200-01-01.
-pub const END_DAY: i64 = 84_006;
+/// First local day past the validity window: 2100-01-01. chrono-tz's data ends its
+/// daylight-saving rules after 2099 (New York keeps -05:00 in July 2100), so a later
+/// window would compute wrong local times rather than refuse them.
+pub const END_DAY: i64 = 47_482;
 
 const SAMPLE_STEP: i64 = DAY / 2;
 

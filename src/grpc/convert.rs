@@ -566,10 +566,12 @@ fn intervals(list: &[pb::OpenInterval], field: &str) -> Result<Vec<OpenInterval>
         .enumerate()
         .map(|(i, iv)| {
             let f = format!("{field}[{i}]");
-            Ok(OpenInterval {
+            let interval = OpenInterval {
                 open: iv.open_time.parse().field(&format!("{f}.open_time"))?,
                 close: iv.close_time.parse().field(&format!("{f}.close_time"))?,
-            })
+            };
+            interval.check().field(&format!("{f}.close_time"))?;
+            Ok(interval)
         })
         .collect()
 }
@@ -612,14 +614,70 @@ pub fn calendar(c: &pb::Calendar, field: &str) -> Result<Calendar> {
         }));
     }
     Calendar::new(&c.time_zone, weekly, exceptions).map_err(|e| {
-        let sub = match e {
-            crate::domain::DomainError::UnknownTimeZone(_) => "time_zone",
-            crate::domain::DomainError::DuplicateDate(_) => "closed_dates",
-            crate::domain::DomainError::NoOpenTime => "weekly_hours",
-            _ => "weekly_hours",
+        let path = match calendar_error_path(c, &e) {
+            Some(sub) => format!("{field}.{sub}"),
+            None => field.to_owned(),
         };
-        ApiError::field(format!("{field}.{sub}"), e.to_string())
+        ApiError::field(path, e.to_string())
     })
+}
+
+/// Where in a calendar definition the error `Calendar::new` raised lies, as a path below
+/// the calendar: the interval list, weekday or date at fault. (Bad times, dates and
+/// inverted intervals are refused earlier, each at its own field.)
+fn calendar_error_path(c: &pb::Calendar, e: &crate::domain::DomainError) -> Option<String> {
+    use crate::domain::DomainError as E;
+    let weekday_of = |w: &pb::WeeklyHours| {
+        weekday(w.day_of_week, "day_of_week")
+            .ok()
+            .map(|wd| format!("{wd:?}"))
+    };
+    // Dates are compared parsed: the error names the date as chrono writes it.
+    let same_date = |text: &str, label: &str| {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok_and(|d| d.to_string() == label)
+    };
+    match e {
+        E::UnknownTimeZone(_) => Some("time_zone".into()),
+        E::NoOpenTime => Some("weekly_hours".into()),
+        // A day's intervals overlap: the day is a weekday (`Mon`) or a special date.
+        E::OverlappingIntervals { day, .. } => c
+            .special_dates
+            .iter()
+            .position(|d| same_date(&d.date, day))
+            .map(|i| format!("special_dates[{i}].intervals"))
+            .or_else(|| {
+                c.weekly_hours
+                    .iter()
+                    .position(|w| weekday_of(w).as_deref() == Some(day.as_str()))
+                    .map(|i| format!("weekly_hours[{i}].intervals"))
+            }),
+        // The second listing of a weekday.
+        E::DuplicateWeekday(wd) => c
+            .weekly_hours
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| weekday_of(w).as_deref() == Some(wd.as_str()))
+            .nth(1)
+            .map(|(i, _)| format!("weekly_hours[{i}].day_of_week")),
+        // The second listing of a date: closed dates come first, then special dates.
+        E::DuplicateDate(date) => {
+            let paths = |list: &str, dates: Vec<&str>| -> Vec<String> {
+                dates
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, text)| same_date(text, date))
+                    .map(|(i, _)| format!("{list}[{i}].date"))
+                    .collect()
+            };
+            let closed = c.closed_dates.iter().map(|d| d.date.as_str()).collect();
+            let special = c.special_dates.iter().map(|d| d.date.as_str()).collect();
+            paths("closed_dates", closed)
+                .into_iter()
+                .chain(paths("special_dates", special))
+                .nth(1)
+        }
+        _ => None,
+    }
 }
 
 fn pb_intervals(list: &[OpenInterval]) -> Vec<pb::OpenInterval> {

@@ -127,6 +127,10 @@ pub fn in_batch(i: usize, e: ApiError) -> ApiError {
             field: format!("requests[{i}].{field}"),
             description,
         },
+        ApiError::DomainIn { field, error } => ApiError::DomainIn {
+            field: format!("requests[{i}].{field}"),
+            error,
+        },
         other => other,
     }
 }
@@ -243,7 +247,7 @@ impl EntitlementService for EntitlementApi {
             InForce::Effective { contract, terms } => {
                 let calendar = state.account_calendar(account_rec);
                 let a = availability(contract, &terms, calendar, channel, priority, t)
-                    .map_err(ApiError::from)?;
+                    .in_field("check_time")?;
                 pb::CheckSupportAvailabilityResponse {
                     available: a.available,
                     reason: pb_availability_reason(a.reason),

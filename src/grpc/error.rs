@@ -36,6 +36,15 @@ pub enum ApiError {
     /// A computation failed on valid input (e.g. a calendar with no open time left).
     #[error(transparent)]
     Domain(#[from] DomainError),
+    /// A computation failed because of one request field's value (an instant outside the
+    /// calendar's validity, say): the domain error's status and reason, naming that field.
+    #[error("{field}: {error}")]
+    DomainIn {
+        /// The field's path in the request, e.g. `start_time`.
+        field: String,
+        /// What failed.
+        error: DomainError,
+    },
     /// The call carries no valid credentials.
     #[error("{0}")]
     Unauthenticated(&'static str),
@@ -75,15 +84,26 @@ impl ApiError {
     }
 }
 
-/// Attaches a field name to a domain error raised while converting that field.
+/// Attaches a field name to a domain error raised while converting or computing with
+/// that field.
 pub trait FieldContext<T> {
     /// Maps the error to [`ApiError::InvalidField`] for `field`.
     fn field(self, field: &str) -> Result<T, ApiError>;
+    /// Maps the error to [`ApiError::DomainIn`]: its own status and reason, with the
+    /// violation naming `field`.
+    fn in_field(self, field: &str) -> Result<T, ApiError>;
 }
 
 impl<T> FieldContext<T> for Result<T, DomainError> {
     fn field(self, field: &str) -> Result<T, ApiError> {
         self.map_err(|e| ApiError::field(field, e.to_string()))
+    }
+
+    fn in_field(self, field: &str) -> Result<T, ApiError> {
+        self.map_err(|error| ApiError::DomainIn {
+            field: field.to_owned(),
+            error,
+        })
     }
 }
 
@@ -102,8 +122,13 @@ fn precondition(kind: &str, subject: &str, message: String) -> Status {
     status(Code::FailedPrecondition, message, kind, details)
 }
 
-fn domain_status(e: DomainError) -> Status {
+/// The status of a domain error; a field violation names `field` when the request field
+/// behind it is known, else the error's usual field.
+fn domain_status(e: DomainError, field: Option<&str>) -> Status {
     let message = e.to_string();
+    let invalid = |usual: &str, message: String, reason: &str| {
+        invalid(field.unwrap_or(usual), message, reason)
+    };
     match e {
         DomainError::UnknownTimeZone(_) => invalid("time_zone", message, "UNKNOWN_TIME_ZONE"),
         DomainError::UnknownBenefit(_) => invalid("benefit", message, "UNKNOWN_BENEFIT"),
@@ -151,7 +176,8 @@ impl From<ApiError> for Status {
             ApiError::InvalidField { field, description } => {
                 invalid(&field, format!("{field}: {description}"), "INVALID_FIELD")
             }
-            ApiError::Domain(e) => domain_status(e),
+            ApiError::Domain(e) => domain_status(e, None),
+            ApiError::DomainIn { field, error } => domain_status(error, Some(&field)),
             ApiError::Unauthenticated(message) => status(
                 Code::Unauthenticated,
                 message.to_owned(),
@@ -232,7 +258,7 @@ impl From<ApiError> for Status {
                             details,
                         )
                     }
-                    StoreError::Domain(d) => domain_status(d),
+                    StoreError::Domain(d) => domain_status(d, None),
                     StoreError::Unavailable(cause) => {
                         tracing::warn!(%cause, "store unavailable");
                         let details = ErrorDetails::with_retry_info(Some(Duration::from_secs(1)));

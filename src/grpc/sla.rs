@@ -8,7 +8,7 @@ use tonic::{Request, Response, Status};
 
 use super::convert::{self, contract_ref, opt_ts, pb_delta, pb_duration, ts};
 use super::entitlement::{check_batch, in_batch};
-use super::error::ApiError;
+use super::error::{ApiError, FieldContext};
 use super::guard::Caller;
 use super::pb;
 use super::pb::sla_service_server::SlaService;
@@ -137,7 +137,12 @@ impl SlaApi {
         };
         let calendar = state.account_calendar(account_rec);
         let pterms = terms.for_priority(priority);
-        let d = deadline(pterms, milestone, calendar, start, &pauses)?;
+        // A start near the end of the calendar's validity can put the due instant past it.
+        let start_field = match milestone {
+            Milestone::FirstResponse => "open_time",
+            Milestone::NextUpdate => "last_response_time",
+        };
+        let d = deadline(pterms, milestone, calendar, start, &pauses).in_field(start_field)?;
         crate::telemetry::sla::deadline_computed(&span, &r.account, contract, &d, evaluate_time);
         let at_risk = assess_deadline(&d, &pterms.at_risk, calendar, &pauses, evaluate_time)?;
         let has_target = d.target.is_some();
@@ -277,7 +282,7 @@ impl SlaService for SlaApi {
             InForce::Denied { .. } => (None, None),
         };
         let calendar = state.account_calendar(account_rec);
-        let eval = evaluate_case(terms.as_ref(), calendar, &case, now).map_err(ApiError::from)?;
+        let eval = evaluate_case(terms.as_ref(), calendar, &case, now).in_field("case")?;
         crate::telemetry::sla::case_evaluated(
             &r.account,
             contract,
@@ -332,11 +337,13 @@ impl SlaService for SlaApi {
         let r = request.into_inner();
         let calendar = self.calendar_source(&r.calendar_source)?;
         let start = convert::time(&r.start_time, "start_time")?;
+        calendar.check_instant(start).in_field("start_time")?;
         let duration = convert::duration(&r.duration, "duration")?
             .ok_or_else(|| ApiError::required("duration"))?;
+        // The start is valid: only a duration that runs past the window can fail here.
         let end = BusinessClock::Calendar(&calendar)
             .add(start, duration)
-            .map_err(ApiError::from)?;
+            .in_field("duration")?;
         Ok(Response::new(pb::AddBusinessTimeResponse {
             end_time: Some(ts(end)),
         }))
@@ -349,7 +356,9 @@ impl SlaService for SlaApi {
         let r = request.into_inner();
         let calendar = self.calendar_source(&between_source(&r.calendar_source))?;
         let start = convert::time(&r.start_time, "start_time")?;
+        calendar.check_instant(start).in_field("start_time")?;
         let end = convert::time(&r.end_time, "end_time")?;
+        calendar.check_instant(end).in_field("end_time")?;
         let d: TimeDelta = BusinessClock::Calendar(&calendar)
             .between(start, end)
             .map_err(ApiError::from)?;
