@@ -17,7 +17,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, TimeDelta, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use entitlements::domain::catalog::builtin_plans;
-use entitlements::domain::entitlement::{availability, check_benefit};
+use entitlements::domain::entitlement::{availability, check_benefit, explain_denial};
 use entitlements::domain::{
     AtRiskThresholds, AvailabilityReason, Benefit, BusinessClock, Calendar, CaseContext,
     CaseTimeline, Channel, ClockKind, ClosedDate, Contract, ContractAt, ContractOverrides,
@@ -1205,6 +1205,60 @@ fn contract_at_names_the_reason() {
     assert_eq!(
         effective_id(contract_at(terminated.iter(), t("2026-04-30T23:59:59Z"))),
         "c-t"
+    );
+    // Still terminated after the end it never reached: its period ended by termination,
+    // and the explanation names the termination, not the end.
+    let after_end = t("2027-03-01T00:00:00Z");
+    assert_eq!(
+        denied_reason(contract_at(terminated.iter(), after_end)),
+        (DecisionReason::ContractTerminated, Some("c-t".into()))
+    );
+    assert_eq!(
+        explain_denial(
+            DecisionReason::ContractTerminated,
+            terminated.first(),
+            after_end
+        ),
+        "contract c-t (version 1) was terminated at 2026-05-01 00:00:00 UTC"
+    );
+    // Terminated at its end or later: it expired.
+    let mut late = contract(
+        "c-late",
+        "premium",
+        "2025-01-01T00:00:00Z",
+        Some("2026-01-01T00:00:00Z"),
+    );
+    late.terminate(t("2026-01-01T00:00:00Z")).unwrap();
+    assert_eq!(
+        denied_reason(contract_at(std::iter::once(&late), at)),
+        (DecisionReason::ContractExpired, Some("c-late".into()))
+    );
+    // Of two ended contracts, the one whose period ended last decides: c-a ran until its
+    // termination on 2026-03-01 (its end date, 2027-01-01, is later), c-b until its end
+    // on 2026-09-01. c-b decides.
+    let mut a = contract(
+        "c-a",
+        "premium",
+        "2026-01-01T00:00:00Z",
+        Some("2027-01-01T00:00:00Z"),
+    );
+    a.terminate(t("2026-03-01T00:00:00Z")).unwrap();
+    let b = contract(
+        "c-b",
+        "standard",
+        "2026-03-01T00:00:00Z",
+        Some("2026-09-01T00:00:00Z"),
+    );
+    assert_eq!(
+        denied_reason(contract_at([a, b].iter(), after_end)),
+        (DecisionReason::ContractExpired, Some("c-b".into()))
+    );
+    // An upcoming contract cancelled before its start is terminated, not "not started".
+    let mut cancelled = contract("c-x", "standard", "2027-01-01T00:00:00Z", None);
+    cancelled.terminate(t("2026-03-01T00:00:00Z")).unwrap();
+    assert_eq!(
+        denied_reason(contract_at(std::iter::once(&cancelled), at)),
+        (DecisionReason::ContractTerminated, Some("c-x".into()))
     );
     // Effective among an expired and an upcoming one.
     let all = [

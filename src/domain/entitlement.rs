@@ -81,24 +81,49 @@ pub fn contract_at<'a>(
     if let Some(c) = contracts.clone().find(|c| c.is_effective(t)) {
         return ContractAt::Effective(c);
     }
-    if let Some(c) = contracts.clone().find(|c| c.covers(t)) {
-        let reason = if c.state == ContractState::Suspended {
-            DecisionReason::ContractSuspended
-        } else {
+    // 2. A suspended contract covering `t`.
+    if let Some(c) = contracts
+        .clone()
+        .find(|c| c.state == ContractState::Suspended && c.covers(t))
+    {
+        return ContractAt::Denied(DecisionReason::ContractSuspended, Some(c));
+    }
+    // 3. The contract whose period (to its end or its termination, whichever came first)
+    // ended last at or before `t`; ties go to the first by name.
+    let ended = contracts
+        .clone()
+        .filter(|c| c.start <= t)
+        .filter_map(|c| c.effective_end().filter(|e| *e <= t).map(|e| (e, c)))
+        .fold(
+            None,
+            |last: Option<(DateTime<Utc>, &Contract)>, (e, c)| match last {
+                Some((l, lc)) if l > e || (l == e && lc.id <= c.id) => last,
+                _ => Some((e, c)),
+            },
+        );
+    if let Some((_, c)) = ended {
+        let by_termination = c.terminated_at.is_some_and(|x| c.end.is_none_or(|e| x < e));
+        let reason = if by_termination {
             DecisionReason::ContractTerminated
+        } else {
+            DecisionReason::ContractExpired
         };
         return ContractAt::Denied(reason, Some(c));
     }
-    let ended = contracts
-        .clone()
-        .filter(|c| c.end.is_some_and(|e| e <= t))
-        .max_by_key(|c| c.end);
-    if let Some(c) = ended {
-        return ContractAt::Denied(DecisionReason::ContractExpired, Some(c));
-    }
-    let upcoming = contracts.filter(|c| c.start > t).min_by_key(|c| c.start);
+    // 4. The next contract to start; ties go to the first by name.
+    let upcoming = contracts
+        .filter(|c| c.start > t)
+        .fold(None, |next: Option<&Contract>, c| match next {
+            Some(n) if n.start < c.start || (n.start == c.start && n.id <= c.id) => next,
+            _ => Some(c),
+        });
     if let Some(c) = upcoming {
-        return ContractAt::Denied(DecisionReason::ContractNotStarted, Some(c));
+        let reason = if c.terminated_at.is_some_and(|x| x <= c.start) {
+            DecisionReason::ContractTerminated
+        } else {
+            DecisionReason::ContractNotStarted
+        };
+        return ContractAt::Denied(reason, Some(c));
     }
     ContractAt::Denied(DecisionReason::NoActiveContract, None)
 }
