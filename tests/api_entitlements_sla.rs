@@ -2214,7 +2214,7 @@ async fn evaluate_case_errors_and_default_time() {
         ))
         .await
         .unwrap_err();
-    assert_invalid_under(&e, "case");
+    assert_invalid_field(&e, "case.update_times[0]");
     // Updates without a first response.
     let e = client
         .evaluate_case(req(
@@ -2227,7 +2227,7 @@ async fn evaluate_case_errors_and_default_time() {
         ))
         .await
         .unwrap_err();
-    assert_invalid_under(&e, "case");
+    assert_invalid_field(&e, "case.update_times[0]");
     // A first response before the opening.
     let e = client
         .evaluate_case(req(
@@ -2239,7 +2239,26 @@ async fn evaluate_case_errors_and_default_time() {
         ))
         .await
         .unwrap_err();
-    assert_invalid_under(&e, "case");
+    assert_invalid_field(&e, "case.first_response_time");
+    // The second pause begins before the opening; the first is fine.
+    let pause = |start: &str, end: &str| pb::Interval {
+        start_time: ots(start),
+        end_time: ots(end),
+    };
+    let e = client
+        .evaluate_case(req(
+            pb::CaseTimeline {
+                pauses: vec![
+                    pause("2026-06-01T08:30:00Z", "2026-06-01T08:40:00Z"),
+                    pause("2026-06-01T07:30:00Z", "2026-06-01T08:40:00Z"),
+                ],
+                ..base.clone()
+            },
+            Some("2026-06-02T00:00:00Z"),
+        ))
+        .await
+        .unwrap_err();
+    assert_invalid_field(&e, "case.pauses[1].start_time");
     // Missing case, unspecified priorities.
     let e = client
         .evaluate_case(pb::EvaluateCaseRequest {

@@ -19,7 +19,7 @@ use chrono_tz::Tz;
 use entitlements::domain::catalog::builtin_plans;
 use entitlements::domain::entitlement::{availability, check_benefit, explain_denial};
 use entitlements::domain::{
-    AtRiskThresholds, AvailabilityReason, Benefit, BusinessClock, Calendar, CaseContext,
+    AtRiskThresholds, AvailabilityReason, Benefit, BusinessClock, Calendar, CaseContext, CaseEvent,
     CaseTimeline, Channel, ClockKind, ClosedDate, Contract, ContractAt, ContractOverrides,
     ContractState, Coverage, DateException, DecisionReason, DesignatedContact, DomainError,
     Milestone, MilestoneEvaluation, MilestoneStatus, OpenInterval, Pause, Pauses, Plan, Priority,
@@ -1123,12 +1123,18 @@ fn an_update_before_the_first_response_is_refused() {
     c.first_response_at = Some(t("2026-06-08T12:00:00+02:00"));
     c.updates = vec![t("2026-06-08T11:00:00+02:00")];
     let now = t("2026-06-08T15:00:00+02:00");
-    let err = evaluate_case(Some(&tier_terms("standard")), &berlin(), &c, now).unwrap_err();
-    assert!(matches!(err, DomainError::InvalidTimeline(_)), "{err:?}");
+    let refused_at_the_update = |c: &CaseTimeline| {
+        let err = evaluate_case(Some(&tier_terms("standard")), &berlin(), c, now).unwrap_err();
+        let event = match &err {
+            DomainError::CaseEventOutOfOrder { event, .. } => Some(*event),
+            _ => None,
+        };
+        assert_eq!(event, Some(CaseEvent::Update(0)), "{err:?}");
+    };
+    refused_at_the_update(&c);
     // An update with no first response at all is refused the same way.
     c.first_response_at = None;
-    let err = evaluate_case(Some(&tier_terms("standard")), &berlin(), &c, now).unwrap_err();
-    assert!(matches!(err, DomainError::InvalidTimeline(_)), "{err:?}");
+    refused_at_the_update(&c);
 }
 
 // ---------------------------------------------------------------------------------------

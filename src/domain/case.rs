@@ -20,6 +20,22 @@ use super::error::DomainError;
 use super::escalation::{AtRisk, assess};
 use super::pause::{Pause, Pauses};
 
+/// One recorded event of a case timeline, by its place in the timeline (indices count
+/// from 0 in the order the events were given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseEvent {
+    /// The `i`th priority change.
+    PriorityChange(usize),
+    /// The `i`th pause.
+    Pause(usize),
+    /// The first response.
+    FirstResponse,
+    /// The resolution.
+    Resolution,
+    /// The `i`th update.
+    Update(usize),
+}
+
 /// What happened on a case, as the ticketing system recorded it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseTimeline {
@@ -127,32 +143,34 @@ impl CaseTimeline {
     }
 
     fn check(&self) -> Result<(), DomainError> {
-        let before_open = |what: &str, t: DateTime<Utc>| {
+        let before_open = |event: CaseEvent, what: &str, t: DateTime<Utc>| {
             if t < self.opened_at {
-                Err(DomainError::InvalidTimeline(format!(
-                    "{what} at {t} is before the case was opened"
-                )))
+                Err(DomainError::CaseEventOutOfOrder {
+                    event,
+                    message: format!("{what} at {t} is before the case was opened"),
+                })
             } else {
                 Ok(())
             }
         };
-        for (t, _) in &self.priority_changes {
-            before_open("priority change", *t)?;
+        for (i, (t, _)) in self.priority_changes.iter().enumerate() {
+            before_open(CaseEvent::PriorityChange(i), "priority change", *t)?;
         }
-        for p in &self.pauses {
-            before_open("pause", p.start)?;
+        for (i, p) in self.pauses.iter().enumerate() {
+            before_open(CaseEvent::Pause(i), "pause", p.start)?;
         }
         if let Some(r) = self.first_response_at {
-            before_open("first response", r)?;
+            before_open(CaseEvent::FirstResponse, "first response", r)?;
         }
         if let Some(r) = self.resolved_at {
-            before_open("resolution", r)?;
+            before_open(CaseEvent::Resolution, "resolution", r)?;
         }
-        for u in &self.updates {
+        for (i, u) in self.updates.iter().enumerate() {
             if self.first_response_at.is_none_or(|r| *u < r) {
-                return Err(DomainError::InvalidTimeline(format!(
-                    "update at {u} is before the first response"
-                )));
+                return Err(DomainError::CaseEventOutOfOrder {
+                    event: CaseEvent::Update(i),
+                    message: format!("update at {u} is before the first response"),
+                });
             }
         }
         Ok(())

@@ -63,6 +63,15 @@ pub enum DomainError {
     /// A case timeline that contradicts itself.
     #[error("invalid case timeline: {0}")]
     InvalidTimeline(String),
+    /// An event of a case timeline out of order (before the opening, or an update before
+    /// the first response); `event` says which one.
+    #[error("invalid case timeline: {message}")]
+    CaseEventOutOfOrder {
+        /// The event at fault.
+        event: super::case::CaseEvent,
+        /// What is wrong, in words.
+        message: String,
+    },
     /// A contract whose dates or overrides cannot be used.
     #[error("invalid contract: {0}")]
     InvalidContract(String),

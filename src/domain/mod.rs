@@ -19,7 +19,9 @@ pub mod zone;
 
 pub use business_time::BusinessClock;
 pub use calendar::{Calendar, ClosedDate, DateException, OpenInterval, SpecialDate, TimeOfDay};
-pub use case::{CaseEvaluation, CaseTimeline, MilestoneEvaluation, MilestoneStatus, evaluate_case};
+pub use case::{
+    CaseEvaluation, CaseEvent, CaseTimeline, MilestoneEvaluation, MilestoneStatus, evaluate_case,
+};
 pub use catalog::{Benefit, BenefitSet, Channel, Coverage, Plan, Priority, PriorityTerms};
 pub use contract::{
     Contract, ContractOverrides, ContractState, DesignatedContact, TechnicalAccountManager, Terms,

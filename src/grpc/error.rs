@@ -13,7 +13,7 @@ use thiserror::Error;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
-use crate::domain::DomainError;
+use crate::domain::{CaseEvent, DomainError};
 use crate::store::StoreError;
 
 /// The `ErrorInfo.domain` of every error this service returns.
@@ -143,6 +143,20 @@ fn domain_status(e: DomainError, field: Option<&str>) -> Status {
         DomainError::OutsideValidity(_) => invalid("time", message, "OUTSIDE_CALENDAR_VALIDITY"),
         DomainError::InvalidTerms(_) => invalid("priority_terms", message, "INVALID_TERMS"),
         DomainError::InvalidTimeline(_) => invalid("case", message, "INVALID_TIMELINE"),
+        // The event's own field, below the case the request carries (`case` by default).
+        DomainError::CaseEventOutOfOrder { event, .. } => {
+            let case = field.unwrap_or("case");
+            let path = match event {
+                CaseEvent::PriorityChange(i) => {
+                    format!("{case}.priority_changes[{i}].change_time")
+                }
+                CaseEvent::Pause(i) => format!("{case}.pauses[{i}].start_time"),
+                CaseEvent::FirstResponse => format!("{case}.first_response_time"),
+                CaseEvent::Resolution => format!("{case}.resolve_time"),
+                CaseEvent::Update(i) => format!("{case}.update_times[{i}]"),
+            };
+            self::invalid(&path, message, "INVALID_TIMELINE")
+        }
         DomainError::InvalidContract(_) => invalid("contract", message, "INVALID_CONTRACT"),
         DomainError::NoOpenTimeAfter(_) => precondition("NO_OPEN_TIME_AFTER", "calendar", message),
         DomainError::ContactLimitReached { .. } => {
