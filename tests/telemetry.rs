@@ -7,6 +7,8 @@
 //! every assertion runs after the process is gone.
 
 mod binary;
+#[path = "hardening/mod.rs"]
+mod hardening;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -34,6 +36,9 @@ use opentelemetry_proto::tonic::trace::v1::Span;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig};
+
+use hardening::{Ca, SERVER_NAME};
 
 // ---- the OTLP receiver ----
 
@@ -260,6 +265,15 @@ fn reason_key(reason: i32) -> String {
         .to_lowercase()
 }
 
+/// A plaintext channel to the server at `addr`.
+async fn plaintext(addr: &str) -> Channel {
+    tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .expect("connect")
+}
+
 /// What the RPCs answered, for comparison with what the telemetry says.
 struct Answers {
     not_started_reason: String,
@@ -268,12 +282,7 @@ struct Answers {
 
 /// The same RPCs for every run: two checks, a check of an unknown account (a store
 /// error), three deadlines and two case evaluations.
-async fn make_calls(addr: &str) -> Answers {
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .expect("connect");
+async fn make_calls(channel: Channel) -> Answers {
     let mut ent = pb::entitlement_service_client::EntitlementServiceClient::new(channel.clone());
     let mut sla = pb::sla_service_client::SlaServiceClient::new(channel);
     let check = |account: &str, time: &str| pb::CheckEntitlementRequest {
@@ -663,7 +672,7 @@ async fn rpcs_export_spans_of_the_callers_trace_and_metrics() {
             "parentbased_always_on",
         ],
     );
-    let answers = make_calls(&served.addr).await;
+    let answers = make_calls(plaintext(&served.addr).await).await;
     let logs = served.terminate();
     let received = received.0.lock().unwrap();
 
@@ -881,6 +890,45 @@ async fn rpcs_export_spans_of_the_callers_trace_and_metrics() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn rpc_spans_carry_the_peer_address_under_tls() {
+    let received = Receiver::default();
+    let endpoint = start_receiver(received.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = Ca::new("telemetry test CA");
+    let (cert, key) = ca.server().write(dir.path(), "server");
+    let served = Served::start(
+        &seed_file(&dir),
+        &endpoint,
+        &[
+            "--traces-sampler",
+            "parentbased_always_on",
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    let tls = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(ca.pem()))
+        .domain_name(SERVER_NAME);
+    let channel = tonic::transport::Endpoint::from_shared(format!("https://{}", served.addr))
+        .unwrap()
+        .tls_config(tls)
+        .unwrap()
+        .connect()
+        .await
+        .expect("connect over TLS");
+    make_calls(channel).await;
+    served.terminate();
+    let received = received.0.lock().unwrap();
+    let spans = all_spans(&received);
+    // The RPC conventions, the peer's address and port among them, as in plaintext.
+    let ent = "entitlements.v1.EntitlementService";
+    server_span(&spans, GRANTED, ent, "CheckEntitlement", 0);
+    server_span(&spans, UNKNOWN_ACCOUNT, ent, "CheckEntitlement", 5);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn metrics_count_every_outcome_when_no_trace_is_sampled() {
     let received = Receiver::default();
     let endpoint = start_receiver(received.clone()).await;
@@ -890,7 +938,7 @@ async fn metrics_count_every_outcome_when_no_trace_is_sampled() {
         &endpoint,
         &["--traces-sampler", "always_off"],
     );
-    let answers = make_calls(&served.addr).await;
+    let answers = make_calls(plaintext(&served.addr).await).await;
     served.terminate();
     let received = received.0.lock().unwrap();
     assert!(
