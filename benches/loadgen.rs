@@ -222,13 +222,7 @@ impl Scheduling {
         };
         for stat in stats {
             let text = std::fs::read_to_string(&stat).unwrap_or_default();
-            // Field 41; the fields after the parenthesised command name start at field 3.
-            let policy = text
-                .rsplit(')')
-                .next()
-                .unwrap_or("")
-                .split_whitespace()
-                .nth(38);
+            let policy = stat_field(&text, 41);
             if policy != Some(self.policy_number()) {
                 return Err(format!(
                     "{} is under policy {policy:?} after chrt {}",
@@ -845,14 +839,8 @@ struct Phase {
     latency: Histogram<u64>,
     /// Requests answered with an error status.
     errors: u64,
-    /// CPU seconds per second used by the server, by the generator, and by everything
-    /// else on the machine (other builds and benchmarks make the figures noisy).
-    server_cpu: f64,
-    generator_cpu: f64,
-    other_cpu: f64,
-    /// CPU seconds per second the hypervisor ran something else while this machine's
-    /// CPUs had work (steal time): the machine itself stalled.
-    stolen_cpu: f64,
+    /// CPU used during the phase.
+    cpu: CpuUse,
     /// 99th percentile of how late the open loop sent requests, in microseconds.
     send_lag_p99: Option<u64>,
     /// Every round, lowest first, of which this phase is the median: the closed loop's
@@ -864,18 +852,26 @@ fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds")
 }
 
-/// CPU seconds used so far by a process (utime + stime of /proc/PID/stat).
+/// Field `n` (numbered from 1, as proc(5) does) of the text of a /proc/PID/stat file.
+fn stat_field(stat: &str, n: usize) -> Option<&str> {
+    // The fields after the command name, which is in parentheses and may contain spaces,
+    // start at field 3.
+    stat.rsplit(')')
+        .next()?
+        .split_whitespace()
+        .nth(n.checked_sub(3)?)
+}
+
+/// CPU seconds used so far by a process (utime + stime, fields 14 and 15 of
+/// /proc/PID/stat).
 fn cpu_seconds(pid: &str) -> f64 {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
         return 0.0;
     };
-    // Fields after the command name, which is in parentheses and may contain spaces.
-    let rest = stat.rsplit(')').next().unwrap_or("");
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = fields
-        .get(11..13)
-        .map(|f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum())
-        .unwrap_or(0.0);
+    let ticks: f64 = [14, 15]
+        .into_iter()
+        .filter_map(|n| stat_field(&stat, n)?.parse::<f64>().ok())
+        .sum();
     // USER_HZ is 100 on every Linux this runs on.
     ticks / 100.0
 }
@@ -926,7 +922,6 @@ async fn measure(args: &Args, clients: &Clients, server_pid: u32) -> Result<Meas
         for (k, &rpc) in args.rpcs.iter().enumerate() {
             let cpu = Cpu::start(&server_pid);
             let (throughput, latency, errors) = closed_loop(args, clients, rpc).await;
-            let [server_cpu, generator_cpu, other_cpu, stolen_cpu] = cpu.per_second();
             rounds[k].push(Phase {
                 rpc,
                 offered: None,
@@ -934,109 +929,122 @@ async fn measure(args: &Args, clients: &Clients, server_pid: u32) -> Result<Meas
                 throughput,
                 latency,
                 errors,
-                server_cpu,
-                generator_cpu,
-                other_cpu,
-                stolen_cpu,
+                cpu: cpu.per_second(),
                 send_lag_p99: None,
                 rounds: Vec::new(),
             });
         }
     }
-    let mut phases = Vec::new();
-    let mut notes = Vec::new();
-    for mut runs in rounds {
-        runs.sort_by(|a, b| a.throughput.total_cmp(&b.throughput));
-        let all: Vec<f64> = runs.iter().map(|r| r.throughput).collect();
-        let mut median = runs.swap_remove(all.len() / 2);
-        median.rounds = all;
-        let (rpc, max) = (median.rpc, median.throughput);
-        phases.push(median);
+    let mut measured = Measured {
+        phases: Vec::new(),
+        notes: Vec::new(),
+    };
+    for runs in rounds {
+        let max = median_round(runs, |p| p.throughput);
+        let (rpc, throughput) = (max.rpc, max.throughput);
+        measured.phases.push(max);
         let loads: Vec<(f64, Option<u32>)> = match args.rate {
             Some(r) => vec![(r, None)],
             None => args
                 .load
                 .iter()
-                .map(|&p| (max * f64::from(p) / 100.0, Some(p)))
+                .map(|&p| (throughput * f64::from(p) / 100.0, Some(p)))
                 .collect(),
         };
         for (rate, percent) in loads {
-            if rate < 1.0 {
-                continue;
-            }
-            // As many rounds as the closed loop under each scheduling policy, interleaved
-            // across the policies; the phase shown is the round with the median p99, and
-            // the table lists every round's p99 beside it.
-            let mut runs: Vec<Vec<Phase>> = vec![Vec::new(); args.scheduling.len()];
-            let mut refused: Vec<Option<String>> = vec![None; args.scheduling.len()];
-            for _ in 0..args.rounds.max(1) {
-                for (j, &scheduling) in args.scheduling.iter().enumerate() {
-                    if refused[j].is_some() {
-                        continue;
-                    }
-                    if scheduling != Scheduling::Shared
-                        && let Err(e) = scheduling.apply(&server_pid, true)
-                    {
-                        refused[j] = Some(e);
-                        continue;
-                    }
-                    let cpu = Cpu::start(&server_pid);
-                    let result = open_loop(args, clients.addr, rpc, rate, scheduling).await;
-                    let [server_cpu, generator_cpu, other_cpu, stolen_cpu] = cpu.per_second();
-                    if scheduling != Scheduling::Shared {
-                        // Back to time-sharing before anything else is measured.
-                        Scheduling::Shared.apply(&server_pid, true)?;
-                    }
-                    let OpenLoop {
-                        throughput,
-                        latency,
-                        errors,
-                        lag,
-                    } = match result {
-                        Ok(r) => r,
-                        Err(e) => {
-                            refused[j] = Some(e);
-                            continue;
-                        }
-                    };
-                    runs[j].push(Phase {
-                        rpc,
-                        offered: Some((rate, percent)),
-                        scheduling: Some(scheduling),
-                        throughput,
-                        latency,
-                        errors,
-                        server_cpu,
-                        generator_cpu,
-                        other_cpu,
-                        stolen_cpu,
-                        send_lag_p99: Some(lag.value_at_quantile(0.99)),
-                        rounds: Vec::new(),
-                    });
-                }
-            }
-            for (j, mut runs) in runs.into_iter().enumerate() {
-                if let Some(why) = &refused[j] {
-                    notes.push(format!(
-                        "{} at {} req/s was not measured {}: {why}",
-                        rpc.label(),
-                        thousands(rate),
-                        args.scheduling[j].label()
-                    ));
-                }
-                if runs.is_empty() {
-                    continue;
-                }
-                let p99 = |p: &Phase| p.latency.value_at_quantile(0.99);
-                runs.sort_by_key(p99);
-                let all: Vec<f64> = runs.iter().map(|r| p99(r) as f64).collect();
-                let mut median = runs.swap_remove(all.len() / 2);
-                median.rounds = all;
-                phases.push(median);
+            if rate >= 1.0 {
+                let offered = (rate, percent);
+                open_loop_rounds(args, clients, &server_pid, rpc, offered, &mut measured).await?;
             }
         }
     }
-    Ok(Measured { phases, notes })
+    Ok(measured)
+}
+
+/// The round of `runs` with the median `key`, listing every round's `key`, lowest first.
+fn median_round(mut runs: Vec<Phase>, key: impl Fn(&Phase) -> f64) -> Phase {
+    runs.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    let all: Vec<f64> = runs.iter().map(&key).collect();
+    let mut median = runs.swap_remove(all.len() / 2);
+    median.rounds = all;
+    median
+}
+
+/// The open loop of `rpc` at one `offered` rate: as many rounds as the closed loop under
+/// each scheduling policy, interleaved across the policies; for each policy, the round
+/// with the median p99 (every round's p99 listed beside it), or a note saying why the
+/// policy could not be used.
+async fn open_loop_rounds(
+    args: &Args,
+    clients: &Clients,
+    server_pid: &str,
+    rpc: Rpc,
+    offered: (f64, Option<u32>),
+    measured: &mut Measured,
+) -> Result<(), BoxError> {
+    let mut runs: Vec<Vec<Phase>> = vec![Vec::new(); args.scheduling.len()];
+    let mut refused: Vec<Option<String>> = vec![None; args.scheduling.len()];
+    for _ in 0..args.rounds.max(1) {
+        for (j, &scheduling) in args.scheduling.iter().enumerate() {
+            if refused[j].is_some() {
+                continue;
+            }
+            match open_loop_round(args, clients, server_pid, rpc, offered, scheduling).await? {
+                Ok(phase) => runs[j].push(phase),
+                Err(why) => refused[j] = Some(why),
+            }
+        }
+    }
+    for ((runs, refused), scheduling) in runs.into_iter().zip(refused).zip(&args.scheduling) {
+        if let Some(why) = refused {
+            measured.notes.push(format!(
+                "{} at {} req/s was not measured {}: {why}",
+                rpc.label(),
+                thousands(offered.0),
+                scheduling.label()
+            ));
+        }
+        if !runs.is_empty() {
+            let p99 = |p: &Phase| p.latency.value_at_quantile(0.99) as f64;
+            measured.phases.push(median_round(runs, p99));
+        }
+    }
+    Ok(())
+}
+
+/// One open-loop round under `scheduling`: the phase, or why the policy was refused. The
+/// server is back to time-sharing when it returns (an error if that fails).
+async fn open_loop_round(
+    args: &Args,
+    clients: &Clients,
+    server_pid: &str,
+    rpc: Rpc,
+    offered: (f64, Option<u32>),
+    scheduling: Scheduling,
+) -> Result<Result<Phase, String>, BoxError> {
+    if scheduling != Scheduling::Shared
+        && let Err(why) = scheduling.apply(server_pid, true)
+    {
+        return Ok(Err(why));
+    }
+    let cpu = Cpu::start(server_pid);
+    let result = open_loop(args, clients.addr, rpc, offered.0, scheduling).await;
+    let cpu = cpu.per_second();
+    if scheduling != Scheduling::Shared {
+        // Back to time-sharing before anything else is measured.
+        Scheduling::Shared.apply(server_pid, true)?;
+    }
+    Ok(result.map(|r| Phase {
+        rpc,
+        offered: Some(offered),
+        scheduling: Some(scheduling),
+        throughput: r.throughput,
+        latency: r.latency,
+        errors: r.errors,
+        cpu,
+        send_lag_p99: Some(r.lag.value_at_quantile(0.99)),
+        rounds: Vec::new(),
+    }))
 }
 
 /// CPU use of the server, of this process and of the whole machine over a phase.
@@ -1059,21 +1067,35 @@ impl<'a> Cpu<'a> {
         }
     }
 
-    /// Server, generator, other and stolen CPU, in CPUs (CPU seconds per second).
-    fn per_second(&self) -> [f64; 4] {
+    /// The CPU used since [`Cpu::start`].
+    fn per_second(&self) -> CpuUse {
         let wall = self.wall.elapsed().as_secs_f64();
         let server = (cpu_seconds(self.pid) - self.server) / wall;
         let generator = (cpu_seconds("self") - self.generator) / wall;
         let (busy, stolen) = machine_seconds();
         let machine = (busy - self.machine.0) / wall;
-        let stolen = (stolen - self.machine.1) / wall;
-        [
+        CpuUse {
             server,
             generator,
-            (machine - server - generator).max(0.0),
-            stolen,
-        ]
+            other: (machine - server - generator).max(0.0),
+            stolen: (stolen - self.machine.1) / wall,
+        }
     }
+}
+
+/// CPU used during a phase, in CPUs (CPU seconds per second).
+#[derive(Debug, Clone, Copy)]
+struct CpuUse {
+    /// By the server.
+    server: f64,
+    /// By the generator.
+    generator: f64,
+    /// By everything else on the machine (other builds and benchmarks make the figures
+    /// noisy).
+    other: f64,
+    /// By the hypervisor for someone else while this machine's CPUs had work (steal
+    /// time): the machine itself stalled.
+    stolen: f64,
 }
 
 /// `--concurrency` workers, each sending its next request as soon as the last is answered.
@@ -1404,10 +1426,10 @@ fn render(store: &str, args: &Args, phases: &[Phase], notes: &[String]) -> Strin
             ms(p.latency.value_at_quantile(0.99)),
             ms(p.latency.value_at_quantile(0.999)),
             p.errors,
-            p.server_cpu,
-            p.generator_cpu,
-            p.other_cpu,
-            p.stolen_cpu,
+            p.cpu.server,
+            p.cpu.generator,
+            p.cpu.other,
+            p.cpu.stolen,
         );
     }
     let _ = writeln!(
@@ -1418,7 +1440,7 @@ fn render(store: &str, args: &Args, phases: &[Phase], notes: &[String]) -> Strin
          had work (steal time), during which server and generator both stood still.",
         std::thread::available_parallelism().map_or(0, std::num::NonZeroUsize::get)
     );
-    let noisy = phases.iter().filter(|p| p.other_cpu > 0.15).count();
+    let noisy = phases.iter().filter(|p| p.cpu.other > 0.15).count();
     if noisy > 0 {
         let _ = writeln!(
             t,
@@ -1426,7 +1448,7 @@ fn render(store: &str, args: &Args, phases: &[Phase], notes: &[String]) -> Strin
             phases.len()
         );
     }
-    let stalled = phases.iter().filter(|p| p.stolen_cpu > 0.01).count();
+    let stalled = phases.iter().filter(|p| p.cpu.stolen > 0.01).count();
     if stalled > 0 {
         let _ = writeln!(
             t,

@@ -2241,16 +2241,12 @@ async fn evaluate_case_errors_and_default_time() {
         .unwrap_err();
     assert_invalid_field(&e, "case.first_response_time");
     // The second pause begins before the opening; the first is fine.
-    let pause = |start: &str, end: &str| pb::Interval {
-        start_time: ots(start),
-        end_time: ots(end),
-    };
     let e = client
         .evaluate_case(req(
             pb::CaseTimeline {
                 pauses: vec![
-                    pause("2026-06-01T08:30:00Z", "2026-06-01T08:40:00Z"),
-                    pause("2026-06-01T07:30:00Z", "2026-06-01T08:40:00Z"),
+                    pause("2026-06-01T08:30:00Z", Some("2026-06-01T08:40:00Z")),
+                    pause("2026-06-01T07:30:00Z", Some("2026-06-01T08:40:00Z")),
                 ],
                 ..base.clone()
             },
@@ -2438,13 +2434,7 @@ async fn outside_the_calendar_validity_names_the_field() {
     // is INVALID_ARGUMENT with reason OUTSIDE_CALENDAR_VALIDITY, naming the field that
     // carried it, or the duration that ran past the end.
     let server = TestServer::start_demo().await;
-    let always = spec(
-        "UTC",
-        ALL_DAYS
-            .iter()
-            .map(|d| day(*d, &[("00:00", "24:00")]))
-            .collect(),
-    );
+    let always = around_the_clock("UTC");
     let outside = |e: &tonic::Status, field: &str| {
         assert_invalid_field(e, field);
         let reason = details(e).error_info().expect("ErrorInfo").reason.clone();
@@ -2505,6 +2495,17 @@ fn spec(time_zone: &str, weekly_hours: Vec<pb::WeeklyHours>) -> pb::Calendar {
         weekly_hours,
         ..Default::default()
     }
+}
+
+/// An inline calendar open 00:00-24:00 every day in `time_zone`.
+fn around_the_clock(time_zone: &str) -> pb::Calendar {
+    spec(
+        time_zone,
+        ALL_DAYS
+            .iter()
+            .map(|d| day(*d, &[("00:00", "24:00")]))
+            .collect(),
+    )
 }
 
 #[tokio::test]
@@ -2582,13 +2583,7 @@ async fn business_time_on_inline_calendars() {
     assert_eq!(e, ots("2026-04-05T02:00:00+02:00"));
 
     // Seven days 00:00-24:00 is continuous: business time equals elapsed time.
-    let always = spec(
-        "America/New_York",
-        ALL_DAYS
-            .iter()
-            .map(|d| day(*d, &[("00:00", "24:00")]))
-            .collect(),
-    );
+    let always = around_the_clock("America/New_York");
     assert_eq!(
         between(
             &server,

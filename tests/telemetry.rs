@@ -36,9 +36,9 @@ use opentelemetry_proto::tonic::trace::v1::Span;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::transport::{Certificate, Channel, ClientTlsConfig};
+use tonic::transport::Channel;
 
-use hardening::{Ca, SERVER_NAME};
+use hardening::{Ca, tls_channel};
 
 // ---- the OTLP receiver ----
 
@@ -908,14 +908,7 @@ async fn rpc_spans_carry_the_peer_address_under_tls() {
             key.to_str().unwrap(),
         ],
     );
-    let tls = ClientTlsConfig::new()
-        .ca_certificate(Certificate::from_pem(ca.pem()))
-        .domain_name(SERVER_NAME);
-    let channel = tonic::transport::Endpoint::from_shared(format!("https://{}", served.addr))
-        .unwrap()
-        .tls_config(tls)
-        .unwrap()
-        .connect()
+    let channel = tls_channel(&served.addr, &ca, None)
         .await
         .expect("connect over TLS");
     make_calls(channel).await;

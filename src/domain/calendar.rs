@@ -201,8 +201,19 @@ pub(crate) fn weekday_index(day: i64) -> usize {
     (day + 3).rem_euclid(7) as usize
 }
 
+/// An entry of a calendar's definition, by its place in what [`Calendar::new`] was given,
+/// so that an error can point at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CalendarPart {
+    /// The `i`th entry of the weekly hours.
+    Weekly(usize),
+    /// The `i`th closed or special date.
+    Exception(usize),
+}
+
 fn normalize(
     label: &str,
+    part: CalendarPart,
     mut intervals: Vec<OpenInterval>,
 ) -> Result<Vec<OpenInterval>, DomainError> {
     for i in &intervals {
@@ -217,6 +228,7 @@ fn normalize(
                     day: label.to_owned(),
                     first: last.to_string(),
                     second: i.to_string(),
+                    part,
                 });
             }
             Some(last) if i.open == last.close => last.close = i.close,
@@ -236,26 +248,34 @@ impl Calendar {
     ) -> Result<Calendar, DomainError> {
         let zone = ZoneTimeline::for_name(time_zone)?;
         let mut week: [Option<Vec<OpenInterval>>; 7] = Default::default();
-        for (wd, intervals) in weekly {
+        for (i, (wd, intervals)) in weekly.into_iter().enumerate() {
+            let part = CalendarPart::Weekly(i);
             let slot = &mut week[wd.num_days_from_monday() as usize];
             if slot.is_some() {
-                return Err(DomainError::DuplicateWeekday(format!("{wd:?}")));
+                return Err(DomainError::DuplicateWeekday {
+                    weekday: format!("{wd:?}"),
+                    part,
+                });
             }
-            *slot = Some(normalize(&format!("{wd:?}"), intervals)?);
+            *slot = Some(normalize(&format!("{wd:?}"), part, intervals)?);
         }
         let weekly = week.map(Option::unwrap_or_default);
         let mut map = BTreeMap::new();
-        for e in exceptions {
+        for (i, e) in exceptions.into_iter().enumerate() {
+            let part = CalendarPart::Exception(i);
             let e = match e {
                 DateException::Special(mut s) => {
-                    s.intervals = normalize(&s.date.to_string(), s.intervals)?;
+                    s.intervals = normalize(&s.date.to_string(), part, s.intervals)?;
                     DateException::Special(s)
                 }
                 closed => closed,
             };
             let date = e.date();
             if map.insert(date, e).is_some() {
-                return Err(DomainError::DuplicateDate(date.to_string()));
+                return Err(DomainError::DuplicateDate {
+                    date: date.to_string(),
+                    part,
+                });
             }
         }
         let any_open = weekly.iter().any(|d| !d.is_empty())
@@ -465,7 +485,13 @@ mod tests {
             vec![],
         )
         .unwrap_err();
-        assert!(matches!(e, DomainError::OverlappingIntervals { .. }));
+        assert!(matches!(
+            e,
+            DomainError::OverlappingIntervals {
+                part: CalendarPart::Weekly(0),
+                ..
+            }
+        ));
         let d = NaiveDate::from_ymd_opt(2026, 12, 25).unwrap();
         let closed = DateException::Closed(ClosedDate {
             date: d,
@@ -477,7 +503,13 @@ mod tests {
             vec![closed.clone(), closed],
         )
         .unwrap_err();
-        assert!(matches!(e, DomainError::DuplicateDate(_)));
+        assert!(matches!(
+            e,
+            DomainError::DuplicateDate {
+                part: CalendarPart::Exception(1),
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -94,13 +94,7 @@ pub fn contract_at<'a>(
         .clone()
         .filter(|c| c.start <= t)
         .filter_map(|c| c.effective_end().filter(|e| *e <= t).map(|e| (e, c)))
-        .fold(
-            None,
-            |last: Option<(DateTime<Utc>, &Contract)>, (e, c)| match last {
-                Some((l, lc)) if l > e || (l == e && lc.id <= c.id) => last,
-                _ => Some((e, c)),
-            },
-        );
+        .max_by(|(a, ac), (b, bc)| a.cmp(b).then_with(|| bc.id.cmp(&ac.id)));
     if let Some((_, c)) = ended {
         let by_termination = c.terminated_at.is_some_and(|x| c.end.is_none_or(|e| x < e));
         let reason = if by_termination {
@@ -113,10 +107,7 @@ pub fn contract_at<'a>(
     // 4. The next contract to start; ties go to the first by name.
     let upcoming = contracts
         .filter(|c| c.start > t)
-        .fold(None, |next: Option<&Contract>, c| match next {
-            Some(n) if n.start < c.start || (n.start == c.start && n.id <= c.id) => next,
-            _ => Some(c),
-        });
+        .min_by(|a, b| a.start.cmp(&b.start).then_with(|| a.id.cmp(&b.id)));
     if let Some(c) = upcoming {
         let reason = if c.terminated_at.is_some_and(|x| x <= c.start) {
             DecisionReason::ContractTerminated

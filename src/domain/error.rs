@@ -4,6 +4,8 @@
 
 use thiserror::Error;
 
+use super::calendar::CalendarPart;
+
 /// A domain rule was broken or a computation cannot be answered.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DomainError {
@@ -41,13 +43,25 @@ pub enum DomainError {
         first: String,
         /// The interval that overlaps it.
         second: String,
+        /// The entry of the calendar's definition whose intervals they are.
+        part: CalendarPart,
     },
     /// A date listed twice, or both closed and special.
-    #[error("date {0} is listed more than once among closed and special dates")]
-    DuplicateDate(String),
+    #[error("date {date} is listed more than once among closed and special dates")]
+    DuplicateDate {
+        /// The date.
+        date: String,
+        /// Its second listing.
+        part: CalendarPart,
+    },
     /// A weekday listed twice.
-    #[error("{0} is listed more than once")]
-    DuplicateWeekday(String),
+    #[error("{weekday} is listed more than once")]
+    DuplicateWeekday {
+        /// The weekday.
+        weekday: String,
+        /// Its second listing.
+        part: CalendarPart,
+    },
     /// A calendar with no open time at all.
     #[error("the calendar has no open time at all: no deadline could ever fall due")]
     NoOpenTime,

@@ -18,7 +18,9 @@ pub mod text;
 pub mod zone;
 
 pub use business_time::BusinessClock;
-pub use calendar::{Calendar, ClosedDate, DateException, OpenInterval, SpecialDate, TimeOfDay};
+pub use calendar::{
+    Calendar, CalendarPart, ClosedDate, DateException, OpenInterval, SpecialDate, TimeOfDay,
+};
 pub use case::{
     CaseEvaluation, CaseEvent, CaseTimeline, MilestoneEvaluation, MilestoneStatus, evaluate_case,
 };

@@ -16,10 +16,10 @@ use super::pb;
 use crate::domain::catalog::{MAX_TARGET_SECS, TermsTable, check_id};
 use crate::domain::escalation::fraction;
 use crate::domain::{
-    AtRisk, AtRiskThresholds, Benefit, Calendar, Channel, ClockKind, ClosedDate, Contract,
-    ContractOverrides, ContractState, Coverage, DateException, DesignatedContact, EscalationPath,
-    EscalationTarget, Milestone, MilestoneStatus, ObligationKind, ObligationStatus, OpenInterval,
-    Pause, Pauses, Priority, PriorityTerms, SpecialDate, TechnicalAccountManager,
+    AtRisk, AtRiskThresholds, Benefit, Calendar, CalendarPart, Channel, ClockKind, ClosedDate,
+    Contract, ContractOverrides, ContractState, Coverage, DateException, DesignatedContact,
+    EscalationPath, EscalationTarget, Milestone, MilestoneStatus, ObligationKind, ObligationStatus,
+    OpenInterval, Pause, Pauses, Priority, PriorityTerms, SpecialDate, TechnicalAccountManager,
 };
 use crate::store::records::{AccountRecord, CalendarRecord, ContractRecord, PlanRecord, Revision};
 
@@ -624,58 +624,22 @@ pub fn calendar(c: &pb::Calendar, field: &str) -> Result<Calendar> {
 
 /// Where in a calendar definition the error `Calendar::new` raised lies, as a path below
 /// the calendar: the interval list, weekday or date at fault. (Bad times, dates and
-/// inverted intervals are refused earlier, each at its own field.)
+/// inverted intervals are refused earlier, each at its own field.) [`calendar`] gives
+/// the closed dates, then the special dates, as the calendar's exceptions.
 fn calendar_error_path(c: &pb::Calendar, e: &crate::domain::DomainError) -> Option<String> {
     use crate::domain::DomainError as E;
-    let weekday_of = |w: &pb::WeeklyHours| {
-        weekday(w.day_of_week, "day_of_week")
-            .ok()
-            .map(|wd| format!("{wd:?}"))
-    };
-    // Dates are compared parsed: the error names the date as chrono writes it.
-    let same_date = |text: &str, label: &str| {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok_and(|d| d.to_string() == label)
+    let closed = c.closed_dates.len();
+    let at = |part: &CalendarPart, leaf: &str| match *part {
+        CalendarPart::Weekly(i) => format!("weekly_hours[{i}].{leaf}"),
+        CalendarPart::Exception(i) if i < closed => format!("closed_dates[{i}].{leaf}"),
+        CalendarPart::Exception(i) => format!("special_dates[{}].{leaf}", i - closed),
     };
     match e {
         E::UnknownTimeZone(_) => Some("time_zone".into()),
         E::NoOpenTime => Some("weekly_hours".into()),
-        // A day's intervals overlap: the day is a weekday (`Mon`) or a special date.
-        E::OverlappingIntervals { day, .. } => c
-            .special_dates
-            .iter()
-            .position(|d| same_date(&d.date, day))
-            .map(|i| format!("special_dates[{i}].intervals"))
-            .or_else(|| {
-                c.weekly_hours
-                    .iter()
-                    .position(|w| weekday_of(w).as_deref() == Some(day.as_str()))
-                    .map(|i| format!("weekly_hours[{i}].intervals"))
-            }),
-        // The second listing of a weekday.
-        E::DuplicateWeekday(wd) => c
-            .weekly_hours
-            .iter()
-            .enumerate()
-            .filter(|(_, w)| weekday_of(w).as_deref() == Some(wd.as_str()))
-            .nth(1)
-            .map(|(i, _)| format!("weekly_hours[{i}].day_of_week")),
-        // The second listing of a date: closed dates come first, then special dates.
-        E::DuplicateDate(date) => {
-            let paths = |list: &str, dates: Vec<&str>| -> Vec<String> {
-                dates
-                    .into_iter()
-                    .enumerate()
-                    .filter(|(_, text)| same_date(text, date))
-                    .map(|(i, _)| format!("{list}[{i}].date"))
-                    .collect()
-            };
-            let closed = c.closed_dates.iter().map(|d| d.date.as_str()).collect();
-            let special = c.special_dates.iter().map(|d| d.date.as_str()).collect();
-            paths("closed_dates", closed)
-                .into_iter()
-                .chain(paths("special_dates", special))
-                .nth(1)
-        }
+        E::OverlappingIntervals { part, .. } => Some(at(part, "intervals")),
+        E::DuplicateWeekday { part, .. } => Some(at(part, "day_of_week")),
+        E::DuplicateDate { part, .. } => Some(at(part, "date")),
         _ => None,
     }
 }

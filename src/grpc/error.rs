@@ -126,23 +126,26 @@ fn precondition(kind: &str, subject: &str, message: String) -> Status {
 /// behind it is known, else the error's usual field.
 fn domain_status(e: DomainError, field: Option<&str>) -> Status {
     let message = e.to_string();
-    let invalid = |usual: &str, message: String, reason: &str| {
+    // A field violation on the request field behind the error, else on its usual field.
+    let violation = |usual: &str, message: String, reason: &str| {
         invalid(field.unwrap_or(usual), message, reason)
     };
     match e {
-        DomainError::UnknownTimeZone(_) => invalid("time_zone", message, "UNKNOWN_TIME_ZONE"),
-        DomainError::UnknownBenefit(_) => invalid("benefit", message, "UNKNOWN_BENEFIT"),
-        DomainError::InvalidId(_) => invalid("id", message, "INVALID_ID"),
+        DomainError::UnknownTimeZone(_) => violation("time_zone", message, "UNKNOWN_TIME_ZONE"),
+        DomainError::UnknownBenefit(_) => violation("benefit", message, "UNKNOWN_BENEFIT"),
+        DomainError::InvalidId(_) => violation("id", message, "INVALID_ID"),
         DomainError::InvalidTimeOfDay(_)
         | DomainError::InvalidDate(_)
         | DomainError::InvertedInterval { .. }
         | DomainError::OverlappingIntervals { .. }
-        | DomainError::DuplicateDate(_)
-        | DomainError::DuplicateWeekday(_) => invalid("calendar", message, "INVALID_CALENDAR"),
-        DomainError::NoOpenTime => invalid("calendar", message, "NO_OPEN_TIME"),
-        DomainError::OutsideValidity(_) => invalid("time", message, "OUTSIDE_CALENDAR_VALIDITY"),
-        DomainError::InvalidTerms(_) => invalid("priority_terms", message, "INVALID_TERMS"),
-        DomainError::InvalidTimeline(_) => invalid("case", message, "INVALID_TIMELINE"),
+        | DomainError::DuplicateDate { .. }
+        | DomainError::DuplicateWeekday { .. } => {
+            violation("calendar", message, "INVALID_CALENDAR")
+        }
+        DomainError::NoOpenTime => violation("calendar", message, "NO_OPEN_TIME"),
+        DomainError::OutsideValidity(_) => violation("time", message, "OUTSIDE_CALENDAR_VALIDITY"),
+        DomainError::InvalidTerms(_) => violation("priority_terms", message, "INVALID_TERMS"),
+        DomainError::InvalidTimeline(_) => violation("case", message, "INVALID_TIMELINE"),
         // The event's own field, below the case the request carries (`case` by default).
         DomainError::CaseEventOutOfOrder { event, .. } => {
             let case = field.unwrap_or("case");
@@ -155,9 +158,9 @@ fn domain_status(e: DomainError, field: Option<&str>) -> Status {
                 CaseEvent::Resolution => format!("{case}.resolve_time"),
                 CaseEvent::Update(i) => format!("{case}.update_times[{i}]"),
             };
-            self::invalid(&path, message, "INVALID_TIMELINE")
+            invalid(&path, message, "INVALID_TIMELINE")
         }
-        DomainError::InvalidContract(_) => invalid("contract", message, "INVALID_CONTRACT"),
+        DomainError::InvalidContract(_) => violation("contract", message, "INVALID_CONTRACT"),
         DomainError::NoOpenTimeAfter(_) => precondition("NO_OPEN_TIME_AFTER", "calendar", message),
         DomainError::ContactLimitReached { .. } => {
             let details = ErrorDetails::with_quota_failure_violation("contract", message.clone());
@@ -259,8 +262,8 @@ impl From<ApiError> for Status {
                     StoreError::FailedPrecondition {
                         reason, subject, ..
                     } => precondition(reason, &subject, message),
-                    StoreError::InvalidField { field, .. } => {
-                        invalid(field, message, "INVALID_FIELD")
+                    StoreError::InvalidOverrides(_) => {
+                        invalid("contract.overrides", message, "INVALID_FIELD")
                     }
                     StoreError::QuotaExceeded { subject, .. } => {
                         let details =

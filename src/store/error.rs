@@ -32,15 +32,10 @@ pub enum StoreError {
         /// What is wrong, in words.
         message: String,
     },
-    /// A field of the change breaks its rules once merged into the stored resource (e.g.
-    /// override sub-fields that clash with the stored overrides).
-    #[error("{field}: {message}")]
-    InvalidField {
-        /// The field's path in the request, e.g. `contract.overrides`.
-        field: &'static str,
-        /// The rule broken.
-        message: String,
-    },
+    /// A contract update's override sub-fields clash with the stored overrides they were
+    /// merged into (a benefit both added and removed, say).
+    #[error("contract.overrides: {0}")]
+    InvalidOverrides(DomainError),
     /// Adding a designated contact would exceed the contract's limit.
     #[error("{subject}: designated contact limit of {limit} reached")]
     QuotaExceeded {

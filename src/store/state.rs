@@ -48,16 +48,6 @@ pub fn contract_name(account_id: &str, id: &str) -> String {
     ["accounts/", account_id, "/contracts/", id].concat()
 }
 
-fn check_etag(name: &str, current: String, expected: &Option<String>) -> Result<(), StoreError> {
-    match expected {
-        Some(e) if !e.is_empty() && *e != current => Err(StoreError::EtagMismatch {
-            name: name.to_owned(),
-            current,
-        }),
-        _ => Ok(()),
-    }
-}
-
 /// The resource `name`, as `found`, if it exists and the caller's `etag` (if any) is its
 /// current one: the first check of every change to an existing resource.
 fn current<'a, T: Etagged>(
@@ -66,8 +56,13 @@ fn current<'a, T: Etagged>(
     etag: &Option<String>,
 ) -> Result<&'a T, StoreError> {
     let cur = found.ok_or_else(|| StoreError::NotFound(name.to_owned()))?;
-    check_etag(name, cur.etag(), etag)?;
-    Ok(cur)
+    match etag {
+        Some(e) if !e.is_empty() && *e != cur.etag() => Err(StoreError::EtagMismatch {
+            name: name.to_owned(),
+            current: cur.etag(),
+        }),
+        _ => Ok(cur),
+    }
 }
 
 fn precondition(reason: &'static str, subject: String, message: String) -> StoreError {
@@ -425,10 +420,7 @@ impl State {
                 // (a benefit both added and removed) is a problem with the request.
                 if let Some(o) = patch.overrides {
                     c.overrides = o.apply_to(&c.overrides);
-                    c.overrides.check().map_err(|e| StoreError::InvalidField {
-                        field: "contract.overrides",
-                        message: e.to_string(),
-                    })?;
+                    c.overrides.check().map_err(StoreError::InvalidOverrides)?;
                 }
                 before
                     .ensure_not_terminated()
@@ -968,8 +960,8 @@ mod tests {
             .apply(update_overrides(clash(), None), "test", now)
             .unwrap_err();
         match e {
-            StoreError::InvalidField { field, message } => {
-                assert_eq!(field, "contract.overrides");
+            StoreError::InvalidOverrides(e) => {
+                let message = e.to_string();
                 assert!(message.contains("both added and removed"), "{message}");
             }
             other => panic!("expected an invalid contract.overrides, got {other:?}"),

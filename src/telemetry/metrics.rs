@@ -92,7 +92,7 @@ pub fn store_error_type(e: &StoreError) -> &'static str {
         StoreError::AlreadyExists(_) => "already_exists",
         StoreError::EtagMismatch { .. } => "etag_mismatch",
         StoreError::FailedPrecondition { .. } => "failed_precondition",
-        StoreError::InvalidField { .. } => "invalid_field",
+        StoreError::InvalidOverrides(_) => "invalid_field",
         StoreError::QuotaExceeded { .. } => "quota_exceeded",
         StoreError::Domain(_) => "domain",
         StoreError::Unavailable(_) => "unavailable",

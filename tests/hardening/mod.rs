@@ -161,18 +161,28 @@ impl Running {
         ca: &Ca,
         client: Option<&Pem>,
     ) -> Result<Channel, tonic::transport::Error> {
-        let mut tls = ClientTlsConfig::new()
-            .ca_certificate(Certificate::from_pem(ca.pem()))
-            .domain_name(SERVER_NAME);
-        if let Some(client) = client {
-            tls = tls.identity(client.identity());
-        }
-        Endpoint::from_shared(format!("https://{}", self.addr))
-            .unwrap()
-            .tls_config(tls)?
-            .connect()
-            .await
+        tls_channel(&self.addr.to_string(), ca, client).await
     }
+}
+
+/// A TLS channel to the server at `addr` (`host:port`), trusting `ca` for
+/// [`SERVER_NAME`], presenting `client` if given.
+pub async fn tls_channel(
+    addr: &str,
+    ca: &Ca,
+    client: Option<&Pem>,
+) -> Result<Channel, tonic::transport::Error> {
+    let mut tls = ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(ca.pem()))
+        .domain_name(SERVER_NAME);
+    if let Some(client) = client {
+        tls = tls.identity(client.identity());
+    }
+    Endpoint::from_shared(format!("https://{addr}"))
+        .unwrap()
+        .tls_config(tls)?
+        .connect()
+        .await
 }
 
 /// The memory store loaded with the demo seed.
