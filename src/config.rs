@@ -128,7 +128,7 @@ pub struct ServeArgs {
     pub service_name: Option<String>,
     /// Trace sampler [default: parentbased_always_on].
     #[arg(long, env = "OTEL_TRACES_SAMPLER", value_enum)]
-    pub traces_sampler: Option<crate::telemetry::TracesSampler>,
+    pub traces_sampler: Option<TracesSampler>,
     /// Sampling ratio in [0, 1] of the traceidratio samplers [default: 1].
     #[arg(long, env = "OTEL_TRACES_SAMPLER_ARG")]
     pub traces_sampler_arg: Option<f64>,
@@ -224,6 +224,30 @@ fn at_least_one(s: &str) -> Result<usize, String> {
         Ok(n) if n >= 1 => Ok(n),
         _ => Err(format!("{s:?} is not a positive number")),
     }
+}
+
+/// Trace samplers, named as `OTEL_TRACES_SAMPLER` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TracesSampler {
+    /// Sample every trace.
+    #[value(name = "always_on")]
+    AlwaysOn,
+    /// Sample no trace.
+    #[value(name = "always_off")]
+    AlwaysOff,
+    /// Sample the ratio `OTEL_TRACES_SAMPLER_ARG` of traces, by trace id.
+    #[value(name = "traceidratio")]
+    TraceIdRatio,
+    /// Follow the caller's sampled flag; sample every new trace (the default).
+    #[value(name = "parentbased_always_on")]
+    ParentBasedAlwaysOn,
+    /// Follow the caller's sampled flag; sample no new trace.
+    #[value(name = "parentbased_always_off")]
+    ParentBasedAlwaysOff,
+    /// Follow the caller's sampled flag; sample the ratio `OTEL_TRACES_SAMPLER_ARG` of new
+    /// traces.
+    #[value(name = "parentbased_traceidratio")]
+    ParentBasedTraceIdRatio,
 }
 
 #[cfg(test)]

@@ -6,9 +6,12 @@
 //!   entitlements, obligations, escalation management); no gRPC or SQL types.
 //! - [`store`]: the [`store::Store`] trait, the in-memory state the hot path reads, the
 //!   embedded memory store and seed files.
+//! - [`names`]: typed resource names (`plans/{id}`, `accounts/{a}/contracts/{c}`, ...):
+//!   parsing and printing them happens there only.
+//! - [`reason`]: the [`reason::Reason`] enum, owner of every stable error reason code.
 //! - [`grpc`]: one module per gRPC service, proto <-> domain conversion, error mapping;
-//!   the layers around every call: authentication and roles (`auth`), deadlines, load
-//!   shedding and panics (`guard`), consistency tokens.
+//!   the layers around every call: authentication (`auth`) and roles (`role`), deadlines,
+//!   load shedding and panics (`guard`), consistency tokens.
 //! - [`server`]: every service plus health and reflection on one listener: TLS, limits,
 //!   graceful shutdown.
 //! - [`config`]: the command line and its environment variables.
@@ -19,6 +22,8 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod grpc;
+pub mod names;
+pub mod reason;
 pub mod server;
 pub mod store;
 pub mod telemetry;

@@ -33,6 +33,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, Registry};
 
+pub use crate::config::TracesSampler;
 use crate::config::{LogFormat, ServeArgs};
 
 /// The `service.name` of exported telemetry when none is configured.
@@ -48,30 +49,6 @@ static TRACER: OnceLock<opentelemetry_sdk::trace::SdkTracer> = OnceLock::new();
 /// The export pipeline's tracer, when traces are exported.
 fn tracer() -> Option<&'static opentelemetry_sdk::trace::SdkTracer> {
     TRACER.get()
-}
-
-/// Trace samplers, named as `OTEL_TRACES_SAMPLER` names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum TracesSampler {
-    /// Sample every trace.
-    #[value(name = "always_on")]
-    AlwaysOn,
-    /// Sample no trace.
-    #[value(name = "always_off")]
-    AlwaysOff,
-    /// Sample the ratio `OTEL_TRACES_SAMPLER_ARG` of traces, by trace id.
-    #[value(name = "traceidratio")]
-    TraceIdRatio,
-    /// Follow the caller's sampled flag; sample every new trace (the default).
-    #[value(name = "parentbased_always_on")]
-    ParentBasedAlwaysOn,
-    /// Follow the caller's sampled flag; sample no new trace.
-    #[value(name = "parentbased_always_off")]
-    ParentBasedAlwaysOff,
-    /// Follow the caller's sampled flag; sample the ratio `OTEL_TRACES_SAMPLER_ARG` of new
-    /// traces.
-    #[value(name = "parentbased_traceidratio")]
-    ParentBasedTraceIdRatio,
 }
 
 /// What to export, and where: the `OTEL_*` settings of `serve`.

@@ -9,6 +9,7 @@ use super::error::ApiError;
 use super::guard::Caller;
 use super::pb;
 use super::pb::account_service_server::AccountService;
+use crate::names::Name;
 use crate::store::records::{AccountPatch, CalendarPatch};
 use crate::store::{Applied, Change, Store, StoreError};
 
@@ -55,15 +56,15 @@ fn calendar_of(applied: Applied) -> Result<pb::Calendar, ApiError> {
     }
 }
 
-fn not_found(name: &str) -> ApiError {
-    StoreError::NotFound(name.to_owned()).into()
+fn not_found(name: Name) -> ApiError {
+    StoreError::NotFound(name).into()
 }
 
 /// `account.calendar` naming a calendar that does not exist is INVALID_ARGUMENT naming
 /// that field (types.proto), not NOT_FOUND.
 fn calendar_ref_error(e: ApiError) -> ApiError {
     match e {
-        ApiError::Store(StoreError::NotFound(name)) if name.starts_with("calendars/") => {
+        ApiError::Store(StoreError::NotFound(name @ Name::Calendar(_))) => {
             ApiError::field("account.calendar", format!("{name} does not exist"))
         }
         e => e,
@@ -103,7 +104,9 @@ impl AccountService for AccountApi {
         let r = request.into_inner();
         let id = convert::account_id(&r.name, "name")?;
         let state = self.store.snapshot().read();
-        let a = state.account(id).ok_or_else(|| not_found(&r.name))?;
+        let a = state
+            .account(id)
+            .ok_or_else(|| not_found(Name::account(id)))?;
         Ok(Response::new(pb::GetAccountResponse {
             account: Some(pb_account(a)),
         }))
@@ -209,7 +212,9 @@ impl AccountService for AccountApi {
         let r = request.into_inner();
         let id = convert::calendar_id(&r.name, "name")?;
         let state = self.store.snapshot().read();
-        let c = state.calendar(id).ok_or_else(|| not_found(&r.name))?;
+        let c = state
+            .calendar(id)
+            .ok_or_else(|| not_found(Name::calendar(id)))?;
         Ok(Response::new(pb::GetCalendarResponse {
             calendar: Some(pb_calendar(c)),
         }))
@@ -228,7 +233,9 @@ impl AccountService for AccountApi {
         // read here guards the merge against a concurrent update.
         let (current, read_etag) = {
             let state = self.store.snapshot().read();
-            let cur = state.calendar(&id).ok_or_else(|| not_found(&c.name))?;
+            let cur = state
+                .calendar(&id)
+                .ok_or_else(|| not_found(Name::calendar(&id)))?;
             (convert::pb_calendar_spec(&cur.calendar), cur.meta.etag())
         };
         let mut merged = current.clone();

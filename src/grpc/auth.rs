@@ -35,6 +35,7 @@ use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 use tower::{Layer, Service};
 
 use super::error::ApiError;
+pub use super::role::Role;
 
 /// The principal every call is attributed to when no authentication is configured.
 pub const ANONYMOUS: &str = "anonymous";
@@ -46,43 +47,6 @@ pub const DEFAULT_CERTIFICATE_ROLE: Role = Role::Reader;
 
 /// Tokens shorter than this are refused when the tokens file is read.
 pub const MIN_TOKEN_LEN: usize = 16;
-
-/// What a caller may do; each role includes the ones before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Role {
-    /// Checks, deadlines, evaluations, business time, obligations, gets and lists.
-    Reader,
-    /// Reader, plus accounts, calendars, contracts, contacts and obligation completions.
-    Writer,
-    /// Writer, plus plans.
-    Admin,
-}
-
-impl Role {
-    /// The role's name in the credentials files.
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Reader => "reader",
-            Role::Writer => "writer",
-            Role::Admin => "admin",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Role> {
-        match s {
-            "reader" => Some(Role::Reader),
-            "writer" => Some(Role::Writer),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// An authenticated caller, as the auth layer puts it into a request's extensions.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,6 +10,7 @@ use super::guard::Caller;
 use super::pb;
 use super::pb::catalog_service_server::CatalogService;
 use crate::domain::{Channel, Plan};
+use crate::names::Name;
 use crate::store::records::PlanPatch;
 use crate::store::{Applied, Change, Store, StoreError};
 
@@ -68,7 +69,7 @@ impl CatalogService for CatalogApi {
         let state = self.store.snapshot().read();
         let plan = state
             .plan(id)
-            .ok_or_else(|| ApiError::from(StoreError::NotFound(r.name.clone())))?;
+            .ok_or_else(|| ApiError::from(StoreError::NotFound(Name::plan(id))))?;
         Ok(Response::new(pb::GetPlanResponse {
             plan: Some(pb_plan(plan)),
         }))
@@ -152,7 +153,7 @@ impl CatalogService for CatalogApi {
                 state
                     .plan(&id)
                     .map(|cur| cur.plan.benefits)
-                    .ok_or_else(|| ApiError::from(StoreError::NotFound(p.name.clone())))?
+                    .ok_or_else(|| ApiError::from(StoreError::NotFound(Name::plan(&id))))?
             };
             patch.benefits = Some(if wants_channels {
                 with_channels(base, &p.channels)?

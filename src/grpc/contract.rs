@@ -12,6 +12,7 @@ use super::guard::{self, Caller};
 use super::pb;
 use super::pb::contract_service_server::ContractService;
 use crate::domain::ContractOverrides;
+use crate::names::Name;
 use crate::store::records::{ContractPatch, OverridesPatch};
 use crate::store::{Applied, Change, Store, StoreError};
 
@@ -61,15 +62,15 @@ const CONTRACT_PATHS: &[&str] = &[
     "technical_account_manager",
 ];
 
-fn not_found(name: &str) -> ApiError {
-    StoreError::NotFound(name.to_owned()).into()
+fn not_found(name: Name) -> ApiError {
+    StoreError::NotFound(name).into()
 }
 
 /// `contract.plan` naming a plan that does not exist is INVALID_ARGUMENT naming that
 /// field (types.proto), not NOT_FOUND.
 fn plan_ref_error(e: ApiError) -> ApiError {
     match e {
-        ApiError::Store(StoreError::NotFound(name)) if name.starts_with("plans/") => {
+        ApiError::Store(StoreError::NotFound(name @ Name::Plan(_))) => {
             ApiError::field("contract.plan", format!("{name} does not exist"))
         }
         e => e,
@@ -140,7 +141,7 @@ impl ContractService for ContractApi {
         let state = self.store.snapshot().read();
         let c = state
             .contract(account, id)
-            .ok_or_else(|| not_found(&r.name))?;
+            .ok_or_else(|| not_found(Name::contract(account, id)))?;
         Ok(Response::new(pb::GetContractResponse {
             contract: Some(pb_contract_record(c)),
         }))
@@ -208,7 +209,7 @@ impl ContractService for ContractApi {
         )?;
         let state = self.store.snapshot().read();
         if state.account(account).is_none() {
-            return Err(not_found(&r.parent).into());
+            return Err(not_found(Name::account(account)).into());
         }
         // Ordered by start_time, then by name: the key is the start instant, mapped to a
         // fixed-width number that sorts like the signed timestamp, then the id.
@@ -317,7 +318,7 @@ impl ContractService for ContractApi {
             let state = self.store.snapshot().read();
             state
                 .contract(account, id)
-                .ok_or_else(|| not_found(&r.name))?
+                .ok_or_else(|| not_found(Name::contract(account, id)))?
                 .created_at
         };
         let all = guard::within(deadline, self.store.revisions(account, id)).await?;

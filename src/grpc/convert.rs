@@ -21,6 +21,7 @@ use crate::domain::{
     EscalationPath, EscalationTarget, Milestone, MilestoneStatus, ObligationKind, ObligationStatus,
     OpenInterval, Pause, Pauses, Priority, PriorityTerms, SpecialDate, TechnicalAccountManager,
 };
+use crate::names::{AccountName, CalendarName, ContractName, PlanName};
 use crate::store::records::{AccountRecord, CalendarRecord, ContractRecord, PlanRecord, Revision};
 
 type Result<T> = std::result::Result<T, ApiError>;
@@ -295,55 +296,25 @@ fn pb_weekday(index: usize) -> i32 {
 
 // ---- names ----
 
-fn single_segment<'a>(name: &'a str, collection: &str, field: &str) -> Result<&'a str> {
-    let id = name
-        .strip_prefix(collection)
-        .and_then(|r| r.strip_prefix('/'))
-        .filter(|id| !id.contains('/'))
-        .ok_or_else(|| {
-            if name.is_empty() {
-                ApiError::required(field)
-            } else {
-                ApiError::field(
-                    field,
-                    format!("must be a resource name {collection}/{{id}}"),
-                )
-            }
-        })?;
-    check_id(id).field(field)?;
-    Ok(id)
-}
-
 /// The id in `plans/{id}`.
 pub fn plan_id<'a>(name: &'a str, field: &str) -> Result<&'a str> {
-    single_segment(name, "plans", field)
+    Ok(PlanName::parse(name, field)?.id)
 }
 
 /// The id in `calendars/{id}`.
 pub fn calendar_id<'a>(name: &'a str, field: &str) -> Result<&'a str> {
-    single_segment(name, "calendars", field)
+    Ok(CalendarName::parse(name, field)?.id)
 }
 
 /// The id in `accounts/{id}`.
 pub fn account_id<'a>(name: &'a str, field: &str) -> Result<&'a str> {
-    single_segment(name, "accounts", field)
+    Ok(AccountName::parse(name, field)?.id)
 }
 
 /// The (account id, contract id) in `accounts/{a}/contracts/{c}`.
 pub fn contract_ids<'a>(name: &'a str, field: &str) -> Result<(&'a str, &'a str)> {
-    let parts: Vec<&str> = name.split('/').collect();
-    match parts.as_slice() {
-        ["accounts", a, "contracts", c] => {
-            check_id(a).field(field)?;
-            check_id(c).field(field)?;
-            Ok((a, c))
-        }
-        [] | [""] => Err(ApiError::required(field)),
-        _ => Err(ApiError::field(
-            field,
-            "must be a resource name accounts/{account}/contracts/{contract}",
-        )),
-    }
+    let n = ContractName::parse(name, field)?;
+    Ok((n.account, n.id))
 }
 
 /// A new resource's id given in a create request.
@@ -536,7 +507,7 @@ pub fn pb_terms(table: &[PriorityTerms]) -> Vec<pb::PriorityTerms> {
 pub fn pb_plan(r: &PlanRecord) -> pb::Plan {
     let p = &r.plan;
     pb::Plan {
-        name: format!("plans/{}", p.id),
+        name: PlanName { id: &p.id }.to_string(),
         display_name: p.display_name.clone(),
         built_in: p.built_in,
         benefits: benefit_keys(&p.benefits),
@@ -688,7 +659,7 @@ pub fn pb_calendar_spec(c: &Calendar) -> pb::Calendar {
 /// A stored calendar on the wire.
 pub fn pb_calendar(r: &CalendarRecord) -> pb::Calendar {
     pb::Calendar {
-        name: format!("calendars/{}", r.id),
+        name: CalendarName { id: &r.id }.to_string(),
         display_name: r.display_name.clone(),
         etag: r.meta.etag(),
         create_time: Some(ts(r.meta.created_at)),
@@ -725,13 +696,13 @@ pub fn shared_calendar(c: &pb::Calendar, field: &str) -> Result<Arc<Calendar>> {
 /// An account on the wire.
 pub fn pb_account(r: &AccountRecord) -> pb::Account {
     pb::Account {
-        name: format!("accounts/{}", r.id),
+        name: AccountName { id: &r.id }.to_string(),
         display_name: r.display_name.clone(),
         time_zone: r.time_zone.clone(),
         calendar: r
             .calendar_id
             .as_ref()
-            .map_or_else(String::new, |c| format!("calendars/{c}")),
+            .map_or_else(String::new, |id| CalendarName { id }.to_string()),
         etag: r.meta.etag(),
         create_time: Some(ts(r.meta.created_at)),
         update_time: Some(ts(r.meta.updated_at)),
@@ -836,8 +807,8 @@ pub fn contact(c: &Option<pb::DesignatedContact>, now: DateTime<Utc>) -> Result<
 /// A contract on the wire.
 pub fn pb_contract(c: &Contract, created: DateTime<Utc>, updated: DateTime<Utc>) -> pb::Contract {
     pb::Contract {
-        name: crate::store::state::contract_name(&c.account_id, &c.id),
-        plan: ["plans/", &c.plan_id].concat(),
+        name: ContractName::new(&c.account_id, &c.id).to_name_string(),
+        plan: PlanName { id: &c.plan_id }.to_name_string(),
         start_time: Some(ts(c.start)),
         end_time: opt_ts(c.end),
         state: pb_contract_state(c.state),
@@ -886,9 +857,9 @@ pub fn pb_revision(r: &Revision, created: DateTime<Utc>) -> pb::ContractRevision
 /// The reference every contract-dependent answer carries.
 pub fn contract_ref(c: &Contract) -> pb::ContractRef {
     pb::ContractRef {
-        contract: crate::store::state::contract_name(&c.account_id, &c.id),
+        contract: ContractName::new(&c.account_id, &c.id).to_name_string(),
         version: c.version,
-        plan: format!("plans/{}", c.plan_id),
+        plan: PlanName { id: &c.plan_id }.to_string(),
     }
 }
 

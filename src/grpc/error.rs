@@ -54,9 +54,9 @@ pub enum ApiError {
         /// Who called.
         principal: String,
         /// The role the caller has.
-        role: crate::grpc::auth::Role,
+        role: crate::grpc::role::Role,
         /// The role the method needs.
-        needed: crate::grpc::auth::Role,
+        needed: crate::grpc::role::Role,
     },
     /// The server has as many calls in flight as it admits.
     #[error("the server is at capacity; retry later")]
@@ -81,6 +81,15 @@ impl ApiError {
     /// A required field left empty.
     pub fn required(field: &str) -> ApiError {
         ApiError::field(field, "is required")
+    }
+}
+
+impl From<crate::names::NameError> for ApiError {
+    fn from(e: crate::names::NameError) -> ApiError {
+        ApiError::InvalidField {
+            field: e.field,
+            description: e.description,
+        }
     }
 }
 
@@ -241,19 +250,21 @@ impl From<ApiError> for Status {
                 let message = e.to_string();
                 match e {
                     StoreError::NotFound(name) => {
-                        let kind = name
-                            .split('/')
-                            .rev()
-                            .nth(1)
-                            .unwrap_or("resource")
-                            .to_owned();
-                        let details =
-                            ErrorDetails::with_resource_info(kind, &name, "", message.clone());
+                        let details = ErrorDetails::with_resource_info(
+                            name.collection(),
+                            name.to_string(),
+                            "",
+                            message.clone(),
+                        );
                         status(Code::NotFound, message, "NOT_FOUND", details)
                     }
                     StoreError::AlreadyExists(name) => {
-                        let details =
-                            ErrorDetails::with_resource_info("", &name, "", message.clone());
+                        let details = ErrorDetails::with_resource_info(
+                            "",
+                            name.to_string(),
+                            "",
+                            message.clone(),
+                        );
                         status(Code::AlreadyExists, message, "ALREADY_EXISTS", details)
                     }
                     StoreError::EtagMismatch { .. } => {
@@ -261,13 +272,15 @@ impl From<ApiError> for Status {
                     }
                     StoreError::FailedPrecondition {
                         reason, subject, ..
-                    } => precondition(reason, &subject, message),
+                    } => precondition(reason.as_str(), &subject.to_string(), message),
                     StoreError::InvalidOverrides(_) => {
                         invalid("contract.overrides", message, "INVALID_FIELD")
                     }
                     StoreError::QuotaExceeded { subject, .. } => {
-                        let details =
-                            ErrorDetails::with_quota_failure_violation(subject, message.clone());
+                        let details = ErrorDetails::with_quota_failure_violation(
+                            subject.to_string(),
+                            message.clone(),
+                        );
                         status(
                             Code::ResourceExhausted,
                             message,

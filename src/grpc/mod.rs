@@ -12,4 +12,5 @@ pub mod entitlement;
 pub mod error;
 pub mod guard;
 pub mod pb;
+pub mod role;
 pub mod sla;

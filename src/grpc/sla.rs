@@ -19,6 +19,7 @@ use crate::domain::{
     BusinessClock, Calendar, CaseTimeline, Completion, Contract, EscalationPath, Milestone,
     ObligationKind, deadline, evaluate_case,
 };
+use crate::names::{ContractName, Name};
 use crate::store::{Applied, Change, State, Store, StoreError};
 
 /// The SLA service over a store.
@@ -28,18 +29,12 @@ pub struct SlaApi {
     store: Arc<dyn Store>,
 }
 
-/// Appends "; under accounts/{a}/contracts/{c} (version {v}, plan {p})" to an explanation
+/// Appends "; under {contract name} (version {v}, plan {p})" to an explanation
 /// (in place: this is on every deadline's path).
 fn push_under(text: &mut String, contract: &Contract) {
-    for part in [
-        "; under accounts/",
-        &contract.account_id,
-        "/contracts/",
-        &contract.id,
-        " (version ",
-    ] {
-        text.push_str(part);
-    }
+    text.push_str("; under ");
+    ContractName::new(&contract.account_id, &contract.id).push_to(text);
+    text.push_str(" (version ");
     // Writing into a `String` cannot fail.
     crate::domain::text::write_i64(text, contract.version).ok();
     for part in [", plan ", &contract.plan_id, ")"] {
@@ -182,7 +177,7 @@ impl SlaApi {
                 state
                     .calendar(id)
                     .map(|c| c.calendar.clone())
-                    .ok_or_else(|| StoreError::NotFound(name.clone()).into())
+                    .ok_or_else(|| StoreError::NotFound(Name::calendar(id)).into())
             }
             Some(CalendarSource::CalendarSpec(spec)) => {
                 convert::shared_calendar(spec, "calendar_spec")

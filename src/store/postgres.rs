@@ -28,13 +28,14 @@ use sqlx::{Postgres, Row, Transaction};
 use tokio::sync::watch;
 
 use super::records::{AccountRecord, CalendarRecord, ContractRecord, Meta, PlanRecord, Revision};
-use super::state::{Prepared, contract_name};
+use super::state::Prepared;
 use super::{Applied, Change, Snapshot, State, Store, StoreError};
 use crate::domain::catalog::{BenefitSet, TermsTable, builtin_plans, terms_table};
 use crate::domain::{
     Calendar, ClosedDate, Completion, Contract, ContractState, DateException, DesignatedContact,
     ObligationKind, OpenInterval, Plan, PriorityTerms, SpecialDate,
 };
+use crate::names::Name;
 
 /// The migrations in `migrations/`, embedded at build time.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -74,49 +75,42 @@ pub struct PostgresStore {
     sync: tokio::sync::Mutex<()>,
 }
 
-/// Maps a database error to a store error, naming `subject` where it helps. Constraint
-/// names map to client errors here and nowhere else.
-fn db_error(e: sqlx::Error, subject: &str) -> StoreError {
+/// Maps a database error met writing resource `subject` to a store error. Constraint
+/// names map to the same client errors (and the same wording) the snapshot's rules give,
+/// here and nowhere else; what the constraint cannot say (which other contract overlaps,
+/// the contact limit) is left out or filled in by [`PostgresStore::apply`].
+fn db_error(e: sqlx::Error, subject: &Name) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        let constraint = db.constraint().unwrap_or_default();
+        match (db.code().as_deref(), constraint) {
+            (Some("23505"), _) => return StoreError::AlreadyExists(subject.clone()),
+            (Some("23P01"), _) => return StoreError::contract_overlap(subject.clone(), None),
+            (Some("P0001"), "designated_contacts_limit") => {
+                return StoreError::QuotaExceeded {
+                    subject: subject.clone(),
+                    limit: 0,
+                };
+            }
+            (Some("23503"), c) if c.starts_with("accounts_calendar_id") => {
+                return StoreError::calendar_in_use(subject.clone(), None);
+            }
+            (Some("23503"), c) if c.starts_with("contracts_account_id") => {
+                return StoreError::account_has_contracts(subject.clone(), None);
+            }
+            (Some("23503"), _) => return StoreError::NotFound(subject.clone()),
+            _ => {}
+        }
+    }
+    db_failure(e, &subject.to_string())
+}
+
+/// Maps a database error met doing `what` (not about one resource) to a store error.
+fn db_failure(e: sqlx::Error, what: &str) -> StoreError {
     match &e {
-        sqlx::Error::Database(db) => {
-            let constraint = db.constraint().unwrap_or_default().to_owned();
-            match (db.code().as_deref(), constraint.as_str()) {
-                (Some("23505"), _) => StoreError::AlreadyExists(subject.to_owned()),
-                (Some("23P01"), _) => StoreError::FailedPrecondition {
-                    reason: "CONTRACT_OVERLAP",
-                    subject: subject.to_owned(),
-                    message: format!(
-                        "{subject} would be in force at the same time as another contract of the account"
-                    ),
-                },
-                (Some("P0001"), "designated_contacts_limit") => StoreError::QuotaExceeded {
-                    subject: subject.to_owned(),
-                    limit: db
-                        .message()
-                        .split_whitespace()
-                        .find_map(|w| w.parse().ok())
-                        .unwrap_or(0),
-                },
-                (Some("23503"), c) if c.starts_with("accounts_calendar_id") => {
-                    StoreError::FailedPrecondition {
-                        reason: "CALENDAR_IN_USE",
-                        subject: subject.to_owned(),
-                        message: format!("{subject} is used by an account"),
-                    }
-                }
-                (Some("23503"), c) if c.starts_with("contracts_account_id") => {
-                    StoreError::FailedPrecondition {
-                        reason: "ACCOUNT_HAS_CONTRACTS",
-                        subject: subject.to_owned(),
-                        message: format!("{subject} still has a contract that is not terminated"),
-                    }
-                }
-                (Some("23503"), _) => StoreError::NotFound(subject.to_owned()),
-                // query_canceled: the write timeout (statement_timeout) ran out.
-                (Some("57014"), _) => StoreError::WriteTimedOut {
-                    subject: subject.to_owned(),
-                },
-                _ => StoreError::Internal(format!("{subject}: {e}")),
+        // query_canceled: the write timeout (statement_timeout) ran out.
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("57014") => {
+            StoreError::WriteTimedOut {
+                subject: what.to_owned(),
             }
         }
         sqlx::Error::Io(_)
@@ -125,7 +119,7 @@ fn db_error(e: sqlx::Error, subject: &str) -> StoreError {
         | sqlx::Error::Tls(_)
         | sqlx::Error::Protocol(_)
         | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
-        _ => StoreError::Internal(format!("{subject}: {e}")),
+        _ => StoreError::Internal(format!("{what}: {e}")),
     }
 }
 
@@ -227,7 +221,7 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(3))
             .connect_with(options)
             .await
-            .map_err(|e| db_error(e, "database"))?;
+            .map_err(|e| db_failure(e, "database"))?;
         if settings.migrate {
             MIGRATOR
                 .run(&pool)
@@ -265,7 +259,7 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
             .await
-            .map_err(|e| db_error(e, "database"))?;
+            .map_err(|e| db_failure(e, "database"))?;
         MIGRATOR
             .run(&pool)
             .await
@@ -293,7 +287,7 @@ impl PostgresStore {
             .bind(from)
             .fetch_all(&self.pool)
             .await
-            .map_err(|e| db_error(e, "change log"))?;
+            .map_err(|e| db_failure(e, "change log"))?;
         let mut seen = BTreeSet::new();
         let mut last = from;
         for row in rows {
@@ -316,7 +310,7 @@ impl PostgresStore {
             .pool
             .acquire()
             .await
-            .map_err(|e| db_error(e, "database"))?;
+            .map_err(|e| db_failure(e, "database"))?;
         let db = &mut *conn;
         match entity {
             "plan" => {
@@ -355,25 +349,44 @@ impl PostgresStore {
         Ok(())
     }
 
+    /// Puts the contract's designated contact limit, from its terms in the snapshot,
+    /// into a quota error the database's limit trigger raised (the trigger's message is
+    /// not parsed).
+    fn fill_contact_limit(&self, e: &mut StoreError) {
+        if let StoreError::QuotaExceeded {
+            subject: Name::Contract { account, id },
+            limit,
+        } = e
+        {
+            let state = self.snapshot.read();
+            if let Some(terms) = state
+                .contract(account, id)
+                .and_then(|c| state.terms_of(&c.contract).ok())
+            {
+                *limit = terms.designated_contact_limit;
+            }
+        }
+    }
+
     /// Writes prepared records in one transaction; returns the change-log id.
     async fn write(&self, prepared: &Prepared) -> Result<u64, WriteError> {
         let mut tx = self
             .pool
             .begin()
             .await
-            .map_err(|e| db_error(e, "database"))?;
+            .map_err(|e| db_failure(e, "database"))?;
         // Every statement below, the wait for the write lock included, is cancelled past
         // the write timeout (for this transaction only).
         sqlx::query("select set_config('statement_timeout', $1, true)")
             .bind(&self.write_timeout)
             .execute(&mut *tx)
             .await
-            .map_err(|e| db_error(e, "database"))?;
+            .map_err(|e| db_failure(e, "database"))?;
         sqlx::query("select pg_advisory_xact_lock($1)")
             .bind(WRITE_LOCK)
             .execute(&mut *tx)
             .await
-            .map_err(|e| db_error(e, "write lock"))?;
+            .map_err(|e| db_failure(e, "write lock"))?;
         let (entity, key) = write_prepared(&mut tx, prepared).await?;
         let id: i64 =
             sqlx::query("insert into change_log (entity, key) values ($1, $2) returning id")
@@ -381,9 +394,9 @@ impl PostgresStore {
                 .bind(&key)
                 .fetch_one(&mut *tx)
                 .await
-                .map_err(|e| db_error(e, &key))?
+                .map_err(|e| db_failure(e, &key))?
                 .get(0);
-        tx.commit().await.map_err(|e| db_error(e, &key))?;
+        tx.commit().await.map_err(|e| db_failure(e, &key))?;
         Ok(id as u64)
     }
 
@@ -401,7 +414,7 @@ impl PostgresStore {
         .bind(id)
         .fetch_all(&self.pool)
         .await
-        .map_err(|e| db_error(e, &contract_name(account_id, id)))?;
+        .map_err(|e| db_error(e, &Name::contract(account_id, id)))?;
         rows.into_iter()
             .map(|r| {
                 let before: Option<Json<Contract>> =
@@ -431,6 +444,7 @@ impl Store for PostgresStore {
         if !*self.writable.borrow() {
             return Err(StoreError::Unavailable("Postgres is unreachable".into()));
         }
+        let mut caught_up = false;
         for _ in 0..STALE_RETRIES {
             let prepared = self
                 .snapshot
@@ -446,7 +460,15 @@ impl Store for PostgresStore {
                     return Ok(prepared.applied());
                 }
                 Err(WriteError::Stale) => self.catch_up().await?,
-                Err(WriteError::Failed(e)) => {
+                // A constraint refused what the snapshot's rules let through: the snapshot
+                // is behind. Catch up once and prepare again, so that the rules report
+                // the conflict, worded as the memory store words it.
+                Err(WriteError::Failed(e)) if e.is_conflict() && !caught_up => {
+                    caught_up = true;
+                    self.catch_up().await?;
+                }
+                Err(WriteError::Failed(mut e)) => {
+                    self.fill_contact_limit(&mut e);
                     if matches!(e, StoreError::Unavailable(_)) {
                         self.writable.send_replace(false);
                     }
@@ -566,7 +588,7 @@ async fn write_prepared(
     match prepared {
         Prepared::Plan(w) => {
             let p = &w.record.plan;
-            let name = format!("plans/{}", p.id);
+            let name = Name::plan(&p.id);
             let benefits: Vec<String> = p.benefits.iter().map(|b| b.key().to_owned()).collect();
             let terms = Json(p.terms.to_vec());
             let done = match w.expected {
@@ -597,7 +619,7 @@ async fn write_prepared(
         }
         Prepared::Calendar(w) => {
             let c = &w.record;
-            let name = format!("calendars/{}", c.id);
+            let name = Name::calendar(&c.id);
             let (weekly, closed, special) = calendar_rows(&c.calendar);
             let done = match w.expected {
                 None => sqlx::query(
@@ -627,7 +649,7 @@ async fn write_prepared(
             Ok(("calendar", c.id.clone()))
         }
         Prepared::DeleteCalendar { id, revision } => {
-            let name = format!("calendars/{id}");
+            let name = Name::calendar(id);
             let done = sqlx::query("delete from calendars where id = $1 and revision = $2")
                 .bind(id)
                 .bind(revision)
@@ -639,7 +661,7 @@ async fn write_prepared(
         }
         Prepared::Account(w) => {
             let a = &w.record;
-            let name = format!("accounts/{}", a.id);
+            let name = Name::account(&a.id);
             let done = match w.expected {
                 None => sqlx::query(
                     "insert into accounts (id, display_name, time_zone, calendar_id, revision, \
@@ -664,7 +686,7 @@ async fn write_prepared(
             Ok(("account", a.id.clone()))
         }
         Prepared::DeleteAccount { id, revision } => {
-            let name = format!("accounts/{id}");
+            let name = Name::account(id);
             sqlx::query("delete from contracts where account_id = $1 and state = 'terminated'")
                 .bind(id)
                 .execute(&mut **tx)
@@ -681,7 +703,7 @@ async fn write_prepared(
         }
         Prepared::Contract { write, revision } => {
             let c = &write.record.contract;
-            let name = contract_name(&c.account_id, &c.id);
+            let name = Name::contract(&c.account_id, &c.id);
             let mut doc = c.clone();
             doc.contacts.clear();
             let done = match write.expected {
@@ -737,7 +759,7 @@ async fn write_prepared(
             ..
         } => {
             let c = &contract.contract;
-            let name = contract_name(&c.account_id, &c.id);
+            let name = Name::contract(&c.account_id, &c.id);
             sqlx::query(
                 "insert into obligation_completions (account_id, contract_id, kind, completed_at, note) \
                  values ($1, $2, $3, $4, $5) on conflict do nothing",
@@ -760,7 +782,7 @@ async fn write_prepared(
 async fn sync_contacts(
     tx: &mut Transaction<'_, Postgres>,
     c: &Contract,
-    name: &str,
+    name: &Name,
 ) -> Result<(), StoreError> {
     let emails: Vec<String> = c.contacts.iter().map(|d| d.email.clone()).collect();
     sqlx::query(
@@ -826,7 +848,7 @@ async fn install_builtin_plans(pool: &PgPool) -> Result<(), StoreError> {
         .bind(p.designated_contact_limit as i32)
         .execute(pool)
         .await
-        .map_err(|e| db_error(e, &format!("plans/{}", p.id)))?;
+        .map_err(|e| db_error(e, &Name::plan(&p.id)))?;
     }
     Ok(())
 }
@@ -834,15 +856,15 @@ async fn install_builtin_plans(pool: &PgPool) -> Result<(), StoreError> {
 /// Loads everything into a fresh state, with the change-log watermark it reflects, from
 /// one consistent (repeatable read) view of the database.
 async fn load_all(pool: &PgPool) -> Result<(State, u64), StoreError> {
-    let mut tx = pool.begin().await.map_err(|e| db_error(e, "database"))?;
+    let mut tx = pool.begin().await.map_err(|e| db_failure(e, "database"))?;
     sqlx::query("set transaction isolation level repeatable read read only")
         .execute(&mut *tx)
         .await
-        .map_err(|e| db_error(e, "database"))?;
+        .map_err(|e| db_failure(e, "database"))?;
     let applied: i64 = sqlx::query("select coalesce(max(id), 0) from change_log")
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| db_error(e, "change log"))?
+        .map_err(|e| db_failure(e, "change log"))?
         .get(0);
     let mut state = State::default();
     for p in load_plans(&mut tx, None).await? {
@@ -863,7 +885,7 @@ async fn load_all(pool: &PgPool) -> Result<(State, u64), StoreError> {
         state.put_contract(&account, &id, Some((rec, revisions, completions)));
     })
     .await?;
-    tx.commit().await.map_err(|e| db_error(e, "database"))?;
+    tx.commit().await.map_err(|e| db_failure(e, "database"))?;
     Ok((state, applied as u64))
 }
 
@@ -888,7 +910,7 @@ async fn each_row<T>(
     use tokio_stream::StreamExt as _;
     let mut rows = query.fetch(db);
     while let Some(row) = rows.next().await {
-        let r = row.map_err(|e| db_error(e, what))?;
+        let r = row.map_err(|e| db_failure(e, what))?;
         sink(record(&r, r.get("id"))?);
     }
     Ok(())

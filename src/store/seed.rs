@@ -17,6 +17,7 @@ use crate::domain::{
     Calendar, ClosedDate, Contract, ContractOverrides, ContractState, DateException,
     DesignatedContact, DomainError, OpenInterval, SpecialDate, TechnicalAccountManager,
 };
+use crate::names::Name;
 
 /// The whole seed file.
 #[derive(Debug, Deserialize)]
@@ -243,7 +244,7 @@ impl SeedFile {
         let invalid = |entry: String| move |source| SeedError::Invalid { entry, source };
         let mut out = Vec::new();
         for c in &self.calendars {
-            let entry = format!("calendars/{}", c.id);
+            let entry = Name::calendar(&c.id).to_string();
             let calendar = calendar_of(c).map_err(invalid(entry.clone()))?;
             out.push((
                 entry,
@@ -256,7 +257,7 @@ impl SeedFile {
         }
         for a in &self.accounts {
             out.push((
-                format!("accounts/{}", a.id),
+                Name::account(&a.id).to_string(),
                 Change::CreateAccount {
                     id: a.id.clone(),
                     display_name: a.display_name.clone(),
@@ -266,7 +267,7 @@ impl SeedFile {
             ));
         }
         for c in &self.contracts {
-            let entry = format!("accounts/{}/contracts/{}", c.account, c.id);
+            let entry = Name::contract(&c.account, &c.id).to_string();
             let overrides = ContractOverrides {
                 added_benefits: benefits(&c.added_benefits).map_err(invalid(entry.clone()))?,
                 removed_benefits: benefits(&c.removed_benefits).map_err(invalid(entry.clone()))?,

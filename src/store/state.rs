@@ -19,6 +19,8 @@ use crate::domain::{
     Calendar, Completion, Contract, ContractAt, ContractState, DomainError, Plan,
     catalog::builtin_plans, contract_at,
 };
+use crate::names::Name;
+use crate::reason::Reason;
 
 /// Everything stored, indexed for the reads the API makes.
 #[derive(Debug, Default)]
@@ -42,54 +44,38 @@ pub struct State {
     revisions: BTreeMap<(String, String), Vec<Revision>>,
 }
 
-/// The resource name of a contract.
-pub fn contract_name(account_id: &str, id: &str) -> String {
-    // Not `format!`: every deadline and check answer names its contract.
-    ["accounts/", account_id, "/contracts/", id].concat()
-}
-
 /// The resource `name`, as `found`, if it exists and the caller's `etag` (if any) is its
 /// current one: the first check of every change to an existing resource.
 fn current<'a, T: Etagged>(
     found: Option<&'a T>,
-    name: &str,
+    name: impl Fn() -> Name,
     etag: &Option<String>,
 ) -> Result<&'a T, StoreError> {
-    let cur = found.ok_or_else(|| StoreError::NotFound(name.to_owned()))?;
+    let cur = found.ok_or_else(|| StoreError::NotFound(name()))?;
     match etag {
         Some(e) if !e.is_empty() && *e != cur.etag() => Err(StoreError::EtagMismatch {
-            name: name.to_owned(),
+            name: name(),
             current: cur.etag(),
         }),
         _ => Ok(cur),
     }
 }
 
-fn precondition(reason: &'static str, subject: String, message: String) -> StoreError {
-    StoreError::FailedPrecondition {
-        reason,
-        subject,
-        message,
-    }
-}
-
-fn domain_to_store(subject: &str, e: DomainError) -> StoreError {
+fn domain_to_store(account: &str, id: &str, e: DomainError) -> StoreError {
     match e {
         DomainError::ContactLimitReached { limit } => StoreError::QuotaExceeded {
-            subject: subject.to_owned(),
+            subject: Name::contract(account, id),
             limit,
         },
         DomainError::ContactAlreadyDesignated(email) => {
-            StoreError::AlreadyExists(format!("{subject}/contacts/{email}"))
+            StoreError::AlreadyExists(Name::contact(account, id, &email))
         }
         DomainError::ContactNotFound(email) => {
-            StoreError::NotFound(format!("{subject}/contacts/{email}"))
+            StoreError::NotFound(Name::contact(account, id, &email))
         }
-        DomainError::ContractTerminated => precondition(
-            "CONTRACT_TERMINATED",
-            subject.to_owned(),
-            format!("{subject} is terminated and can no longer change"),
-        ),
+        DomainError::ContractTerminated => {
+            StoreError::contract_terminated(Name::contract(account, id))
+        }
         other => StoreError::Domain(other),
     }
 }
@@ -237,9 +223,8 @@ impl State {
     ) -> Result<Prepared, StoreError> {
         match change {
             Change::CreatePlan(plan) => {
-                let name = format!("plans/{}", plan.id);
                 if self.plans.contains_key(&plan.id) {
-                    return Err(StoreError::AlreadyExists(name));
+                    return Err(StoreError::AlreadyExists(Name::plan(&plan.id)));
                 }
                 let rec = PlanRecord {
                     plan,
@@ -248,17 +233,17 @@ impl State {
                 Ok(Prepared::Plan(Write::create(rec)))
             }
             Change::UpdatePlan { id, patch, etag } => {
-                let name = format!("plans/{id}");
+                let name = || Name::plan(&id);
                 let found = self.plans.get(&id);
                 // Read-only before stale: a built-in plan cannot change whatever the etag.
                 if found.is_some_and(|p| p.plan.built_in) {
-                    return Err(precondition(
-                        "BUILT_IN_PLAN_READ_ONLY",
-                        name.clone(),
-                        format!("{name} is a built-in plan and is read-only"),
-                    ));
+                    return Err(StoreError::FailedPrecondition {
+                        reason: Reason::BuiltInPlanReadOnly,
+                        message: format!("{} is a built-in plan and is read-only", name()),
+                        subject: name(),
+                    });
                 }
-                let cur = current(found, &name, &etag)?;
+                let cur = current(found, name, &etag)?;
                 let mut plan: Plan = cur.plan.clone();
                 if let Some(v) = patch.display_name {
                     plan.display_name = v;
@@ -284,7 +269,7 @@ impl State {
                 calendar,
             } => {
                 if self.calendars.contains_key(&id) {
-                    return Err(StoreError::AlreadyExists(format!("calendars/{id}")));
+                    return Err(StoreError::AlreadyExists(Name::calendar(&id)));
                 }
                 let rec = CalendarRecord {
                     id: id.clone(),
@@ -295,8 +280,7 @@ impl State {
                 Ok(Prepared::Calendar(Write::create(rec)))
             }
             Change::UpdateCalendar { id, patch, etag } => {
-                let name = format!("calendars/{id}");
-                let cur = current(self.calendars.get(&id), &name, &etag)?;
+                let cur = current(self.calendars.get(&id), || Name::calendar(&id), &etag)?;
                 let mut rec = cur.clone();
                 if let Some(v) = patch.display_name {
                     rec.display_name = v;
@@ -308,16 +292,14 @@ impl State {
                 Ok(Prepared::Calendar(Write::update(rec, cur.meta.revision)))
             }
             Change::DeleteCalendar { id, etag } => {
-                let name = format!("calendars/{id}");
-                let cur = current(self.calendars.get(&id), &name, &etag)?;
+                let cur = current(self.calendars.get(&id), || Name::calendar(&id), &etag)?;
                 if let Some(a) = self
                     .accounts_after("")
                     .find(|a| a.calendar_id.as_deref() == Some(&id))
                 {
-                    return Err(precondition(
-                        "CALENDAR_IN_USE",
-                        format!("accounts/{}", a.id),
-                        format!("{name} is used by accounts/{}", a.id),
+                    return Err(StoreError::calendar_in_use(
+                        Name::calendar(&id),
+                        Some(Name::account(&a.id)),
                     ));
                 }
                 Ok(Prepared::DeleteCalendar {
@@ -332,7 +314,7 @@ impl State {
                 calendar_id,
             } => {
                 if self.accounts.contains_key(&id) {
-                    return Err(StoreError::AlreadyExists(format!("accounts/{id}")));
+                    return Err(StoreError::AlreadyExists(Name::account(&id)));
                 }
                 self.require_calendar(calendar_id.as_deref())?;
                 let rec = AccountRecord {
@@ -346,8 +328,7 @@ impl State {
                 Ok(Prepared::Account(Write::create(rec)))
             }
             Change::UpdateAccount { id, patch, etag } => {
-                let name = format!("accounts/{id}");
-                let cur = current(self.accounts.get(&id), &name, &etag)?;
+                let cur = current(self.accounts.get(&id), || Name::account(&id), &etag)?;
                 let mut rec = cur.clone();
                 if let Some(v) = patch.display_name {
                     rec.display_name = v;
@@ -364,20 +345,16 @@ impl State {
                 Ok(Prepared::Account(Write::update(rec, cur.meta.revision)))
             }
             Change::DeleteAccount { id, etag } => {
-                let name = format!("accounts/{id}");
-                let cur = current(self.accounts.get(&id), &name, &etag)?;
+                let cur = current(self.accounts.get(&id), || Name::account(&id), &etag)?;
                 // Only ACTIVE or SUSPENDED contracts block the delete; terminated ones go
                 // with the account, with their revisions and completions.
                 if let Some(c) = self
                     .contracts_of(&id)
                     .find(|c| c.contract.state != ContractState::Terminated)
                 {
-                    return Err(precondition(
-                        "ACCOUNT_HAS_CONTRACTS",
-                        contract_name(&id, &c.contract.id),
-                        format!(
-                            "{name} still has a contract that is not terminated; terminate it first"
-                        ),
+                    return Err(StoreError::account_has_contracts(
+                        Name::account(&id),
+                        Some(Name::contract(&id, &c.contract.id)),
                     ));
                 }
                 Ok(Prepared::DeleteAccount {
@@ -386,15 +363,14 @@ impl State {
                 })
             }
             Change::CreateContract(contract) => {
-                let name = contract_name(&contract.account_id, &contract.id);
                 if !self.accounts.contains_key(&contract.account_id) {
-                    return Err(StoreError::NotFound(format!(
-                        "accounts/{}",
-                        contract.account_id
-                    )));
+                    return Err(StoreError::NotFound(Name::account(&contract.account_id)));
                 }
                 if self.contract(&contract.account_id, &contract.id).is_some() {
-                    return Err(StoreError::AlreadyExists(name));
+                    return Err(StoreError::AlreadyExists(Name::contract(
+                        &contract.account_id,
+                        &contract.id,
+                    )));
                 }
                 let mut contract = contract;
                 contract.version = 1;
@@ -412,8 +388,8 @@ impl State {
                 patch,
                 etag,
             } => {
-                let name = contract_name(&account_id, &id);
-                let cur = current(self.contract(&account_id, &id), &name, &etag)?;
+                let name = || Name::contract(&account_id, &id);
+                let cur = current(self.contract(&account_id, &id), name, &etag)?;
                 let before = cur.contract.clone();
                 let mut c = before.clone();
                 // Merged and checked ahead of the other rules: an overlap the merge makes
@@ -424,7 +400,7 @@ impl State {
                 }
                 before
                     .ensure_not_terminated()
-                    .map_err(|e| domain_to_store(&name, e))?;
+                    .map_err(|e| domain_to_store(&account_id, &id, e))?;
                 if let Some(v) = patch.plan_id {
                     c.plan_id = v;
                 }
@@ -460,11 +436,12 @@ impl State {
                 at,
                 etag,
             } => {
-                let name = contract_name(&account_id, &id);
-                let cur = current(self.contract(&account_id, &id), &name, &etag)?;
+                let name = || Name::contract(&account_id, &id);
+                let cur = current(self.contract(&account_id, &id), name, &etag)?;
                 let before = cur.contract.clone();
                 let mut c = before.clone();
-                c.terminate(at).map_err(|e| domain_to_store(&name, e))?;
+                c.terminate(at)
+                    .map_err(|e| domain_to_store(&account_id, &id, e))?;
                 c.version += 1;
                 let rec = ContractRecord {
                     contract: c,
@@ -484,13 +461,13 @@ impl State {
                 id,
                 contact,
             } => {
-                let name = contract_name(&account_id, &id);
-                let cur = current(self.contract(&account_id, &id), &name, &None)?;
+                let name = || Name::contract(&account_id, &id);
+                let cur = current(self.contract(&account_id, &id), name, &None)?;
                 let before = cur.contract.clone();
                 let terms = self.terms_of(&before)?;
                 let mut c = before.clone();
                 c.add_contact(contact, &terms)
-                    .map_err(|e| domain_to_store(&name, e))?;
+                    .map_err(|e| domain_to_store(&account_id, &id, e))?;
                 c.version += 1;
                 let rec = ContractRecord {
                     contract: c,
@@ -510,12 +487,12 @@ impl State {
                 id,
                 email,
             } => {
-                let name = contract_name(&account_id, &id);
-                let cur = current(self.contract(&account_id, &id), &name, &None)?;
+                let name = || Name::contract(&account_id, &id);
+                let cur = current(self.contract(&account_id, &id), name, &None)?;
                 let before = cur.contract.clone();
                 let mut c = before.clone();
                 c.remove_contact(&email)
-                    .map_err(|e| domain_to_store(&name, e))?;
+                    .map_err(|e| domain_to_store(&account_id, &id, e))?;
                 c.version += 1;
                 let rec = ContractRecord {
                     contract: c,
@@ -535,19 +512,20 @@ impl State {
                 id,
                 completion,
             } => {
-                let name = contract_name(&account_id, &id);
-                let cur = current(self.contract(&account_id, &id), &name, &None)?.clone();
+                let name = || Name::contract(&account_id, &id);
+                let cur = current(self.contract(&account_id, &id), name, &None)?.clone();
                 let terms = self.terms_of(&cur.contract)?;
                 let benefit = completion.kind.benefit();
                 if !terms.benefits.contains(&benefit) {
-                    return Err(precondition(
-                        "OBLIGATION_NOT_IN_PLAN",
-                        name.clone(),
-                        format!(
+                    let name = Name::contract(&account_id, &id);
+                    return Err(StoreError::FailedPrecondition {
+                        reason: Reason::ObligationNotInPlan,
+                        message: format!(
                             "{name} does not include {benefit}, so it has no {} obligation",
                             completion.kind
                         ),
-                    ));
+                        subject: name,
+                    });
                 }
                 crate::domain::obligation::check_completion(
                     &completion,
@@ -572,7 +550,7 @@ impl State {
     fn require_calendar(&self, id: Option<&str>) -> Result<(), StoreError> {
         match id {
             Some(id) if !self.calendars.contains_key(id) => {
-                Err(StoreError::NotFound(format!("calendars/{id}")))
+                Err(StoreError::NotFound(Name::calendar(id)))
             }
             _ => Ok(()),
         }
@@ -587,7 +565,7 @@ impl State {
         let account = self
             .accounts
             .get(account_id)
-            .ok_or_else(|| StoreError::NotFound(format!("accounts/{account_id}")))?;
+            .ok_or_else(|| StoreError::NotFound(Name::account(account_id)))?;
         let contracts = self.contracts_of(account_id).map(|r| &r.contract);
         let in_force = match contract_at(contracts, t) {
             ContractAt::Effective(contract) => InForce::Effective {
@@ -604,7 +582,7 @@ impl State {
         let plan = self
             .plans
             .get(&c.plan_id)
-            .ok_or_else(|| StoreError::NotFound(format!("plans/{}", c.plan_id)))?;
+            .ok_or_else(|| StoreError::NotFound(Name::plan(&c.plan_id)))?;
         Ok(c.terms(&plan.plan))
     }
 
@@ -613,20 +591,18 @@ impl State {
     fn check_contract(&self, c: &Contract) -> Result<(), StoreError> {
         c.check()?;
         if !self.plans.contains_key(&c.plan_id) {
-            return Err(StoreError::NotFound(format!("plans/{}", c.plan_id)));
+            return Err(StoreError::NotFound(Name::plan(&c.plan_id)));
         }
         if let Some(other) = self
             .contracts_of(&c.account_id)
             .find(|o| o.contract.overlaps(c))
         {
-            let other_name = contract_name(&other.contract.account_id, &other.contract.id);
-            return Err(precondition(
-                "CONTRACT_OVERLAP",
-                other_name.clone(),
-                format!(
-                    "{} would be in force at the same time as {other_name}",
-                    contract_name(&c.account_id, &c.id)
-                ),
+            return Err(StoreError::contract_overlap(
+                Name::contract(&c.account_id, &c.id),
+                Some(Name::contract(
+                    &other.contract.account_id,
+                    &other.contract.id,
+                )),
             ));
         }
         Ok(())

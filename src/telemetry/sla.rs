@@ -29,6 +29,7 @@ use crate::domain::{
     Benefit, Contract, Deadline, DecisionReason, Milestone, MilestoneEvaluation, MilestoneStatus,
     Priority,
 };
+use crate::names::ContractName;
 
 /// The `sla.source` of an outcome: which question produced it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,10 +60,7 @@ fn record_contract(span: &Span, prefix: Prefix, contract: &Contract) {
     let (name, version, plan) = prefix.contract_fields();
     span.record(
         name,
-        tracing::field::display(format_args!(
-            "accounts/{}/contracts/{}",
-            contract.account_id, contract.id
-        )),
+        tracing::field::display(ContractName::new(&contract.account_id, &contract.id)),
     );
     span.record(version, contract.version);
     span.record(plan, contract.plan_id.as_str());
