@@ -1,9 +1,7 @@
-//! The smallest end-to-end check: the real server on a real socket answers a health check
-//! and a CheckEntitlement on the demo seed.
+//! The demo seed (`examples/demo-seed.yaml`) loads and the real server answers on it: a
+//! health check and a CheckEntitlement. The only tests that read the demo file.
 
-mod common;
-
-use common::{TestServer, ts};
+use crate::common::{TestServer, ts};
 use entitlements::grpc::pb;
 
 #[tokio::test]

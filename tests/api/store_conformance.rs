@@ -1,18 +1,16 @@
 //! The store conformance suite (tests/common/conformance.rs) on the memory store and on
 //! a fresh Postgres database, through the real server.
 
-mod common;
-
 use std::sync::Arc;
 
-use common::TestServer;
+use crate::common::TestServer;
 use entitlements::store::postgres::{PostgresSettings, PostgresStore};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 #[tokio::test]
 async fn memory_store_conforms() {
     let server = TestServer::start().await;
-    common::conformance::run(&server).await;
+    crate::common::conformance::run(&server).await;
     server.stop().await;
 }
 
@@ -22,7 +20,7 @@ async fn postgres_store_conforms(_: PgPoolOptions, options: PgConnectOptions) {
         .await
         .unwrap();
     let server = TestServer::start_with(store).await;
-    common::conformance::run(&server).await;
+    crate::common::conformance::run(&server).await;
     server.stop().await;
     // Everything acknowledged is in Postgres: a new store loading from scratch sees it.
     let reloaded = PostgresStore::connect_with(options, PostgresSettings::new(true))

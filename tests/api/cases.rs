@@ -1,0 +1,503 @@
+//! SlaService.EvaluateCase.
+
+use crate::helpers::*;
+
+// ---------------------------------------------------------------------------------------
+// SlaService.EvaluateCase
+// ---------------------------------------------------------------------------------------
+
+/// The comparable part of a milestone: (milestone, sequence, start, due, status, event,
+/// margin, clock, target).
+type M = (
+    i32,
+    i32,
+    Option<Timestamp>,
+    Option<Timestamp>,
+    i32,
+    Option<Timestamp>,
+    Option<prost_types::Duration>,
+    i32,
+    Option<prost_types::Duration>,
+);
+
+fn strip(m: &pb::MilestoneEvaluation) -> M {
+    assert!(!m.explanation.is_empty());
+    (
+        m.milestone,
+        m.sequence,
+        m.start_time,
+        m.due_time,
+        m.status,
+        m.event_time,
+        m.margin,
+        m.clock,
+        m.target,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ms(
+    milestone: pb::Milestone,
+    sequence: i32,
+    start: &str,
+    due: Option<&str>,
+    status: pb::MilestoneStatus,
+    event: Option<&str>,
+    margin: Option<i64>,
+    clock: pb::Clock,
+    target: Option<i64>,
+) -> M {
+    (
+        milestone as i32,
+        sequence,
+        ots(start),
+        due.map(ts),
+        status as i32,
+        event.map(ts),
+        margin.map(secs),
+        clock as i32,
+        target.map(secs),
+    )
+}
+
+#[tokio::test]
+async fn evaluate_case_full_timeline() {
+    let server = TestServer::start_demo().await;
+    use pb::Clock::Continuous;
+    use pb::Milestone::{FirstResponse, NextUpdate};
+    use pb::MilestoneStatus::{Breached, Met, Pending};
+
+    // acme (premium, P1 and P2 24x7). Opened 2026-06-01 08:00Z as P2, raised to P1 at
+    // 2026-06-02 00:00Z, so P1 targets (first response 30min, update every 12h) apply to
+    // every milestone, measured from the opening. Paused 10:00-12:00 on the first day.
+    // Updates are given out of order on purpose.
+    let case = pb::CaseTimeline {
+        open_time: ots("2026-06-01T08:00:00Z"),
+        priority: pb::Priority::P2 as i32,
+        priority_changes: vec![pb::PriorityChange {
+            change_time: ots("2026-06-02T00:00:00Z"),
+            priority: pb::Priority::P1 as i32,
+        }],
+        pauses: vec![pause("2026-06-01T10:00:00Z", Some("2026-06-01T12:00:00Z"))],
+        first_response_time: ots("2026-06-01T08:20:00Z"),
+        update_times: vec![ts("2026-06-02T11:00:00Z"), ts("2026-06-01T22:00:00Z")],
+        resolve_time: None,
+    };
+    let r = evaluate(&server, "acme", case, Some("2026-06-02T20:00:00Z")).await;
+    assert_eq!(r.priority, pb::Priority::P1 as i32);
+    assert_eq!(r.contract, acme_2026());
+    assert_eq!(r.evaluate_time, ots("2026-06-02T20:00:00Z"));
+    let got: Vec<M> = r.milestones.iter().map(strip).collect();
+    assert_eq!(
+        got,
+        vec![
+            // First response: 08:00 + 30min = 08:30 (the pause comes later); answered at
+            // 08:20, 10min early.
+            ms(
+                FirstResponse,
+                0,
+                "2026-06-01T08:00:00Z",
+                Some("2026-06-01T08:30:00Z"),
+                Met,
+                Some("2026-06-01T08:20:00Z"),
+                Some(10 * MIN),
+                Continuous,
+                Some(30 * MIN)
+            ),
+            // Update 1 from the first response 08:20: 12h plus the 2h pause = 22:20;
+            // given at 22:00, 20min early.
+            ms(
+                NextUpdate,
+                1,
+                "2026-06-01T08:20:00Z",
+                Some("2026-06-01T22:20:00Z"),
+                Met,
+                Some("2026-06-01T22:00:00Z"),
+                Some(20 * MIN),
+                Continuous,
+                Some(12 * HOUR)
+            ),
+            // Update 2 from update 1 at 22:00: due 10:00 next day; given 11:00, 1h late.
+            ms(
+                NextUpdate,
+                2,
+                "2026-06-01T22:00:00Z",
+                Some("2026-06-02T10:00:00Z"),
+                Breached,
+                Some("2026-06-02T11:00:00Z"),
+                Some(-HOUR),
+                Continuous,
+                Some(12 * HOUR)
+            ),
+            // Update 3 from update 2 at 11:00: due 23:00; at 20:00 there are 3h left.
+            ms(
+                NextUpdate,
+                3,
+                "2026-06-02T11:00:00Z",
+                Some("2026-06-02T23:00:00Z"),
+                Pending,
+                None,
+                Some(3 * HOUR),
+                Continuous,
+                Some(12 * HOUR)
+            ),
+        ]
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn evaluate_case_priority_change_pause_and_resolution() {
+    let server = TestServer::start_demo().await;
+    use pb::Clock::{BusinessHours, Continuous, Unspecified};
+    use pb::Milestone::{FirstResponse, NextUpdate};
+    use pb::MilestoneStatus::{Breached, Cancelled, Met, NoTarget, Paused, Pending};
+
+    // Opened as P3 (no target) at 08:00Z, raised to P1 at 09:00Z with no response yet:
+    // the P1 first response was due 08:30, already past at the change: BREACHED. At
+    // 09:30 it is 1h late (30min target - 90min elapsed).
+    let raised = pb::CaseTimeline {
+        open_time: ots("2026-06-01T08:00:00Z"),
+        priority: pb::Priority::P3 as i32,
+        priority_changes: vec![pb::PriorityChange {
+            change_time: ots("2026-06-01T09:00:00Z"),
+            priority: pb::Priority::P1 as i32,
+        }],
+        ..Default::default()
+    };
+    let r = evaluate(
+        &server,
+        "acme",
+        raised.clone(),
+        Some("2026-06-01T09:30:00Z"),
+    )
+    .await;
+    assert_eq!(r.priority, pb::Priority::P1 as i32);
+    assert_eq!(
+        r.milestones.iter().map(strip).collect::<Vec<_>>(),
+        vec![ms(
+            FirstResponse,
+            0,
+            "2026-06-01T08:00:00Z",
+            Some("2026-06-01T08:30:00Z"),
+            Breached,
+            None,
+            Some(-HOUR),
+            Continuous,
+            Some(30 * MIN)
+        )]
+    );
+    // Before the change it was still P3: no target.
+    let r = evaluate(&server, "acme", raised, Some("2026-06-01T08:45:00Z")).await;
+    assert_eq!(r.priority, pb::Priority::P3 as i32);
+    assert_eq!(
+        r.milestones.iter().map(strip).collect::<Vec<_>>(),
+        vec![ms(
+            FirstResponse,
+            0,
+            "2026-06-01T08:00:00Z",
+            None,
+            NoTarget,
+            None,
+            None,
+            Unspecified,
+            None
+        )]
+    );
+
+    // Resolved before the milestones fell due: CANCELLED, margin from resolve_time to
+    // due. P2: first response at 08:30 (due 10:00, 1h30 early); resolved at 09:00 with
+    // update 1 due 08:30 + 24h = next day 08:30 (23h30 left). The update at 10:00 comes
+    // after the resolution and is ignored.
+    let resolved = pb::CaseTimeline {
+        open_time: ots("2026-06-01T08:00:00Z"),
+        priority: pb::Priority::P2 as i32,
+        first_response_time: ots("2026-06-01T08:30:00Z"),
+        update_times: vec![ts("2026-06-01T10:00:00Z")],
+        resolve_time: ots("2026-06-01T09:00:00Z"),
+        ..Default::default()
+    };
+    let r = evaluate(&server, "acme", resolved, Some("2026-06-03T00:00:00Z")).await;
+    assert_eq!(r.evaluate_time, ots("2026-06-03T00:00:00Z"));
+    assert_eq!(
+        r.milestones.iter().map(strip).collect::<Vec<_>>(),
+        vec![
+            ms(
+                FirstResponse,
+                0,
+                "2026-06-01T08:00:00Z",
+                Some("2026-06-01T10:00:00Z"),
+                Met,
+                Some("2026-06-01T08:30:00Z"),
+                Some(90 * MIN),
+                Continuous,
+                Some(2 * HOUR)
+            ),
+            ms(
+                NextUpdate,
+                1,
+                "2026-06-01T08:30:00Z",
+                Some("2026-06-02T08:30:00Z"),
+                Cancelled,
+                None,
+                Some(23 * HOUR + 30 * MIN),
+                Continuous,
+                Some(24 * HOUR)
+            ),
+        ]
+    );
+    // Resolved after the due time without a response: BREACHED, late until resolve_time.
+    let late = pb::CaseTimeline {
+        open_time: ots("2026-06-01T08:00:00Z"),
+        priority: pb::Priority::P1 as i32,
+        resolve_time: ots("2026-06-01T09:00:00Z"),
+        ..Default::default()
+    };
+    let r = evaluate(&server, "acme", late, Some("2026-06-03T00:00:00Z")).await;
+    assert_eq!(
+        r.milestones.iter().map(strip).collect::<Vec<_>>(),
+        vec![ms(
+            FirstResponse,
+            0,
+            "2026-06-01T08:00:00Z",
+            Some("2026-06-01T08:30:00Z"),
+            Breached,
+            None,
+            Some(-30 * MIN),
+            Continuous,
+            Some(30 * MIN)
+        )]
+    );
+
+    // Paused at the evaluation instant: PAUSED, no due time, margin = target minus time
+    // counted so far (2h - 30min). A pause ending after evaluate_time is still running.
+    for end in [None, Some("2026-06-01T13:00:00Z")] {
+        let paused = pb::CaseTimeline {
+            open_time: ots("2026-06-01T08:00:00Z"),
+            priority: pb::Priority::P2 as i32,
+            pauses: vec![pause("2026-06-01T08:30:00Z", end)],
+            ..Default::default()
+        };
+        let r = evaluate(&server, "acme", paused, Some("2026-06-01T12:00:00Z")).await;
+        assert_eq!(
+            r.milestones.iter().map(strip).collect::<Vec<_>>(),
+            vec![ms(
+                FirstResponse,
+                0,
+                "2026-06-01T08:00:00Z",
+                None,
+                Paused,
+                None,
+                Some(90 * MIN),
+                Continuous,
+                Some(2 * HOUR)
+            )],
+            "pause end {end:?}"
+        );
+    }
+
+    // Business hours (initech, standard P1 8h): opened Monday 2026-06-08 10:00 Seoul,
+    // due Tuesday 10:00; at Tuesday 09:30, 7h30 of business time have been used
+    // (10-12, 13-18, 09-09:30): 30min left.
+    let bh = pb::CaseTimeline {
+        open_time: ots("2026-06-08T10:00:00+09:00"),
+        priority: pb::Priority::P1 as i32,
+        ..Default::default()
+    };
+    let r = evaluate(&server, "initech", bh, Some("2026-06-09T09:30:00+09:00")).await;
+    assert_eq!(r.contract, initech());
+    assert_eq!(
+        r.milestones.iter().map(strip).collect::<Vec<_>>(),
+        vec![ms(
+            FirstResponse,
+            0,
+            "2026-06-08T10:00:00+09:00",
+            Some("2026-06-09T10:00:00+09:00"),
+            Pending,
+            None,
+            Some(30 * MIN),
+            BusinessHours,
+            Some(8 * HOUR)
+        )]
+    );
+
+    // Opened when no contract was in force (before initech/main starts): every milestone
+    // NO_TARGET, no ContractRef; a single update milestone with sequence 1.
+    let none = pb::CaseTimeline {
+        open_time: ots("2026-02-16T10:00:00+09:00"),
+        priority: pb::Priority::P1 as i32,
+        first_response_time: ots("2026-02-16T11:00:00+09:00"),
+        ..Default::default()
+    };
+    let r = evaluate(&server, "initech", none, Some("2026-02-17T10:00:00+09:00")).await;
+    assert_eq!(r.contract, None);
+    assert_eq!(
+        r.milestones.iter().map(strip).collect::<Vec<_>>(),
+        vec![
+            ms(
+                FirstResponse,
+                0,
+                "2026-02-16T10:00:00+09:00",
+                None,
+                NoTarget,
+                Some("2026-02-16T11:00:00+09:00"),
+                None,
+                Unspecified,
+                None
+            ),
+            ms(
+                NextUpdate,
+                1,
+                "2026-02-16T11:00:00+09:00",
+                None,
+                NoTarget,
+                None,
+                None,
+                Unspecified,
+                None
+            ),
+        ]
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn evaluate_case_errors_and_default_time() {
+    let server = TestServer::start_demo().await;
+    let mut client = server.sla();
+    let base = pb::CaseTimeline {
+        open_time: ots("2026-06-01T08:00:00Z"),
+        priority: pb::Priority::P1 as i32,
+        first_response_time: ots("2026-06-01T08:30:00Z"),
+        ..Default::default()
+    };
+    let req = |case: pb::CaseTimeline, at: Option<&str>| pb::EvaluateCaseRequest {
+        account: "accounts/acme".into(),
+        case: Some(case),
+        evaluate_time: at.map(ts),
+    };
+
+    // Default evaluate_time: now, echoed.
+    let before = now_secs();
+    let r = client
+        .evaluate_case(req(base.clone(), None))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_close_to_now(&r.evaluate_time, before, now_secs());
+
+    // An update before the first response.
+    let e = client
+        .evaluate_case(req(
+            pb::CaseTimeline {
+                update_times: vec![ts("2026-06-01T08:10:00Z")],
+                ..base.clone()
+            },
+            Some("2026-06-02T00:00:00Z"),
+        ))
+        .await
+        .unwrap_err();
+    assert_invalid_field(&e, "case.update_times[0]");
+    // Updates without a first response.
+    let e = client
+        .evaluate_case(req(
+            pb::CaseTimeline {
+                first_response_time: None,
+                update_times: vec![ts("2026-06-01T09:00:00Z")],
+                ..base.clone()
+            },
+            Some("2026-06-02T00:00:00Z"),
+        ))
+        .await
+        .unwrap_err();
+    assert_invalid_field(&e, "case.update_times[0]");
+    // A first response before the opening.
+    let e = client
+        .evaluate_case(req(
+            pb::CaseTimeline {
+                first_response_time: ots("2026-06-01T07:00:00Z"),
+                ..base.clone()
+            },
+            Some("2026-06-02T00:00:00Z"),
+        ))
+        .await
+        .unwrap_err();
+    assert_invalid_field(&e, "case.first_response_time");
+    // The second pause begins before the opening; the first is fine.
+    let e = client
+        .evaluate_case(req(
+            pb::CaseTimeline {
+                pauses: vec![
+                    pause("2026-06-01T08:30:00Z", Some("2026-06-01T08:40:00Z")),
+                    pause("2026-06-01T07:30:00Z", Some("2026-06-01T08:40:00Z")),
+                ],
+                ..base.clone()
+            },
+            Some("2026-06-02T00:00:00Z"),
+        ))
+        .await
+        .unwrap_err();
+    assert_invalid_field(&e, "case.pauses[1].start_time");
+    // Missing case, unspecified priorities.
+    let e = client
+        .evaluate_case(pb::EvaluateCaseRequest {
+            account: "accounts/acme".into(),
+            case: None,
+            evaluate_time: None,
+        })
+        .await
+        .unwrap_err();
+    assert_invalid_field(&e, "case");
+    let e = client
+        .evaluate_case(req(
+            pb::CaseTimeline {
+                priority: pb::Priority::Unspecified as i32,
+                ..base.clone()
+            },
+            None,
+        ))
+        .await
+        .unwrap_err();
+    assert_invalid_field(&e, "case.priority");
+    let e = client
+        .evaluate_case(req(
+            pb::CaseTimeline {
+                priority_changes: vec![pb::PriorityChange {
+                    change_time: ots("2026-06-01T09:00:00Z"),
+                    priority: pb::Priority::Unspecified as i32,
+                }],
+                ..base.clone()
+            },
+            None,
+        ))
+        .await
+        .unwrap_err();
+    assert_invalid_field(&e, "case.priority_changes[0].priority");
+    let e = client
+        .evaluate_case(req(
+            pb::CaseTimeline {
+                open_time: None,
+                ..base.clone()
+            },
+            None,
+        ))
+        .await
+        .unwrap_err();
+    assert_invalid_field(&e, "case.open_time");
+    // evaluate_time before open_time.
+    let e = client
+        .evaluate_case(req(base.clone(), Some("2026-06-01T07:59:59Z")))
+        .await
+        .unwrap_err();
+    assert_invalid_field(&e, "evaluate_time");
+    // Unknown account.
+    let e = client
+        .evaluate_case(pb::EvaluateCaseRequest {
+            account: "accounts/nope".into(),
+            ..req(base, None)
+        })
+        .await
+        .unwrap_err();
+    assert_status(&e, Code::NotFound);
+    server.stop().await;
+}
