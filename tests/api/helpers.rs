@@ -6,9 +6,11 @@ pub(crate) use crate::common::fixtures::*;
 pub(crate) use crate::common::{TestServer, assert_invalid_field, details, secs, ts};
 pub(crate) use chrono::Utc;
 pub(crate) use entitlements::grpc::pb;
+pub(crate) use pb::EscalationTarget::{
+    SeniorSupportTeam, StandardSupportQueue, TechnicalAccountManager,
+};
 pub(crate) use prost_types::Timestamp;
 pub(crate) use tonic::Code;
-pub(crate) use pb::EscalationTarget::{SeniorSupportTeam, StandardSupportQueue, TechnicalAccountManager};
 
 pub(crate) const MIN: i64 = 60;
 
@@ -158,7 +160,6 @@ pub(crate) fn emails(c: &pb::Contract) -> Vec<&str> {
         .map(|d| d.email.as_str())
         .collect()
 }
-
 
 pub(crate) const ALL_BENEFITS: [&str; 16] = [
     "community_knowledge_base",
@@ -343,7 +344,11 @@ pub(crate) fn add_stored(calendar: &str, start: &str, duration: i64) -> pb::AddB
     }
 }
 
-pub(crate) fn add_inline(spec: pb::Calendar, start: &str, duration: i64) -> pb::AddBusinessTimeRequest {
+pub(crate) fn add_inline(
+    spec: pb::Calendar,
+    start: &str,
+    duration: i64,
+) -> pb::AddBusinessTimeRequest {
     pb::AddBusinessTimeRequest {
         calendar_source: Some(pb::add_business_time_request::CalendarSource::CalendarSpec(
             spec,
@@ -353,7 +358,11 @@ pub(crate) fn add_inline(spec: pb::Calendar, start: &str, duration: i64) -> pb::
     }
 }
 
-pub(crate) fn between_stored(calendar: &str, start: &str, end: &str) -> pb::BusinessTimeBetweenRequest {
+pub(crate) fn between_stored(
+    calendar: &str,
+    start: &str,
+    end: &str,
+) -> pb::BusinessTimeBetweenRequest {
     pb::BusinessTimeBetweenRequest {
         calendar_source: Some(pb::business_time_between_request::CalendarSource::Calendar(
             calendar.into(),
@@ -363,7 +372,11 @@ pub(crate) fn between_stored(calendar: &str, start: &str, end: &str) -> pb::Busi
     }
 }
 
-pub(crate) fn between_inline(spec: pb::Calendar, start: &str, end: &str) -> pb::BusinessTimeBetweenRequest {
+pub(crate) fn between_inline(
+    spec: pb::Calendar,
+    start: &str,
+    end: &str,
+) -> pb::BusinessTimeBetweenRequest {
     pb::BusinessTimeBetweenRequest {
         calendar_source: Some(
             pb::business_time_between_request::CalendarSource::CalendarSpec(spec),
@@ -410,7 +423,11 @@ pub(crate) fn record(
     }
 }
 
-pub(crate) async fn obligations(server: &TestServer, account: &str, at: &str) -> pb::GetObligationsResponse {
+pub(crate) async fn obligations(
+    server: &TestServer,
+    account: &str,
+    at: &str,
+) -> pb::GetObligationsResponse {
     server
         .sla()
         .get_obligations(pb::GetObligationsRequest {
@@ -443,7 +460,6 @@ pub(crate) fn obligation(
         last_completion_time: last.map(ts),
     }
 }
-
 
 /// A first-response deadline request assessed at `evaluate`.
 pub(crate) fn first_response_at(
