@@ -14,6 +14,7 @@ use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::domain::{CaseEvent, DomainError};
+use crate::reason::Reason;
 use crate::store::StoreError;
 
 /// The `ErrorInfo.domain` of every error this service returns.
@@ -116,18 +117,19 @@ impl<T> FieldContext<T> for Result<T, DomainError> {
     }
 }
 
-fn status(code: Code, message: String, reason: &str, mut details: ErrorDetails) -> Status {
-    details.set_error_info(reason, ERROR_DOMAIN, HashMap::new());
+fn status(code: Code, message: String, reason: Reason, mut details: ErrorDetails) -> Status {
+    details.set_error_info(reason.as_str(), ERROR_DOMAIN, HashMap::new());
     Status::with_error_details(code, message, details)
 }
 
-fn invalid(field: &str, message: String, reason: &str) -> Status {
+fn invalid(field: &str, message: String, reason: Reason) -> Status {
     let details = ErrorDetails::with_bad_request_violation(field, message.clone());
     status(Code::InvalidArgument, message, reason, details)
 }
 
-fn precondition(kind: &str, subject: &str, message: String) -> Status {
-    let details = ErrorDetails::with_precondition_failure_violation(kind, subject, message.clone());
+fn precondition(kind: Reason, subject: &str, message: String) -> Status {
+    let details =
+        ErrorDetails::with_precondition_failure_violation(kind.as_str(), subject, message.clone());
     status(Code::FailedPrecondition, message, kind, details)
 }
 
@@ -136,25 +138,27 @@ fn precondition(kind: &str, subject: &str, message: String) -> Status {
 fn domain_status(e: DomainError, field: Option<&str>) -> Status {
     let message = e.to_string();
     // A field violation on the request field behind the error, else on its usual field.
-    let violation = |usual: &str, message: String, reason: &str| {
+    let violation = |usual: &str, message: String, reason: Reason| {
         invalid(field.unwrap_or(usual), message, reason)
     };
     match e {
-        DomainError::UnknownTimeZone(_) => violation("time_zone", message, "UNKNOWN_TIME_ZONE"),
-        DomainError::UnknownBenefit(_) => violation("benefit", message, "UNKNOWN_BENEFIT"),
-        DomainError::InvalidId(_) => violation("id", message, "INVALID_ID"),
+        DomainError::UnknownTimeZone(_) => violation("time_zone", message, Reason::UnknownTimeZone),
+        DomainError::UnknownBenefit(_) => violation("benefit", message, Reason::UnknownBenefit),
+        DomainError::InvalidId(_) => violation("id", message, Reason::InvalidId),
         DomainError::InvalidTimeOfDay(_)
         | DomainError::InvalidDate(_)
         | DomainError::InvertedInterval { .. }
         | DomainError::OverlappingIntervals { .. }
         | DomainError::DuplicateDate { .. }
         | DomainError::DuplicateWeekday { .. } => {
-            violation("calendar", message, "INVALID_CALENDAR")
+            violation("calendar", message, Reason::InvalidCalendar)
         }
-        DomainError::NoOpenTime => violation("calendar", message, "NO_OPEN_TIME"),
-        DomainError::OutsideValidity(_) => violation("time", message, "OUTSIDE_CALENDAR_VALIDITY"),
-        DomainError::InvalidTerms(_) => violation("priority_terms", message, "INVALID_TERMS"),
-        DomainError::InvalidTimeline(_) => violation("case", message, "INVALID_TIMELINE"),
+        DomainError::NoOpenTime => violation("calendar", message, Reason::NoOpenTime),
+        DomainError::OutsideValidity(_) => {
+            violation("time", message, Reason::OutsideCalendarValidity)
+        }
+        DomainError::InvalidTerms(_) => violation("priority_terms", message, Reason::InvalidTerms),
+        DomainError::InvalidTimeline(_) => violation("case", message, Reason::InvalidTimeline),
         // The event's own field, below the case the request carries (`case` by default).
         DomainError::CaseEventOutOfOrder { event, .. } => {
             let case = field.unwrap_or("case");
@@ -167,47 +171,56 @@ fn domain_status(e: DomainError, field: Option<&str>) -> Status {
                 CaseEvent::Resolution => format!("{case}.resolve_time"),
                 CaseEvent::Update(i) => format!("{case}.update_times[{i}]"),
             };
-            invalid(&path, message, "INVALID_TIMELINE")
+            invalid(&path, message, Reason::InvalidTimeline)
         }
-        DomainError::InvalidContract(_) => violation("contract", message, "INVALID_CONTRACT"),
-        DomainError::NoOpenTimeAfter(_) => precondition("NO_OPEN_TIME_AFTER", "calendar", message),
+        DomainError::InvalidContract(_) => violation("contract", message, Reason::InvalidContract),
+        DomainError::NoOpenTimeAfter(_) => {
+            precondition(Reason::NoOpenTimeAfter, "calendar", message)
+        }
         DomainError::ContactLimitReached { .. } => {
             let details = ErrorDetails::with_quota_failure_violation("contract", message.clone());
             status(
                 Code::ResourceExhausted,
                 message,
-                "CONTACT_LIMIT_REACHED",
+                Reason::ContactLimitReached,
                 details,
             )
         }
         DomainError::ContactAlreadyDesignated(_) => status(
             Code::AlreadyExists,
             message,
-            "ALREADY_EXISTS",
+            Reason::AlreadyExists,
             ErrorDetails::new(),
         ),
-        DomainError::ContactNotFound(_) => {
-            status(Code::NotFound, message, "NOT_FOUND", ErrorDetails::new())
-        }
+        DomainError::ContactNotFound(_) => status(
+            Code::NotFound,
+            message,
+            Reason::NotFound,
+            ErrorDetails::new(),
+        ),
         DomainError::ObligationNotInPlan(_) => {
-            precondition("OBLIGATION_NOT_IN_PLAN", "contract", message)
+            precondition(Reason::ObligationNotInPlan, "contract", message)
         }
-        DomainError::ContractTerminated => precondition("CONTRACT_TERMINATED", "contract", message),
+        DomainError::ContractTerminated => {
+            precondition(Reason::ContractTerminated, "contract", message)
+        }
     }
 }
 
 impl From<ApiError> for Status {
     fn from(e: ApiError) -> Status {
         match e {
-            ApiError::InvalidField { field, description } => {
-                invalid(&field, format!("{field}: {description}"), "INVALID_FIELD")
-            }
+            ApiError::InvalidField { field, description } => invalid(
+                &field,
+                format!("{field}: {description}"),
+                Reason::InvalidField,
+            ),
             ApiError::Domain(e) => domain_status(e, None),
             ApiError::DomainIn { field, error } => domain_status(error, Some(&field)),
             ApiError::Unauthenticated(message) => status(
                 Code::Unauthenticated,
                 message.to_owned(),
-                "UNAUTHENTICATED",
+                Reason::Unauthenticated,
                 ErrorDetails::new(),
             ),
             ApiError::PermissionDenied {
@@ -217,7 +230,7 @@ impl From<ApiError> for Status {
             } => {
                 let mut details = ErrorDetails::new();
                 details.set_error_info(
-                    "PERMISSION_DENIED",
+                    Reason::PermissionDenied.as_str(),
                     ERROR_DOMAIN,
                     HashMap::from([
                         ("principal".to_owned(), principal.clone()),
@@ -230,19 +243,19 @@ impl From<ApiError> for Status {
             ApiError::Overloaded => status(
                 Code::ResourceExhausted,
                 e.to_string(),
-                "OVERLOADED",
+                Reason::Overloaded,
                 ErrorDetails::with_retry_info(Some(Duration::from_secs(1))),
             ),
             ApiError::DeadlineExceeded => status(
                 Code::DeadlineExceeded,
                 e.to_string(),
-                "DEADLINE_EXCEEDED",
+                Reason::DeadlineExceeded,
                 ErrorDetails::new(),
             ),
             ApiError::Panicked => status(
                 Code::Internal,
                 e.to_string(),
-                "INTERNAL",
+                Reason::Internal,
                 ErrorDetails::new(),
             ),
             ApiError::Store(e) => {
@@ -256,7 +269,7 @@ impl From<ApiError> for Status {
                             "",
                             message.clone(),
                         );
-                        status(Code::NotFound, message, "NOT_FOUND", details)
+                        status(Code::NotFound, message, Reason::NotFound, details)
                     }
                     StoreError::AlreadyExists(name) => {
                         let details = ErrorDetails::with_resource_info(
@@ -265,16 +278,19 @@ impl From<ApiError> for Status {
                             "",
                             message.clone(),
                         );
-                        status(Code::AlreadyExists, message, "ALREADY_EXISTS", details)
+                        status(Code::AlreadyExists, message, Reason::AlreadyExists, details)
                     }
-                    StoreError::EtagMismatch { .. } => {
-                        status(Code::Aborted, message, "ETAG_MISMATCH", ErrorDetails::new())
-                    }
+                    StoreError::EtagMismatch { .. } => status(
+                        Code::Aborted,
+                        message,
+                        Reason::EtagMismatch,
+                        ErrorDetails::new(),
+                    ),
                     StoreError::FailedPrecondition {
                         reason, subject, ..
-                    } => precondition(reason.as_str(), &subject.to_string(), message),
+                    } => precondition(reason, &subject.to_string(), message),
                     StoreError::InvalidOverrides(_) => {
-                        invalid("contract.overrides", message, "INVALID_FIELD")
+                        invalid("contract.overrides", message, Reason::InvalidField)
                     }
                     StoreError::QuotaExceeded { subject, .. } => {
                         let details = ErrorDetails::with_quota_failure_violation(
@@ -284,7 +300,7 @@ impl From<ApiError> for Status {
                         status(
                             Code::ResourceExhausted,
                             message,
-                            "CONTACT_LIMIT_REACHED",
+                            Reason::ContactLimitReached,
                             details,
                         )
                     }
@@ -295,21 +311,21 @@ impl From<ApiError> for Status {
                         status(
                             Code::Unavailable,
                             "the contract store is unavailable; retry later".into(),
-                            "STORE_UNAVAILABLE",
+                            Reason::StoreUnavailable,
                             details,
                         )
                     }
                     StoreError::WriteTimedOut { .. } => {
                         tracing::warn!(error = %message, "store write timed out");
                         let details = ErrorDetails::with_retry_info(Some(Duration::from_secs(1)));
-                        status(Code::Unavailable, message, "STORE_BUSY", details)
+                        status(Code::Unavailable, message, Reason::StoreBusy, details)
                     }
                     StoreError::Internal(cause) => {
                         tracing::error!(%cause, "internal store error");
                         status(
                             Code::Internal,
                             "internal error".into(),
-                            "INTERNAL",
+                            Reason::Internal,
                             ErrorDetails::new(),
                         )
                     }
