@@ -64,6 +64,15 @@ pub enum Reason {
     DeadlineExceeded,
     /// Something failed inside the server.
     Internal,
+    /// The request's bytes are not a valid message of the method's request type (not
+    /// protobuf, a string that is not UTF-8, a frame cut short, no message at all).
+    MalformedRequest,
+    /// The request message is larger than the server's limit.
+    MessageTooLarge,
+    /// The server has no such method, or does not support the request's encoding.
+    Unimplemented,
+    /// The request broke the gRPC protocol in another way.
+    ProtocolError,
 }
 
 impl Reason {
@@ -98,6 +107,10 @@ impl Reason {
             Reason::Overloaded => "OVERLOADED",
             Reason::DeadlineExceeded => "DEADLINE_EXCEEDED",
             Reason::Internal => "INTERNAL",
+            Reason::MalformedRequest => "MALFORMED_REQUEST",
+            Reason::MessageTooLarge => "MESSAGE_TOO_LARGE",
+            Reason::Unimplemented => "UNIMPLEMENTED",
+            Reason::ProtocolError => "PROTOCOL_ERROR",
         }
     }
 }

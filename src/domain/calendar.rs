@@ -15,6 +15,7 @@ use chrono::{Datelike, NaiveDate, Weekday};
 
 use super::business_time::DayTable;
 use super::error::DomainError;
+use super::text::Quoted;
 use super::zone::{DayBits, ZoneTimeline};
 
 /// A wall-clock time of day, in seconds after local midnight; 24:00 is allowed as a
@@ -60,7 +61,7 @@ impl FromStr for TimeOfDay {
     type Err = DomainError;
     /// Parses `HH:MM` or `HH:MM:SS`, 00:00 through 24:00.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || DomainError::InvalidTimeOfDay(s.to_owned());
+        let bad = || DomainError::InvalidTimeOfDay(Quoted::new(s));
         let parts: Vec<&str> = s.split(':').collect();
         if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.len() != 2) {
             return Err(bad());

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use super::error::DomainError;
 use super::escalation::AtRiskThresholds;
+use super::text::Quoted;
 
 /// A support benefit a plan may include. Keys are stable snake_case strings used on the
 /// wire and in storage; never rename one.
@@ -134,7 +135,7 @@ impl FromStr for Benefit {
         Benefit::ALL
             .into_iter()
             .find(|b| b.key() == s)
-            .ok_or_else(|| DomainError::UnknownBenefit(s.to_owned()))
+            .ok_or_else(|| DomainError::UnknownBenefit(Quoted::new(s)))
     }
 }
 
@@ -451,7 +452,7 @@ pub fn check_id(id: &str) -> Result<(), DomainError> {
     if ok {
         Ok(())
     } else {
-        Err(DomainError::InvalidId(id.to_owned()))
+        Err(DomainError::InvalidId(Quoted::new(id)))
     }
 }
 

@@ -10,6 +10,7 @@ use super::catalog::{
     BenefitSet, Channel, Plan, Priority, PriorityTerms, TermsTable, channels_of, terms_table,
 };
 use super::error::DomainError;
+use super::text::Quoted;
 
 /// A contract's lifecycle state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -77,7 +78,8 @@ pub fn check_email(email: &str) -> Result<(), DomainError> {
         Ok(())
     } else {
         Err(DomainError::InvalidContract(format!(
-            "{email:?} is not an email address"
+            "{} is not an email address",
+            Quoted::new(email)
         )))
     }
 }

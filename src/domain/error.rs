@@ -5,27 +5,28 @@
 use thiserror::Error;
 
 use super::calendar::CalendarPart;
+use super::text::Quoted;
 
 /// A domain rule was broken or a computation cannot be answered.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DomainError {
     /// The time zone is not an IANA zone name known to the tz database.
-    #[error("unknown time zone {0:?}: use an IANA name such as Europe/Berlin")]
-    UnknownTimeZone(String),
+    #[error("unknown time zone {0}: use an IANA name such as Europe/Berlin")]
+    UnknownTimeZone(Quoted),
     /// A benefit key that is not in the catalog.
-    #[error("unknown benefit {0:?}")]
-    UnknownBenefit(String),
+    #[error("unknown benefit {0}")]
+    UnknownBenefit(Quoted),
     /// A resource id that does not follow the naming rules.
     #[error(
-        "invalid id {0:?}: use 1-63 lowercase letters, digits and hyphens, starting with a letter or digit"
+        "invalid id {0}: use 1-63 lowercase letters, digits and hyphens, starting with a letter or digit"
     )]
-    InvalidId(String),
+    InvalidId(Quoted),
     /// A wall-clock time that cannot be parsed or is out of range.
-    #[error("invalid time of day {0:?}: use HH:MM or HH:MM:SS between 00:00 and 24:00")]
-    InvalidTimeOfDay(String),
+    #[error("invalid time of day {0}: use HH:MM or HH:MM:SS between 00:00 and 24:00")]
+    InvalidTimeOfDay(Quoted),
     /// A calendar date that cannot be parsed.
-    #[error("invalid date {0:?}: use YYYY-MM-DD")]
-    InvalidDate(String),
+    #[error("invalid date {0}: use YYYY-MM-DD")]
+    InvalidDate(Quoted),
     /// An open interval that closes at or before it opens.
     #[error("interval {open}-{close} closes at or before it opens")]
     InvertedInterval {

@@ -17,6 +17,7 @@ use chrono::{DateTime, Months, TimeDelta, Utc};
 
 use super::catalog::Benefit;
 use super::error::DomainError;
+use super::text::Quoted;
 
 /// A recurring obligation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -116,7 +117,9 @@ impl FromStr for ObligationKind {
         ObligationKind::ALL
             .into_iter()
             .find(|k| k.key() == s)
-            .ok_or_else(|| DomainError::InvalidContract(format!("unknown obligation {s:?}")))
+            .ok_or_else(|| {
+                DomainError::InvalidContract(format!("unknown obligation {}", Quoted::new(s)))
+            })
     }
 }
 

@@ -4,11 +4,44 @@
 //! put them straight into the sentence being built, without `format!`'s argument
 //! machinery, and the common instant (whole seconds, years 0-9999) without chrono's
 //! general formatter, which costs several times more. `Stamp` and `Human` show the same
-//! text wherever a `Display` is wanted.
+//! text wherever a `Display` is wanted. A value a client sent is repeated as [`Quoted`],
+//! cut to a bounded length, so that no error message grows with its input.
 
 use std::fmt;
 
 use chrono::{DateTime, Datelike, TimeDelta, Timelike, Utc};
+
+/// The most characters of a client's value an error message repeats.
+pub const QUOTE_MAX_CHARS: usize = 64;
+
+/// A value a client sent, as an error message repeats it: in double quotes with Rust's
+/// escapes (`"Mars/Base"`), and when longer than [`QUOTE_MAX_CHARS`] characters its first
+/// ones with an ellipsis and the full length (`"aaaa…" (20000 characters)`). Errors quote
+/// through this so that a 4 MiB field yields an answer of a few hundred bytes, which every
+/// client reads with its default metadata limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quoted(String);
+
+impl Quoted {
+    /// `value` as an error message quotes it.
+    pub fn new(value: &str) -> Quoted {
+        let chars = value.chars().count();
+        if chars <= QUOTE_MAX_CHARS {
+            return Quoted(format!("{value:?}"));
+        }
+        let head: String = value.chars().take(QUOTE_MAX_CHARS).collect();
+        let head = format!("{head:?}");
+        // The ellipsis goes inside the quotes: `"abc…" (70 characters)`.
+        let open = &head[..head.len() - 1];
+        Quoted(format!("{open}…\" ({chars} characters)"))
+    }
+}
+
+impl fmt::Display for Quoted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// An instant as `YYYY-MM-DD HH:MM:SS UTC`: the same text as chrono's `Display` for
 /// `DateTime<Utc>`, which it falls back to for fractions of a second and far years.

@@ -13,6 +13,7 @@ use chrono::{DateTime, Offset, TimeZone};
 use chrono_tz::Tz;
 
 use super::error::DomainError;
+use super::text::Quoted;
 
 /// Seconds in a civil day.
 pub const DAY: i64 = 86_400;
@@ -96,7 +97,7 @@ impl ZoneTimeline {
     pub fn for_name(name: &str) -> Result<Arc<ZoneTimeline>, DomainError> {
         let tz: Tz = name
             .parse()
-            .map_err(|_| DomainError::UnknownTimeZone(name.to_owned()))?;
+            .map_err(|_| DomainError::UnknownTimeZone(Quoted::new(name)))?;
         Ok(Self::for_tz(tz))
     }
 

@@ -15,6 +15,7 @@ use super::error::{ApiError, FieldContext};
 use super::pb;
 use crate::domain::catalog::{MAX_TARGET_SECS, TermsTable, check_id};
 use crate::domain::escalation::fraction;
+use crate::domain::text::Quoted;
 use crate::domain::{
     AtRisk, AtRiskThresholds, Benefit, Calendar, CalendarPart, Channel, ClockKind, ClosedDate,
     Contract, ContractOverrides, ContractState, Coverage, DateException, DesignatedContact,
@@ -548,8 +549,12 @@ fn intervals(list: &[pb::OpenInterval], field: &str) -> Result<Vec<OpenInterval>
 }
 
 fn date(s: &str, field: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| ApiError::field(field, format!("{s:?} is not a date YYYY-MM-DD")))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+        ApiError::field(
+            field,
+            format!("{} is not a date YYYY-MM-DD", Quoted::new(s)),
+        )
+    })
 }
 
 /// A calendar definition from the wire; `field` is the message's path in the request.

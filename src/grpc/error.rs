@@ -117,17 +117,48 @@ impl<T> FieldContext<T> for Result<T, DomainError> {
     }
 }
 
-fn status(code: Code, message: String, reason: Reason, mut details: ErrorDetails) -> Status {
-    details.set_error_info(reason.as_str(), ERROR_DOMAIN, HashMap::new());
-    Status::with_error_details(code, message, details)
+/// The longest message an error carries, in bytes. Values a client sent are already
+/// quoted short ([`crate::domain::text::Quoted`]); this bounds whatever else could grow,
+/// so that a message and its details stay well under 2 KiB and every client, whatever its
+/// metadata limit, reads the error.
+pub(crate) const MAX_MESSAGE_BYTES: usize = 512;
+
+/// The longest field path or subject an error names, in bytes.
+pub(crate) const MAX_SUBJECT_BYTES: usize = 128;
+
+/// `text` cut to at most `max` bytes on a character boundary, with an ellipsis when cut.
+pub(crate) fn bounded(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max - '…'.len_utf8();
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
 }
 
-fn invalid(field: &str, message: String, reason: Reason) -> Status {
+pub(crate) fn status(
+    code: Code,
+    message: String,
+    reason: Reason,
+    mut details: ErrorDetails,
+) -> Status {
+    details.set_error_info(reason.as_str(), ERROR_DOMAIN, HashMap::new());
+    Status::with_error_details(code, bounded(message, MAX_MESSAGE_BYTES), details)
+}
+
+pub(crate) fn invalid(field: &str, message: String, reason: Reason) -> Status {
+    let message = bounded(message, MAX_MESSAGE_BYTES);
+    let field = bounded(field.to_owned(), MAX_SUBJECT_BYTES);
     let details = ErrorDetails::with_bad_request_violation(field, message.clone());
     status(Code::InvalidArgument, message, reason, details)
 }
 
 fn precondition(kind: Reason, subject: &str, message: String) -> Status {
+    let message = bounded(message, MAX_MESSAGE_BYTES);
+    let subject = bounded(subject.to_owned(), MAX_SUBJECT_BYTES);
     let details =
         ErrorDetails::with_precondition_failure_violation(kind.as_str(), subject, message.clone());
     status(Code::FailedPrecondition, message, kind, details)
@@ -136,7 +167,7 @@ fn precondition(kind: Reason, subject: &str, message: String) -> Status {
 /// The status of a domain error; a field violation names `field` when the request field
 /// behind it is known, else the error's usual field.
 fn domain_status(e: DomainError, field: Option<&str>) -> Status {
-    let message = e.to_string();
+    let message = bounded(e.to_string(), MAX_MESSAGE_BYTES);
     // A field violation on the request field behind the error, else on its usual field.
     let violation = |usual: &str, message: String, reason: Reason| {
         invalid(field.unwrap_or(usual), message, reason)
@@ -260,7 +291,7 @@ impl From<ApiError> for Status {
             ),
             ApiError::Store(e) => {
                 crate::telemetry::metrics::store_error(&e);
-                let message = e.to_string();
+                let message = bounded(e.to_string(), MAX_MESSAGE_BYTES);
                 match e {
                     StoreError::NotFound(name) => {
                         let details = ErrorDetails::with_resource_info(

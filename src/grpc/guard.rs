@@ -10,6 +10,8 @@
 //!   past that a call fails at once with RESOURCE_EXHAUSTED (reason `OVERLOADED`, with
 //!   `RetryInfo`) instead of queueing. Health and reflection are never shed, so probes
 //!   keep answering under load.
+//! - **Tonic's own errors.** What tonic answers by itself (a request that does not
+//!   decode, a message over the limit) is explained by [`super::wire`].
 //! - **Panics.** A panic in a handler (or in a layer inside this one) is caught: the call
 //!   fails INTERNAL, the panic is logged, and the server goes on.
 
@@ -174,7 +176,9 @@ where
                 let polled = catch_unwind(AssertUnwindSafe(|| inner.poll(cx)));
                 let result = match polled {
                     Ok(Poll::Pending) => return Poll::Pending,
-                    Ok(Poll::Ready(result)) => result,
+                    // tonic's own bare errors (a request that does not decode, ...)
+                    // get the details every error of this service carries.
+                    Ok(Poll::Ready(result)) => result.map(super::wire::explain),
                     Err(payload) => Ok(panicked(payload)),
                 };
                 permit.take();

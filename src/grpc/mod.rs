@@ -14,3 +14,4 @@ pub mod guard;
 pub mod pb;
 pub mod role;
 pub mod sla;
+pub mod wire;

@@ -13,6 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc, Weekday};
 use serde::Deserialize;
 
 use super::{Change, Store, StoreError};
+use crate::domain::text::Quoted;
 use crate::domain::{
     Calendar, ClosedDate, Contract, ContractOverrides, ContractState, DateException,
     DesignatedContact, DomainError, OpenInterval, SpecialDate, TechnicalAccountManager,
@@ -176,7 +177,7 @@ pub enum SeedError {
 pub fn parse_interval(s: &str) -> Result<OpenInterval, DomainError> {
     let (open, close) = s
         .split_once('-')
-        .ok_or_else(|| DomainError::InvalidTimeOfDay(s.to_owned()))?;
+        .ok_or_else(|| DomainError::InvalidTimeOfDay(Quoted::new(s)))?;
     Ok(OpenInterval {
         open: open.trim().parse()?,
         close: close.trim().parse()?,
@@ -185,7 +186,7 @@ pub fn parse_interval(s: &str) -> Result<OpenInterval, DomainError> {
 
 fn parse_weekday(s: &str) -> Result<Weekday, DomainError> {
     s.parse::<Weekday>()
-        .map_err(|_| DomainError::InvalidDate(format!("unknown weekday {s:?}")))
+        .map_err(|_| DomainError::InvalidDate(Quoted::new(&format!("unknown weekday {s}"))))
 }
 
 fn calendar_of(c: &SeedCalendar) -> Result<Calendar, DomainError> {
