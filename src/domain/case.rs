@@ -277,11 +277,12 @@ pub fn evaluate_case(
 
     push(Milestone::FirstResponse, 0, case.opened_at, first_response)?;
     if let Some(r) = first_response {
+        let mut updates: Vec<_> = case.updates.iter().copied().filter(happened).collect();
+        updates.sort();
         if pterms.update_cadence.is_none() {
-            push(Milestone::NextUpdate, 1, r, None)?;
+            // No target, but its event (the first update) is reported when it happened.
+            push(Milestone::NextUpdate, 1, r, updates.first().copied())?;
         } else {
-            let mut updates: Vec<_> = case.updates.iter().copied().filter(happened).collect();
-            updates.sort();
             let mut anchor = r;
             let mut sequence = 1;
             for u in updates {

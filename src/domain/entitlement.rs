@@ -292,7 +292,10 @@ pub fn availability(
 }
 
 /// For a contract that has not started yet: the first instant from its start at which
-/// support on (channel, priority) is available under it, if any.
+/// support on (channel, priority) is available under it, if any. A suspended contract
+/// has none (it is not honoured until resumed); one whose termination is scheduled has
+/// one when the termination falls after its start, as the question asked at the start
+/// would be answered under it.
 pub fn first_available_from_start(
     contract: &Contract,
     terms: &Terms,
@@ -300,7 +303,7 @@ pub fn first_available_from_start(
     channel: Channel,
     priority: Priority,
 ) -> Result<Option<DateTime<Utc>>, DomainError> {
-    if contract.state != ContractState::Active {
+    if !contract.is_effective(contract.start) {
         return Ok(None);
     }
     let a = availability(contract, terms, calendar, channel, priority, contract.start)?;

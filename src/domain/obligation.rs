@@ -2,8 +2,10 @@
 //! deployment reviews per contract year, and the quarterly roadmap webinar. From recorded
 //! completions, each obligation is reported as on track, due or overdue at an instant.
 //!
-//! Periods are anchored at the contract's start: weeks of 7 days, quarters of 3 calendar
-//! months and contract years of 12 calendar months (UTC). An obligation is on track when the
+//! Periods are anchored at the contract's start and counted in the account's local dates
+//! and wall time (what a customer is promised): weeks of 7 local days, quarters of 3
+//! calendar months and contract years of 12 calendar months, so a weekly call that starts
+//! Monday 09:00 in New York stays Monday 09:00 across daylight saving time. An obligation is on track when the
 //! current period already has its required completions (the next one is due by the end of
 //! the following period); due when it does not yet but the previous period was satisfied (it
 //! is due by the end of the current period); overdue when the previous period ended without
@@ -13,7 +15,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Months, TimeDelta, Utc};
+use chrono::{DateTime, LocalResult, Months, NaiveDateTime, Offset, TimeDelta, TimeZone, Utc};
+use chrono_tz::Tz;
 
 use super::catalog::Benefit;
 use super::error::DomainError;
@@ -64,27 +67,29 @@ impl ObligationKind {
         }
     }
 
-    /// The start of period `k` (0-based) of a contract starting at `start`; `None` past
-    /// the last representable instant.
-    fn checked_period_start(self, start: DateTime<Utc>, k: u32) -> Option<DateTime<Utc>> {
-        let months = |per: u32| start.checked_add_months(Months::new(per.checked_mul(k)?));
-        match self {
+    /// The start of period `k` (0-based) of a contract starting at `start`, counted in
+    /// `zone`'s local time; `None` past the last representable instant.
+    fn checked_period_start(self, zone: Tz, start: DateTime<Utc>, k: u32) -> Option<DateTime<Utc>> {
+        let local = start.with_timezone(&zone).naive_local();
+        let months = |per: u32| local.checked_add_months(Months::new(per.checked_mul(k)?));
+        let shifted = match self {
             ObligationKind::WeeklyStatusCall => {
-                start.checked_add_signed(TimeDelta::try_weeks(i64::from(k))?)
+                local.checked_add_signed(TimeDelta::try_weeks(i64::from(k))?)
             }
             ObligationKind::DeploymentReview => months(12),
             ObligationKind::RoadmapWebinar => months(3),
-        }
+        }?;
+        instant_of(zone, shifted)
     }
 
     /// The start of period `k`, or the last representable instant past it.
-    fn period_start(self, start: DateTime<Utc>, k: u32) -> DateTime<Utc> {
-        self.checked_period_start(start, k)
+    fn period_start(self, zone: Tz, start: DateTime<Utc>, k: u32) -> DateTime<Utc> {
+        self.checked_period_start(zone, start, k)
             .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 
     /// The index of the period containing `t >= start`.
-    fn period_index(self, start: DateTime<Utc>, t: DateTime<Utc>) -> u32 {
+    fn period_index(self, zone: Tz, start: DateTime<Utc>, t: DateTime<Utc>) -> u32 {
         let approx = match self {
             ObligationKind::WeeklyStatusCall => (t - start).num_weeks(),
             ObligationKind::DeploymentReview => (t - start).num_days() / 366,
@@ -96,7 +101,7 @@ impl ObligationKind {
         // Stops at the last period that starts at a representable instant (so `k` stays
         // far below `u32::MAX`).
         while self
-            .checked_period_start(start, k + 1)
+            .checked_period_start(zone, start, k + 1)
             .is_some_and(|next| next <= t)
         {
             k += 1;
@@ -167,10 +172,29 @@ pub struct ObligationReport {
     pub last_completion: Option<DateTime<Utc>>,
 }
 
-/// Reports one obligation at `t` for a contract in force from `start` until `end`.
-/// Periods are clipped to the contract's end; completions after `t` are not counted.
+/// The instant of local wall time `local` in `zone`: the earlier one when the wall time
+/// happens twice (autumn), and when it never happens (a spring gap) the instant it would
+/// be at the offset before the gap, i.e. as far past the gap's end as it was into it.
+fn instant_of(zone: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+    match zone.from_local_datetime(&local) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.with_timezone(&Utc)),
+        LocalResult::None => {
+            let before = zone
+                .offset_from_utc_datetime(&local.checked_sub_signed(TimeDelta::days(1))?)
+                .fix();
+            let utc = local
+                .checked_sub_signed(TimeDelta::seconds(i64::from(before.local_minus_utc())))?;
+            Some(Utc.from_utc_datetime(&utc))
+        }
+    }
+}
+
+/// Reports one obligation at `t` for a contract in force from `start` until `end`, its
+/// periods counted in `zone` (the account's time zone). Periods are clipped to the
+/// contract's end; completions after `t` are not counted.
 pub fn report(
     kind: ObligationKind,
+    zone: Tz,
     start: DateTime<Utc>,
     end: Option<DateTime<Utc>>,
     completions: &[Completion],
@@ -178,11 +202,9 @@ pub fn report(
 ) -> ObligationReport {
     let t = t.max(start);
     let clip = |x: DateTime<Utc>| end.map_or(x, |e| x.min(e));
-    let k = kind.period_index(start, t);
-    let (ps, pe) = (
-        kind.period_start(start, k),
-        clip(kind.period_start(start, k + 1)),
-    );
+    let period_start = |k| kind.period_start(zone, start, k);
+    let k = kind.period_index(zone, start, t);
+    let (ps, pe) = (period_start(k), clip(period_start(k + 1)));
     let count = |from, to| {
         completions
             .iter()
@@ -191,10 +213,10 @@ pub fn report(
     };
     let required = kind.required();
     let done = count(ps, pe);
-    let previous_missed = k > 0 && count(kind.period_start(start, k - 1), ps) < required;
+    let previous_missed = k > 0 && count(period_start(k - 1), ps) < required;
     let (status, next_due) = if done >= required {
-        let next_exists = end.is_none_or(|e| e > kind.period_start(start, k + 1));
-        let next_due = next_exists.then(|| clip(kind.period_start(start, k + 2)));
+        let next_exists = end.is_none_or(|e| e > period_start(k + 1));
+        let next_due = next_exists.then(|| clip(period_start(k + 2)));
         (ObligationStatus::OnTrack, next_due)
     } else if previous_missed {
         (ObligationStatus::Overdue, Some(ps))
@@ -245,6 +267,7 @@ pub fn check_completion(
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use chrono_tz::Tz::UTC;
 
     fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap()
@@ -263,24 +286,24 @@ mod tests {
         let start = at(2026, 1, 5); // a Monday
         let k = ObligationKind::WeeklyStatusCall;
         // First week, nothing yet: due by the end of the week.
-        let r = report(k, start, None, &[], at(2026, 1, 7));
+        let r = report(k, UTC, start, None, &[], at(2026, 1, 7));
         assert_eq!(
             (r.status, r.next_due),
             (ObligationStatus::Due, Some(at(2026, 1, 12)))
         );
         // Call held: on track, next due by the end of the following week.
         let calls = [done(k, at(2026, 1, 8))];
-        let r = report(k, start, None, &calls, at(2026, 1, 9));
+        let r = report(k, UTC, start, None, &calls, at(2026, 1, 9));
         assert_eq!(
             (r.status, r.next_due),
             (ObligationStatus::OnTrack, Some(at(2026, 1, 19)))
         );
         // Second week without a call is still only due; third week without: overdue.
         assert_eq!(
-            report(k, start, None, &calls, at(2026, 1, 14)).status,
+            report(k, UTC, start, None, &calls, at(2026, 1, 14)).status,
             ObligationStatus::Due
         );
-        let r = report(k, start, None, &calls, at(2026, 1, 20));
+        let r = report(k, UTC, start, None, &calls, at(2026, 1, 20));
         assert_eq!(
             (r.status, r.next_due),
             (ObligationStatus::Overdue, Some(at(2026, 1, 19)))
@@ -292,17 +315,17 @@ mod tests {
         let start = at(2026, 3, 1);
         let k = ObligationKind::DeploymentReview;
         let one = [done(k, at(2026, 5, 1))];
-        let r = report(k, start, None, &one, at(2026, 12, 1));
+        let r = report(k, UTC, start, None, &one, at(2026, 12, 1));
         assert_eq!(
             (r.status, r.completed_in_period, r.required),
             (ObligationStatus::Due, 1, 2)
         );
         assert_eq!(r.period_end, at(2027, 3, 1));
-        let r = report(k, start, None, &one, at(2027, 4, 1));
+        let r = report(k, UTC, start, None, &one, at(2027, 4, 1));
         assert_eq!(r.status, ObligationStatus::Overdue);
         let two = [done(k, at(2026, 5, 1)), done(k, at(2026, 11, 1))];
         assert_eq!(
-            report(k, start, None, &two, at(2026, 12, 1)).status,
+            report(k, UTC, start, None, &two, at(2026, 12, 1)).status,
             ObligationStatus::OnTrack
         );
     }
@@ -311,7 +334,7 @@ mod tests {
     fn quarters_follow_calendar_months() {
         let start = at(2026, 1, 31);
         let k = ObligationKind::RoadmapWebinar;
-        let r = report(k, start, None, &[], at(2026, 5, 15));
+        let r = report(k, UTC, start, None, &[], at(2026, 5, 15));
         assert_eq!(r.period_start, at(2026, 4, 30));
         assert_eq!(r.period_end, at(2026, 7, 31));
     }
@@ -322,11 +345,11 @@ mod tests {
         let k = ObligationKind::WeeklyStatusCall;
         let end = Some(at(2026, 1, 15));
         let calls = [done(k, at(2026, 1, 13))];
-        let r = report(k, start, end, &calls, at(2026, 1, 14));
+        let r = report(k, UTC, start, end, &calls, at(2026, 1, 14));
         assert_eq!(r.period_end, at(2026, 1, 15));
         assert_eq!((r.status, r.next_due), (ObligationStatus::OnTrack, None));
         // A completion after the evaluation instant does not count yet.
-        let r = report(k, start, end, &calls, at(2026, 1, 12));
+        let r = report(k, UTC, start, end, &calls, at(2026, 1, 12));
         assert_eq!(r.completed_in_period, 0);
     }
 
@@ -338,9 +361,76 @@ mod tests {
             ObligationKind::DeploymentReview,
             ObligationKind::RoadmapWebinar,
         ] {
-            let r = report(kind, start, None, &[], DateTime::<Utc>::MAX_UTC);
+            let r = report(kind, UTC, start, None, &[], DateTime::<Utc>::MAX_UTC);
             assert!(r.period_start <= DateTime::<Utc>::MAX_UTC, "{kind}");
             assert!(r.period_start >= start, "{kind}");
+        }
+    }
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn weekly_periods_keep_the_local_wall_time_across_daylight_saving() {
+        // Monday 2026-03-02 09:00 in New York (EST); DST begins on Sunday 2026-03-08.
+        let start = utc("2026-03-02T14:00:00Z");
+        let k = ObligationKind::WeeklyStatusCall;
+        let r = report(
+            k,
+            Tz::America__New_York,
+            start,
+            None,
+            &[],
+            utc("2026-03-09T13:30:00Z"),
+        );
+        // The second week starts Monday 09:00 EDT, 13:00Z, not 14:00Z as UTC weeks would.
+        assert_eq!(r.period_start, utc("2026-03-09T13:00:00Z"));
+        assert_eq!(r.period_end, utc("2026-03-16T13:00:00Z"));
+        // In UTC the same instant would still be in the first week.
+        let r = report(k, UTC, start, None, &[], utc("2026-03-09T13:30:00Z"));
+        assert_eq!(r.period_start, start);
+    }
+
+    #[test]
+    fn a_period_boundary_in_a_far_zone_follows_local_dates() {
+        // 2026-01-31 00:00 on Kiritimati (UTC+14) is 2026-01-30 10:00Z.
+        let start = utc("2026-01-30T10:00:00Z");
+        let k = ObligationKind::RoadmapWebinar;
+        let zone = Tz::Pacific__Kiritimati;
+        // The next quarter starts on local 2026-04-30 (31 clamped), 2026-04-29 10:00Z.
+        let r = report(k, zone, start, None, &[], utc("2026-04-29T12:00:00Z"));
+        assert_eq!(r.period_start, utc("2026-04-29T10:00:00Z"));
+        assert_eq!(r.period_end, utc("2026-07-30T10:00:00Z"));
+        let r = report(k, zone, start, None, &[], utc("2026-04-29T09:59:59Z"));
+        assert_eq!(r.period_start, start);
+    }
+
+    #[test]
+    fn a_period_start_in_a_spring_gap_moves_past_the_gap() {
+        // Sunday 2026-03-01 02:30 EST; a week later 02:30 does not exist in New York.
+        let start = utc("2026-03-01T07:30:00Z");
+        let k = ObligationKind::WeeklyStatusCall;
+        let r = report(
+            k,
+            Tz::America__New_York,
+            start,
+            None,
+            &[],
+            utc("2026-03-10T00:00:00Z"),
+        );
+        // 03:30 EDT, as far past the gap's end as 02:30 was into it.
+        assert_eq!(r.period_start, utc("2026-03-08T07:30:00Z"));
+    }
+
+    #[test]
+    fn the_last_representable_instant_in_far_zones_does_not_overflow() {
+        let start = utc("2026-01-01T00:00:00Z");
+        for zone in [Tz::Pacific__Kiritimati, Tz::Pacific__Pago_Pago] {
+            for kind in ObligationKind::ALL {
+                let r = report(kind, zone, start, None, &[], DateTime::<Utc>::MAX_UTC);
+                assert!(r.period_start >= start, "{kind} {zone}");
+            }
         }
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! Pauses arrive in any order and may overlap. [`Pauses`] is the checked form every
 //! deadline, explanation and at-risk assessment is computed with: built once, at the
-//! edge, by [`Pauses::new`], which refuses a pause that ends at or before it starts and
-//! keeps the rest sorted by start with overlapping (or touching) ones merged, so that
+//! edge, by [`Pauses::new`], which refuses a pause that ends before it starts, drops
+//! empty ones (they pause nothing), and keeps the rest sorted by start with overlapping (or touching) ones merged, so that
 //! overlapping time counts once. Code that holds a `&Pauses` never checks them again.
 
 use chrono::{DateTime, Utc};
@@ -20,9 +20,11 @@ pub struct Pause {
 }
 
 impl Pause {
-    /// True when the pause ends at or before it starts: such a pause is refused.
+    /// True when the pause ends before it starts: such a pause is refused. One that ends
+    /// when it starts is empty, allowed (`Interval.end_time` "must not be before
+    /// start_time") and pauses nothing.
     pub fn is_inverted(&self) -> bool {
-        self.end.is_some_and(|e| e <= self.start)
+        self.end.is_some_and(|e| e < self.start)
     }
 }
 
@@ -32,15 +34,16 @@ impl Pause {
 pub struct Pauses(Vec<Pause>);
 
 impl Pauses {
-    /// Checks pauses given in any order: refuses an inverted one, sorts them and merges
-    /// overlapping ones (overlapping time counts once).
+    /// Checks pauses given in any order: refuses an inverted one, drops empty ones, sorts
+    /// the rest and merges overlapping ones (overlapping time counts once).
     pub fn new(mut pauses: Vec<Pause>) -> Result<Pauses, DomainError> {
         if let Some(p) = pauses.iter().find(|p| p.is_inverted()) {
             return Err(DomainError::InvalidTimeline(format!(
-                "pause starting {} ends at or before it starts",
+                "pause starting {} ends before it starts",
                 p.start
             )));
         }
+        pauses.retain(|p| p.end != Some(p.start));
         pauses.sort_by_key(|p| p.start);
         let mut merged: Vec<Pause> = Vec::with_capacity(pauses.len());
         for p in pauses {
@@ -107,7 +110,7 @@ mod tests {
 
     #[test]
     fn inverted_pauses_are_refused() {
-        for end in ["2026-06-01T10:00:00Z", "2026-06-01T09:00:00Z"] {
+        for end in ["2026-06-01T09:59:59Z", "2026-06-01T09:00:00Z"] {
             let pauses = vec![
                 pause("2026-06-01T08:00:00Z", Some("2026-06-01T08:30:00Z")),
                 pause("2026-06-01T10:00:00Z", Some(end)),
@@ -115,10 +118,17 @@ mod tests {
             assert_eq!(
                 Pauses::new(pauses),
                 Err(DomainError::InvalidTimeline(
-                    "pause starting 2026-06-01 10:00:00 UTC ends at or before it starts".into()
+                    "pause starting 2026-06-01 10:00:00 UTC ends before it starts".into()
                 ))
             );
         }
+    }
+
+    #[test]
+    fn an_empty_pause_is_allowed_and_pauses_nothing() {
+        let empty = pause("2026-06-01T10:00:00Z", Some("2026-06-01T10:00:00Z"));
+        assert!(!empty.is_inverted());
+        assert_eq!(Pauses::new(vec![empty]), Ok(Pauses::none()));
     }
 
     #[test]

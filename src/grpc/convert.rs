@@ -926,8 +926,8 @@ pub fn pauses(list: &[pb::Interval], field: &str) -> Result<Pauses> {
     Pauses::new(pause_list(list, field)?).field(field)
 }
 
-/// Pauses from the wire as given (any order, possibly overlapping); a pause that ends at
-/// or before it starts is refused, naming its `end_time`.
+/// Pauses from the wire as given (any order, possibly overlapping); a pause that ends
+/// before it starts is refused, naming its `end_time` (an empty one is allowed).
 pub fn pause_list(list: &[pb::Interval], field: &str) -> Result<Vec<Pause>> {
     list.iter()
         .enumerate()
@@ -940,7 +940,7 @@ pub fn pause_list(list: &[pb::Interval], field: &str) -> Result<Vec<Pause>> {
             if pause.is_inverted() {
                 return Err(ApiError::field(
                     format!("{f}.end_time"),
-                    "must be after start_time",
+                    "must not be before start_time",
                 ));
             }
             Ok(pause)

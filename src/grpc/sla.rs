@@ -55,6 +55,13 @@ fn pb_obligation(r: &ObligationReport) -> pb::Obligation {
     }
 }
 
+/// The time zone obligation periods are counted in: the account's own.
+fn account_zone(state: &State, account_id: &str) -> chrono_tz::Tz {
+    state
+        .account(account_id)
+        .map_or(chrono_tz::Tz::UTC, |a| a.office_hours.zone().tz())
+}
+
 /// Every obligation a contract's terms carry, reported at `t`.
 fn obligations(
     state: &State,
@@ -63,12 +70,14 @@ fn obligations(
     t: DateTime<Utc>,
 ) -> Vec<pb::Obligation> {
     let completions = state.completions(&contract.account_id, &contract.id);
+    let zone = account_zone(state, &contract.account_id);
     ObligationKind::ALL
         .into_iter()
         .filter(|k| benefits.benefits.contains(&k.benefit()))
         .map(|k| {
             pb_obligation(&report(
                 k,
+                zone,
                 contract.start,
                 contract.effective_end(),
                 completions,
@@ -430,6 +439,7 @@ impl SlaService for SlaApi {
         let completions = state.completions(account, id);
         let report = report(
             kind,
+            account_zone(&state, account),
             rec.contract.start,
             rec.contract.effective_end(),
             completions,

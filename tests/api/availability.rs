@@ -222,3 +222,56 @@ async fn availability_defaults_and_errors() {
     assert_status(&e, Code::NotFound);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_contract_not_started_with_a_scheduled_termination_names_its_first_available_time() {
+    let server = TestServer::start().await;
+    new_account_in(&server, "acme", "UTC").await;
+    let c = new_contract(
+        &server,
+        "acme",
+        "c",
+        "plans/premium",
+        "2027-01-01T00:00:00Z",
+        None,
+    )
+    .await;
+    terminate(&server, &c.name, Some("2027-02-01T00:00:00Z"), &c.etag)
+        .await
+        .unwrap();
+    use pb::{Channel::Phone, Priority::P1};
+    let before = availability(&server, "acme", Phone, P1, "2026-12-31T00:00:00Z").await;
+    assert_eq!(
+        before.reason,
+        pb::AvailabilityReason::ContractNotStarted as i32
+    );
+    assert_eq!(before.next_available_time, ots("2027-01-01T00:00:00Z"));
+    // The answer at that instant agrees: available under the same contract.
+    let at_start = availability(&server, "acme", Phone, P1, "2027-01-01T00:00:00Z").await;
+    assert!(at_start.available);
+    assert_eq!(at_start.contract, before.contract);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_contract_cancelled_before_its_start_has_no_available_time() {
+    let server = TestServer::start().await;
+    new_account_in(&server, "acme", "UTC").await;
+    let c = new_contract(
+        &server,
+        "acme",
+        "c",
+        "plans/premium",
+        "2027-01-01T00:00:00Z",
+        None,
+    )
+    .await;
+    terminate(&server, &c.name, Some("2026-12-01T00:00:00Z"), &c.etag)
+        .await
+        .unwrap();
+    use pb::{Channel::Phone, Priority::P1};
+    let r = availability(&server, "acme", Phone, P1, "2026-11-30T00:00:00Z").await;
+    assert!(!r.available);
+    assert_eq!(r.next_available_time, None);
+    server.stop().await;
+}

@@ -501,3 +501,67 @@ async fn evaluate_case_errors_and_default_time() {
     assert_status(&e, Code::NotFound);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_empty_pause_is_allowed_and_pauses_nothing() {
+    let server = TestServer::start_demo().await;
+    let open = "2026-06-01T08:00:00Z";
+    let case = |pauses| pb::CaseTimeline {
+        open_time: ots(open),
+        priority: pb::Priority::P1 as i32,
+        pauses,
+        ..Default::default()
+    };
+    let at = Some("2026-06-01T08:10:00Z");
+    let without = evaluate(&server, "acme", case(vec![]), at).await;
+    let empty = pause("2026-06-01T08:05:00Z", Some("2026-06-01T08:05:00Z"));
+    let with = evaluate(&server, "acme", case(vec![empty.clone()]), at).await;
+    assert_eq!(with.milestones, without.milestones);
+    // ComputeDeadline takes it too.
+    let mut r = first_response("acme", pb::Priority::P1, open);
+    let plain = deadline(&server, r.clone()).await;
+    r.pauses = vec![empty];
+    assert_eq!(deadline(&server, r).await.due_time, plain.due_time);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_next_update_without_a_target_reports_the_update_that_happened() {
+    let server = TestServer::start().await;
+    // No contract: every milestone has no target.
+    new_account_in(&server, "acme", "UTC").await;
+    let case = pb::CaseTimeline {
+        open_time: ots("2026-06-01T08:00:00Z"),
+        priority: pb::Priority::P2 as i32,
+        first_response_time: ots("2026-06-01T09:00:00Z"),
+        update_times: vec![ts("2026-06-01T12:00:00Z"), ts("2026-06-01T11:00:00Z")],
+        ..Default::default()
+    };
+    let r = evaluate(&server, "acme", case, Some("2026-06-02T00:00:00Z")).await;
+    let update = &r.milestones[1];
+    assert_eq!(update.milestone, pb::Milestone::NextUpdate as i32);
+    assert_eq!(update.sequence, 1);
+    assert_eq!(update.status, pb::MilestoneStatus::NoTarget as i32);
+    assert_eq!(update.event_time, ots("2026-06-01T11:00:00Z"));
+    // Before the update happened, there is none.
+    let case = pb::CaseTimeline {
+        open_time: ots("2026-06-01T08:00:00Z"),
+        priority: pb::Priority::P2 as i32,
+        first_response_time: ots("2026-06-01T09:00:00Z"),
+        update_times: vec![ts("2026-06-01T11:00:00Z")],
+        ..Default::default()
+    };
+    let r = evaluate(&server, "acme", case, Some("2026-06-01T10:00:00Z")).await;
+    assert_eq!(r.milestones[1].event_time, None);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_pause_ending_before_it_starts_is_refused_naming_its_end() {
+    let server = TestServer::start_demo().await;
+    let mut r = first_response("acme", pb::Priority::P1, "2026-06-01T08:00:00Z");
+    r.pauses = vec![pause("2026-06-01T09:00:00Z", Some("2026-06-01T08:59:59Z"))];
+    let e = server.sla().compute_deadline(r).await.unwrap_err();
+    assert_invalid_field(&e, "pauses[0].end_time");
+    server.stop().await;
+}

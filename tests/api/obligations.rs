@@ -14,13 +14,16 @@ async fn premium_obligations_and_recording() {
     use pb::ObligationStatus::{Due, OnTrack, Overdue};
     let at = "2026-06-03T12:00:00Z";
 
-    // acme/2026 starts Thursday 2026-01-01 00:00Z. At 2026-06-03 12:00Z (153.5 days in):
-    // - weekly call: week 21 (21 * 7 = 147 days) = 2026-05-28..2026-06-04; week 20 had no
-    //   call, so OVERDUE since the end of that missed week, 2026-05-28.
+    // acme/2026 starts Thursday 2026-01-01 00:00Z, 01:00 in Berlin (acme's zone), and its
+    // periods are counted in Berlin's local time: from 01:00 local, which in summer (CEST)
+    // is 23:00Z the day before. At 2026-06-03 12:00Z (153.5 days in):
+    // - weekly call: week 21 (21 * 7 = 147 days) = local Thursday 2026-05-28 01:00 to
+    //   06-04 01:00 (05-27 23:00Z..06-03 23:00Z); week 20 had no call, so OVERDUE since
+    //   the end of that missed week.
     // - deployment review: contract year 0 = 2026-01-01..2027-01-01 (the contract's end),
     //   2 required, none yet, no previous year: DUE by 2027-01-01.
-    // - roadmap webinar: quarter 1 = 2026-04-01..2026-07-01; quarter 0 had none: OVERDUE
-    //   since 2026-04-01.
+    // - roadmap webinar: quarter 1 = local 2026-04-01 01:00..07-01 01:00 (03-31 23:00Z..
+    //   06-30 23:00Z); quarter 0 had none: OVERDUE since its start.
     let r = obligations(&server, "acme", at).await;
     assert_eq!(r.contract, acme_2026());
     assert_eq!(r.check_time, ots(at));
@@ -30,10 +33,10 @@ async fn premium_obligations_and_recording() {
             obligation(
                 WeeklyStatusCall,
                 Overdue,
-                ("2026-05-28T00:00:00Z", "2026-06-04T00:00:00Z"),
+                ("2026-05-27T23:00:00Z", "2026-06-03T23:00:00Z"),
                 1,
                 0,
-                Some("2026-05-28T00:00:00Z"),
+                Some("2026-05-27T23:00:00Z"),
                 None
             ),
             obligation(
@@ -48,10 +51,10 @@ async fn premium_obligations_and_recording() {
             obligation(
                 RoadmapWebinar,
                 Overdue,
-                ("2026-04-01T00:00:00Z", "2026-07-01T00:00:00Z"),
+                ("2026-03-31T23:00:00Z", "2026-06-30T23:00:00Z"),
                 1,
                 0,
-                Some("2026-04-01T00:00:00Z"),
+                Some("2026-03-31T23:00:00Z"),
                 None
             ),
         ]
@@ -76,17 +79,17 @@ async fn premium_obligations_and_recording() {
     assert_eq!(o.last_completion_time, ots("2026-06-02T10:00:00Z"));
 
     // Now the week is ON_TRACK; the next call is due by the end of the next week
-    // (2026-06-04 + 7 days = 2026-06-11). The other obligations are unchanged.
+    // (2026-06-04 + 7 days = 2026-06-11, 01:00 Berlin). The other obligations are unchanged.
     let r = obligations(&server, "acme", at).await;
     assert_eq!(
         r.obligations[0],
         obligation(
             WeeklyStatusCall,
             OnTrack,
-            ("2026-05-28T00:00:00Z", "2026-06-04T00:00:00Z"),
+            ("2026-05-27T23:00:00Z", "2026-06-03T23:00:00Z"),
             1,
             1,
-            Some("2026-06-11T00:00:00Z"),
+            Some("2026-06-10T23:00:00Z"),
             Some("2026-06-02T10:00:00Z")
         )
     );
@@ -99,10 +102,10 @@ async fn premium_obligations_and_recording() {
         obligation(
             WeeklyStatusCall,
             Overdue,
-            ("2026-05-28T00:00:00Z", "2026-06-04T00:00:00Z"),
+            ("2026-05-27T23:00:00Z", "2026-06-03T23:00:00Z"),
             1,
             0,
-            Some("2026-05-28T00:00:00Z"),
+            Some("2026-05-27T23:00:00Z"),
             None
         )
     );
@@ -113,10 +116,10 @@ async fn premium_obligations_and_recording() {
         obligation(
             WeeklyStatusCall,
             Due,
-            ("2026-06-04T00:00:00Z", "2026-06-11T00:00:00Z"),
+            ("2026-06-03T23:00:00Z", "2026-06-10T23:00:00Z"),
             1,
             0,
-            Some("2026-06-11T00:00:00Z"),
+            Some("2026-06-10T23:00:00Z"),
             Some("2026-06-02T10:00:00Z")
         )
     );
@@ -158,7 +161,7 @@ async fn premium_obligations_and_recording() {
         )
     );
     // The webinar recorded in quarter 0 (2026-03-15) fulfils it; at 2026-06-03 quarter 1
-    // has none yet but quarter 0 was fulfilled: DUE by 2026-07-01.
+    // has none yet but quarter 0 was fulfilled: DUE by 2026-07-01 01:00 Berlin.
     client
         .record_obligation_completion(record(
             ACME_2026,
@@ -174,10 +177,10 @@ async fn premium_obligations_and_recording() {
         obligation(
             RoadmapWebinar,
             Due,
-            ("2026-04-01T00:00:00Z", "2026-07-01T00:00:00Z"),
+            ("2026-03-31T23:00:00Z", "2026-06-30T23:00:00Z"),
             1,
             0,
-            Some("2026-07-01T00:00:00Z"),
+            Some("2026-06-30T23:00:00Z"),
             Some("2026-03-15T15:00:00Z")
         )
     );
@@ -461,5 +464,50 @@ async fn obligation_errors_and_non_premium() {
         .await
         .unwrap_err();
     assert_invalid_field(&e, "contract");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn obligation_periods_follow_the_accounts_local_dates_in_a_far_zone() {
+    let server = TestServer::start().await;
+    // 2026-01-31 00:00 on Kiritimati (UTC+14) is 2026-01-30 10:00Z.
+    new_account_in(&server, "atoll", "Pacific/Kiritimati").await;
+    new_contract(
+        &server,
+        "atoll",
+        "c",
+        "plans/premium",
+        "2026-01-30T10:00:00Z",
+        None,
+    )
+    .await;
+    let webinar = |r: pb::GetObligationsResponse| {
+        r.obligations
+            .into_iter()
+            .find(|o| o.kind == pb::ObligationKind::RoadmapWebinar as i32)
+            .expect("premium has the roadmap webinar")
+    };
+    let at = |t: &str| pb::GetObligationsRequest {
+        account: "accounts/atoll".into(),
+        check_time: ots(t),
+    };
+    // The second quarter starts on local 2026-04-30 (the 31st clamped) = 04-29 10:00Z.
+    let r = server
+        .sla()
+        .get_obligations(at("2026-04-29T12:00:00Z"))
+        .await
+        .unwrap();
+    let o = webinar(r.into_inner());
+    assert_eq!(o.period_start_time, ots("2026-04-29T10:00:00Z"));
+    assert_eq!(o.period_end_time, ots("2026-07-30T10:00:00Z"));
+    let r = server
+        .sla()
+        .get_obligations(at("2026-04-29T09:59:59Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        webinar(r.into_inner()).period_start_time,
+        ots("2026-01-30T10:00:00Z")
+    );
     server.stop().await;
 }
