@@ -515,7 +515,7 @@ async fn an_empty_pause_is_allowed_and_pauses_nothing() {
     let at = Some("2026-06-01T08:10:00Z");
     let without = evaluate(&server, "acme", case(vec![]), at).await;
     let empty = pause("2026-06-01T08:05:00Z", Some("2026-06-01T08:05:00Z"));
-    let with = evaluate(&server, "acme", case(vec![empty.clone()]), at).await;
+    let with = evaluate(&server, "acme", case(vec![empty]), at).await;
     assert_eq!(with.milestones, without.milestones);
     // ComputeDeadline takes it too.
     let mut r = first_response("acme", pb::Priority::P1, open);
