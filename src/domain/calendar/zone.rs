@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use chrono::{DateTime, Offset, TimeZone};
 use chrono_tz::Tz;
 
-use super::error::DomainError;
-use super::text::Quoted;
+use crate::domain::error::DomainError;
+use crate::domain::text::Quoted;
 
 /// Seconds in a civil day.
 pub const DAY: i64 = 86_400;
