@@ -21,7 +21,7 @@ fn outside(t: i64) -> DomainError {
 }
 
 /// An instant as RFC 3339 text, for messages.
-pub(crate) fn format_instant(t: i64) -> String {
+fn format_instant(t: i64) -> String {
     DateTime::from_timestamp(t, 0).map_or_else(|| format!("{t}s"), |d| d.to_rfc3339())
 }
 

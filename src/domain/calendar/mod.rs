@@ -4,11 +4,11 @@
 //! [`Calendar::new`] is the only way to build one and refuses anything ambiguous: an
 //! unknown zone, an interval that closes before it opens, overlapping intervals, a date
 //! listed twice, or a calendar with no open time at all. It builds everything the
-//! arithmetic needs in that one call: the open days ([`open_days`]) and then their
-//! cumulative open time ([`day_table`]).
+//! arithmetic needs in that one call: the open days (`open_days.rs`) and then their
+//! cumulative open time (`day_table.rs`).
 //!
 //! The pieces sit beside it: wall-clock hours ([`TimeOfDay`], [`OpenInterval`]) in
-//! [`hours`], the zone's offset changes in [`zone`], and the arithmetic over a calendar,
+//! `hours.rs`, the zone's offset changes in `zone.rs`, and the arithmetic over a calendar,
 //! the [`BusinessClock`](business_clock::BusinessClock), in [`business_clock`]. Deadlines
 //! built on that clock live in [`super::sla`].
 
@@ -16,7 +16,7 @@ pub mod business_clock;
 mod day_table;
 mod hours;
 mod open_days;
-pub mod zone;
+pub(crate) mod zone;
 
 use std::collections::BTreeMap;
 use std::fmt;

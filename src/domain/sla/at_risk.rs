@@ -6,7 +6,7 @@
 //! milestone that is still open, [`assess`] reports how much of the target has been used on
 //! the milestone's own clock (pauses excluded), which thresholds have been crossed, and the
 //! instant each threshold is (or was) crossed. That instant is an ordinary deadline for
-//! `fraction × target`, computed with [`due_after`] on the same clock and pauses, so on the
+//! `fraction × target`, computed with `deadline::due_after` on the same clock and pauses, so on the
 //! business-hours clock a threshold that would fall in closed time moves to the next open
 //! time, exactly like the due instant does. Threshold targets are rounded up to whole
 //! seconds, so at the reported instant the elapsed fraction has reached the threshold.
@@ -29,7 +29,7 @@ use crate::domain::text::Stamp;
 
 /// The clock time at which a threshold is crossed: `millionths / 1e6 × target`, rounded
 /// up to a whole second.
-pub fn threshold_target(target: Duration, millionths: u32) -> Duration {
+pub(crate) fn threshold_target(target: Duration, millionths: u32) -> Duration {
     let product = u128::from(target.as_secs()) * u128::from(millionths);
     let secs = product.div_ceil(u128::from(MILLION));
     // At most `target`, since millionths < 1e6.

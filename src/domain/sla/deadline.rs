@@ -78,7 +78,7 @@ impl ClockKind {
 /// The earliest instant at which `target` of clock time has been consumed since `start`,
 /// not counting `pauses`. `None` while an open-ended pause holds the clock before the
 /// target is used up.
-pub fn due_after(
+pub(crate) fn due_after(
     clock: &BusinessClock<'_>,
     start: DateTime<Utc>,
     target: Duration,
@@ -103,7 +103,7 @@ pub fn due_after(
 }
 
 /// Clock time consumed between `start` and `t`, not counting pauses.
-pub fn consumed(
+pub(crate) fn consumed(
     clock: &BusinessClock<'_>,
     start: DateTime<Utc>,
     t: DateTime<Utc>,
