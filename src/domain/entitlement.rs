@@ -1,5 +1,9 @@
 //! Entitlement decisions at an instant: which contract is in force, what it grants, and
 //! why a request is denied. A denial is a normal answer with a reason, never an error.
+//!
+//! Every "may they?" rule lives here, the case-dependent one included: on-site escalation
+//! management ([`case_condition`]) is for P1 cases that the caller marks as not solvable
+//! remotely.
 
 use std::fmt;
 

@@ -7,6 +7,9 @@
 //! form, over the calendar's day table (see `day_table.rs`): a position is the open time
 //! before its day plus the open time within it, so a 10,000-hour target costs the same as a
 //! 30-minute one.
+//!
+//! That arithmetic is the `impl Calendar` block below: it reads the calendar's private open
+//! days and day table, which is why this module sits inside `calendar/`.
 
 use std::time::Duration;
 
