@@ -4,7 +4,8 @@
 //!
 //! It also owns the two small types an error points with, [`CalendarPart`] (an entry of a
 //! calendar's definition) and [`CaseEvent`] (an event of a case timeline), so that this
-//! module depends on none of its siblings.
+//! module imports no sibling but the leaf [`super::text`] (for [`Quoted`], a client's value
+//! as a message repeats it).
 
 use thiserror::Error;
 

@@ -3,9 +3,9 @@
 //! Nothing in here knows about gRPC, protobuf or SQL; every RPC is a thin conversion
 //! around a call into this module.
 //!
-//! The modules import one way, leaves first: [`error`] and [`text`] import no sibling;
-//! [`catalog`] (plans and their terms, at-risk thresholds included) and [`pause`] only
-//! [`error`]; [`calendar`] (with its zone, day table and business clock) only [`error`];
+//! The modules import one way, leaves first: [`text`] imports no sibling and [`error`]
+//! only [`text`]; [`catalog`] (plans and their terms, at-risk thresholds included),
+//! [`pause`] and [`calendar`] (with its zone, day table and business clock) only those two;
 //! [`contract`] the catalog; [`sla`] (deadlines, at-risk arithmetic, case evaluation) the
 //! calendar, catalog, contract and pauses; [`entitlement`] (every "may they?" rule),
 //! [`escalation`] (the escalation path) and [`obligation`] the catalog and contracts. No
