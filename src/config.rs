@@ -7,6 +7,13 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// Default [`Limits::max_message_size`](crate::server::Limits::max_message_size): 4 MiB.
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 4 * 1024 * 1024;
+/// Default [`Limits::max_concurrent_streams`](crate::server::Limits::max_concurrent_streams).
+pub const DEFAULT_MAX_CONCURRENT_STREAMS: u32 = 256;
+/// Default [`Limits::max_in_flight`](crate::server::Limits::max_in_flight).
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 4096;
+
 /// Support entitlements and SLA deadlines over gRPC.
 #[derive(Debug, Parser)]
 #[command(name = "entitlements", version, about)]
@@ -96,15 +103,15 @@ pub struct ServeArgs {
     #[arg(long, env = "ENTITLEMENTS_INSECURE_ALLOW_REMOTE")]
     pub insecure_allow_remote: bool,
     /// Largest request message accepted, in bytes; a larger one fails OUT_OF_RANGE.
-    #[arg(long, env = "ENTITLEMENTS_MAX_MESSAGE_SIZE", default_value_t = crate::server::DEFAULT_MAX_MESSAGE_SIZE)]
+    #[arg(long, env = "ENTITLEMENTS_MAX_MESSAGE_SIZE", default_value_t = DEFAULT_MAX_MESSAGE_SIZE)]
     pub max_message_size: usize,
     /// Calls in flight per HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS); clients
     /// hold further calls until one finishes.
-    #[arg(long, env = "ENTITLEMENTS_MAX_CONCURRENT_STREAMS", default_value_t = crate::server::DEFAULT_MAX_CONCURRENT_STREAMS, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, env = "ENTITLEMENTS_MAX_CONCURRENT_STREAMS", default_value_t = DEFAULT_MAX_CONCURRENT_STREAMS, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_concurrent_streams: u32,
     /// Calls in flight in the whole server; past it calls fail RESOURCE_EXHAUSTED at once
     /// (health and reflection excepted).
-    #[arg(long, env = "ENTITLEMENTS_MAX_IN_FLIGHT", default_value_t = crate::server::DEFAULT_MAX_IN_FLIGHT, value_parser = at_least_one)]
+    #[arg(long, env = "ENTITLEMENTS_MAX_IN_FLIGHT", default_value_t = DEFAULT_MAX_IN_FLIGHT, value_parser = at_least_one)]
     pub max_in_flight: usize,
     /// HTTP/2 keepalive PING interval, e.g. 60s; 0 sends no PINGs.
     #[arg(long, env = "ENTITLEMENTS_KEEPALIVE_INTERVAL", default_value = "60s", value_parser = parse_duration)]

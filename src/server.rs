@@ -60,12 +60,11 @@ pub enum ServeError {
     RemoteWithoutAuthentication(SocketAddr),
 }
 
-/// Default [`Limits::max_message_size`]: 4 MiB.
-pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 4 * 1024 * 1024;
-/// Default [`Limits::max_concurrent_streams`].
-pub const DEFAULT_MAX_CONCURRENT_STREAMS: u32 = 256;
-/// Default [`Limits::max_in_flight`].
-pub const DEFAULT_MAX_IN_FLIGHT: usize = 4096;
+// The defaults the command line shows are the configuration's; the server only uses them.
+pub use crate::config::{
+    DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_MESSAGE_SIZE,
+};
+
 /// Default [`Limits::keepalive_interval`].
 pub const DEFAULT_KEEPALIVE_INTERVAL: Duration = Duration::from_secs(60);
 /// Default [`Limits::keepalive_timeout`].

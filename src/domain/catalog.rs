@@ -10,7 +10,6 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::error::DomainError;
-use super::escalation::AtRiskThresholds;
 use super::text::Quoted;
 
 /// A support benefit a plan may include. Keys are stable snake_case strings used on the
@@ -307,6 +306,132 @@ pub enum Coverage {
     AroundTheClock,
 }
 
+/// Most thresholds one priority may carry.
+pub const MAX_THRESHOLDS: usize = 10;
+
+/// One whole target, in millionths.
+pub const MILLION: u32 = 1_000_000;
+
+/// The thresholds every priority has unless a plan or contract says otherwise: 50%, 75%
+/// and 90% of the target, in millionths.
+pub const DEFAULT_THRESHOLDS: [u32; 3] = [500_000, 750_000, 900_000];
+
+/// At-risk thresholds of one priority: 1 to [`MAX_THRESHOLDS`] fractions of the target,
+/// each strictly between 0 and 1, strictly increasing, kept in millionths. Built only by
+/// [`AtRiskThresholds::from_millionths`] or [`AtRiskThresholds::from_fractions`]; a fixed
+/// array so that terms stay `Copy`-cheap and never allocate on the hot path.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "Vec<u32>", into = "Vec<u32>")]
+pub struct AtRiskThresholds {
+    /// How many entries of `millionths` are used.
+    len: u8,
+    /// The thresholds in millionths of the target, ascending; unused slots are 0.
+    millionths: [u32; MAX_THRESHOLDS],
+}
+
+// Stored as the list of millionths, and checked again when read back.
+impl TryFrom<Vec<u32>> for AtRiskThresholds {
+    type Error = DomainError;
+    fn try_from(v: Vec<u32>) -> Result<Self, Self::Error> {
+        AtRiskThresholds::from_millionths(&v)
+    }
+}
+
+impl From<AtRiskThresholds> for Vec<u32> {
+    fn from(t: AtRiskThresholds) -> Self {
+        t.millionths().to_vec()
+    }
+}
+
+impl Default for AtRiskThresholds {
+    fn default() -> Self {
+        let mut millionths = [0; MAX_THRESHOLDS];
+        millionths[..DEFAULT_THRESHOLDS.len()].copy_from_slice(&DEFAULT_THRESHOLDS);
+        AtRiskThresholds {
+            len: DEFAULT_THRESHOLDS.len() as u8,
+            millionths,
+        }
+    }
+}
+
+impl fmt::Debug for AtRiskThresholds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.fractions()).finish()
+    }
+}
+
+impl AtRiskThresholds {
+    /// Thresholds from millionths of the target: 1 to 10 values in `1..=999_999`,
+    /// strictly increasing.
+    pub fn from_millionths(list: &[u32]) -> Result<Self, DomainError> {
+        if list.is_empty() {
+            return Err(DomainError::InvalidTerms(
+                "at least one at-risk threshold is needed".into(),
+            ));
+        }
+        if list.len() > MAX_THRESHOLDS {
+            return Err(DomainError::InvalidTerms(format!(
+                "{} at-risk thresholds given, at most {MAX_THRESHOLDS} are allowed",
+                list.len()
+            )));
+        }
+        for (i, m) in list.iter().enumerate() {
+            if !(1..MILLION).contains(m) {
+                return Err(DomainError::InvalidTerms(format!(
+                    "at-risk threshold {i} ({}) must be strictly between 0 and 1",
+                    fraction(*m)
+                )));
+            }
+            if i > 0 && *m <= list[i - 1] {
+                return Err(DomainError::InvalidTerms(format!(
+                    "at-risk threshold {i} ({}) must be greater than threshold {} ({}); \
+                     thresholds are strictly increasing (to a millionth)",
+                    fraction(*m),
+                    i - 1,
+                    fraction(list[i - 1])
+                )));
+            }
+        }
+        let mut millionths = [0; MAX_THRESHOLDS];
+        millionths[..list.len()].copy_from_slice(list);
+        Ok(AtRiskThresholds {
+            len: list.len() as u8,
+            millionths,
+        })
+    }
+
+    /// Thresholds from fractions of the target, each rounded to the nearest millionth
+    /// and then checked like [`AtRiskThresholds::from_millionths`].
+    pub fn from_fractions(list: &[f64]) -> Result<Self, DomainError> {
+        let mut millionths = Vec::with_capacity(list.len());
+        for (i, f) in list.iter().enumerate() {
+            if !f.is_finite() || *f <= 0.0 || *f >= 1.0 {
+                return Err(DomainError::InvalidTerms(format!(
+                    "at-risk threshold {i} ({f}) must be strictly between 0 and 1"
+                )));
+            }
+            // In (0, 1), so the product is in (0, 1e6) and fits a u32.
+            millionths.push((f * f64::from(MILLION)).round() as u32);
+        }
+        Self::from_millionths(&millionths)
+    }
+
+    /// The thresholds in millionths, ascending.
+    pub fn millionths(&self) -> &[u32] {
+        &self.millionths[..usize::from(self.len)]
+    }
+
+    /// The thresholds as fractions of the target, ascending.
+    pub fn fractions(&self) -> impl Iterator<Item = f64> + '_ {
+        self.millionths().iter().map(|m| fraction(*m))
+    }
+}
+
+/// A threshold in millionths as a fraction.
+pub fn fraction(millionths: u32) -> f64 {
+    f64::from(millionths) / f64::from(MILLION)
+}
+
 /// The terms that apply to one priority under a plan.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PriorityTerms {
@@ -579,5 +704,44 @@ mod tests {
     fn duplicate_priority_is_refused() {
         let t = PriorityTerms::none(Priority::P1);
         assert!(terms_table(vec![t.clone(), t]).is_err());
+    }
+
+    #[test]
+    fn thresholds_are_checked() {
+        let d = AtRiskThresholds::default();
+        assert_eq!(d.millionths(), &DEFAULT_THRESHOLDS);
+        assert_eq!(d.fractions().collect::<Vec<_>>(), vec![0.5, 0.75, 0.9]);
+        let ok = AtRiskThresholds::from_fractions(&[0.25, 0.6]).unwrap();
+        assert_eq!(ok.millionths(), &[250_000, 600_000]);
+        for bad in [
+            &[][..],
+            &[0.0],
+            &[1.0],
+            &[-0.5],
+            &[f64::NAN],
+            &[0.5, 0.5],
+            &[0.75, 0.5],
+            // Equal once rounded to a millionth.
+            &[0.5, 0.500_000_1],
+            // Rounds to 0 or to 1.
+            &[0.000_000_1],
+            &[0.999_999_9],
+            &[
+                0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.1, 0.11,
+            ],
+        ] {
+            assert!(
+                AtRiskThresholds::from_fractions(bad).is_err(),
+                "{bad:?} must be refused"
+            );
+        }
+        let ten: Vec<f64> = (1..=10).map(|i| f64::from(i) / 11.0).collect();
+        assert_eq!(
+            AtRiskThresholds::from_fractions(&ten)
+                .unwrap()
+                .millionths()
+                .len(),
+            10
+        );
     }
 }

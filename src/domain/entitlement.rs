@@ -1,16 +1,19 @@
 //! Entitlement decisions at an instant: which contract is in force, what it grants, and
 //! why a request is denied. A denial is a normal answer with a reason, never an error.
+//!
+//! Every "may they?" rule lives here, the case-dependent one included: on-site escalation
+//! management ([`case_condition`]) is for P1 cases that the caller marks as not solvable
+//! remotely.
 
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 
-use super::business_time::BusinessClock;
 use super::calendar::Calendar;
+use super::calendar::business_clock::BusinessClock;
 use super::catalog::{Benefit, Channel, Coverage, Priority};
 use super::contract::{Contract, ContractState, Terms};
 use super::error::DomainError;
-use super::escalation::{CaseContext, case_condition};
 
 /// Why a check was answered the way it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -155,6 +158,42 @@ pub fn explain_denial(
         DecisionReason::CasePriorityNotEligible | DecisionReason::CaseSolvableRemotely => {
             format!("the case does not qualify for this benefit under contract {name}")
         }
+    }
+}
+
+/// The case a benefit check is about, for benefits whose use depends on the case.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CaseContext {
+    /// The case's priority; `None` when the caller gave none.
+    pub priority: Option<Priority>,
+    /// The caller has determined that the case cannot be solved remotely.
+    pub not_solvable_remotely: bool,
+}
+
+/// For a benefit that can only be used for some cases, why `case` does not qualify:
+/// on-site escalation management is for P1 cases that cannot be solved remotely. `None`
+/// when the case qualifies or the benefit does not depend on the case.
+pub fn case_condition(benefit: Benefit, case: &CaseContext) -> Option<(DecisionReason, String)> {
+    if benefit != Benefit::OnsiteEscalationManagement {
+        return None;
+    }
+    match case.priority {
+        None => Some((
+            DecisionReason::CasePriorityNotEligible,
+            format!("{benefit} is for P1 cases only and the request names no case priority"),
+        )),
+        Some(p) if p != Priority::P1 => Some((
+            DecisionReason::CasePriorityNotEligible,
+            format!("{benefit} is for P1 cases only, and the case is {p}"),
+        )),
+        Some(_) if !case.not_solvable_remotely => Some((
+            DecisionReason::CaseSolvableRemotely,
+            format!(
+                "{benefit} is for P1 cases that cannot be solved remotely, and the case is not \
+                 marked as such"
+            ),
+        )),
+        Some(_) => None,
     }
 }
 
@@ -334,4 +373,37 @@ pub enum InForce<'a> {
         /// The contract the reason concerns, if any.
         contract: Option<&'a Contract>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn onsite_needs_a_p1_case_not_solvable_remotely() {
+        let onsite = Benefit::OnsiteEscalationManagement;
+        let case = |priority, not_solvable_remotely| CaseContext {
+            priority,
+            not_solvable_remotely,
+        };
+        assert_eq!(
+            case_condition(onsite, &case(Some(Priority::P1), true)),
+            None
+        );
+        assert_eq!(
+            case_condition(onsite, &case(Some(Priority::P1), false)).map(|r| r.0),
+            Some(DecisionReason::CaseSolvableRemotely)
+        );
+        for p in [None, Some(Priority::P2), Some(Priority::P4)] {
+            assert_eq!(
+                case_condition(onsite, &case(p, true)).map(|r| r.0),
+                Some(DecisionReason::CasePriorityNotEligible)
+            );
+        }
+        // Other benefits do not depend on the case.
+        assert_eq!(
+            case_condition(Benefit::PhoneSupport, &CaseContext::default()),
+            None
+        );
+    }
 }

@@ -1,10 +1,14 @@
 //! The domain's one error type: every way a domain value can be refused or a computation
 //! can fail. Each variant names the problem in words a caller can act on; the gRPC layer
 //! maps them to status codes and field names in one place.
+//!
+//! It also owns the two small types an error points with, [`CalendarPart`] (an entry of a
+//! calendar's definition) and [`CaseEvent`] (an event of a case timeline), so that this
+//! module imports no sibling but the leaf [`super::text`] (for [`Quoted`], a client's value
+//! as a message repeats it).
 
 use thiserror::Error;
 
-use super::calendar::CalendarPart;
 use super::text::Quoted;
 
 /// A domain rule was broken or a computation cannot be answered.
@@ -83,7 +87,7 @@ pub enum DomainError {
     #[error("invalid case timeline: {message}")]
     CaseEventOutOfOrder {
         /// The event at fault.
-        event: super::case::CaseEvent,
+        event: CaseEvent,
         /// What is wrong, in words.
         message: String,
     },
@@ -108,4 +112,31 @@ pub enum DomainError {
     /// A contract that has been terminated cannot change.
     #[error("the contract is terminated and can no longer change")]
     ContractTerminated,
+}
+
+/// An entry of a calendar's definition, by its place in what
+/// [`Calendar::new`](super::calendar::Calendar::new) was given, so that an error can point
+/// at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CalendarPart {
+    /// The `i`th entry of the weekly hours.
+    Weekly(usize),
+    /// The `i`th closed or special date.
+    Exception(usize),
+}
+
+/// One recorded event of a case timeline, by its place in the timeline (indices count
+/// from 0 in the order the events were given).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseEvent {
+    /// The `i`th priority change.
+    PriorityChange(usize),
+    /// The `i`th pause.
+    Pause(usize),
+    /// The first response.
+    FirstResponse,
+    /// The resolution.
+    Resolution,
+    /// The `i`th update.
+    Update(usize),
 }

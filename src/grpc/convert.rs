@@ -13,8 +13,7 @@ use prost_types::Timestamp;
 
 use super::error::{ApiError, FieldContext};
 use super::pb;
-use crate::domain::catalog::{MAX_TARGET_SECS, TermsTable, check_id};
-use crate::domain::escalation::fraction;
+use crate::domain::catalog::{MAX_TARGET_SECS, TermsTable, check_id, fraction};
 use crate::domain::text::Quoted;
 use crate::domain::{
     AtRisk, AtRiskThresholds, Benefit, Calendar, CalendarPart, Channel, ClockKind, ClosedDate,
@@ -687,7 +686,7 @@ pub fn time_zone(tz: &str, field: &str) -> Result<String> {
     if tz.is_empty() {
         return Err(ApiError::required(field));
     }
-    crate::domain::zone::ZoneTimeline::for_name(tz).field(field)?;
+    crate::domain::calendar::zone::ZoneTimeline::for_name(tz).field(field)?;
     Ok(tz.to_owned())
 }
 

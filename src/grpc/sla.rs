@@ -13,8 +13,8 @@ use super::guard::Caller;
 use super::pb;
 use super::pb::sla_service_server::SlaService;
 use crate::domain::entitlement::InForce;
-use crate::domain::escalation::assess_deadline;
 use crate::domain::obligation::{ObligationReport, report};
+use crate::domain::sla::at_risk::assess_deadline;
 use crate::domain::{
     BusinessClock, Calendar, CaseTimeline, Completion, Contract, EscalationPath, Milestone,
     ObligationKind, deadline, evaluate_case,

@@ -12,29 +12,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::calendar::Calendar;
-use super::catalog::{Priority, PriorityTerms};
-use super::contract::Terms;
-use super::deadline::{ClockKind, Milestone, clock_for, consumed, deadline};
-use super::error::DomainError;
-use super::escalation::{AtRisk, assess};
-use super::pause::{Pause, Pauses};
-
-/// One recorded event of a case timeline, by its place in the timeline (indices count
-/// from 0 in the order the events were given).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CaseEvent {
-    /// The `i`th priority change.
-    PriorityChange(usize),
-    /// The `i`th pause.
-    Pause(usize),
-    /// The first response.
-    FirstResponse,
-    /// The resolution.
-    Resolution,
-    /// The `i`th update.
-    Update(usize),
-}
+use super::at_risk::{AtRisk, assess};
+use super::deadline::{ClockKind, Milestone, consumed, deadline};
+use crate::domain::calendar::Calendar;
+use crate::domain::catalog::{Priority, PriorityTerms};
+use crate::domain::contract::Terms;
+use crate::domain::error::{CaseEvent, DomainError};
+use crate::domain::pause::{Pause, Pauses};
 
 /// What happened on a case, as the ticketing system recorded it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,7 +201,7 @@ pub fn evaluate_case(
     let priority = case.priority_at(at);
     let none = PriorityTerms::none(priority);
     let pterms = terms.map_or(&none, |t| t.for_priority(priority));
-    let (_, clock) = clock_for(pterms, calendar);
+    let clock = ClockKind::of(pterms.coverage).clock(calendar);
     let first_response = case.first_response_at.filter(happened);
     let changed = case
         .priority_changes

@@ -1,5 +1,6 @@
-//! Deadlines and case evaluation: when each milestone of a case is due and whether it was
-//! met, recomputed from the case's timeline every time (never from stored partial state).
+//! Deadlines: when a milestone of a case is due, on which clock, and why, recomputed from
+//! the case's timeline every time (never from stored partial state). It also owns the one
+//! mapping from a priority's coverage to its clock ([`ClockKind::of`], [`ClockKind::clock`]).
 //!
 //! A case has a first-response milestone, then one update milestone per cadence period:
 //! after the first response at R the next update is due at R + cadence on the same clock,
@@ -12,12 +13,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::business_time::BusinessClock;
-use super::calendar::Calendar;
-use super::catalog::{Coverage, Priority, PriorityTerms};
-use super::error::DomainError;
-use super::pause::Pauses;
-use super::text::{write_human, write_stamp};
+use crate::domain::calendar::Calendar;
+use crate::domain::calendar::business_clock::BusinessClock;
+use crate::domain::catalog::{Coverage, Priority, PriorityTerms};
+use crate::domain::error::DomainError;
+use crate::domain::pause::Pauses;
+use crate::domain::text::{write_human, write_stamp};
 
 /// The two kinds of milestone a case has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,23 +56,29 @@ impl ClockKind {
             ClockKind::BusinessHours => "business_hours",
         }
     }
-}
 
-/// The clock for a priority's terms: continuous under 24x7 coverage, else the calendar.
-pub fn clock_for<'a>(
-    terms: &PriorityTerms,
-    calendar: &'a Calendar,
-) -> (ClockKind, BusinessClock<'a>) {
-    match terms.coverage {
-        Coverage::AroundTheClock => (ClockKind::Continuous, BusinessClock::Continuous),
-        Coverage::BusinessHours => (ClockKind::BusinessHours, BusinessClock::Calendar(calendar)),
+    /// The clock a priority's targets run on: continuous under 24x7 coverage, else
+    /// business hours.
+    pub fn of(coverage: Coverage) -> ClockKind {
+        match coverage {
+            Coverage::AroundTheClock => ClockKind::Continuous,
+            Coverage::BusinessHours => ClockKind::BusinessHours,
+        }
+    }
+
+    /// This clock over `calendar`: every second, or only the calendar's open time.
+    pub fn clock(self, calendar: &Calendar) -> BusinessClock<'_> {
+        match self {
+            ClockKind::Continuous => BusinessClock::Continuous,
+            ClockKind::BusinessHours => BusinessClock::Calendar(calendar),
+        }
     }
 }
 
 /// The earliest instant at which `target` of clock time has been consumed since `start`,
 /// not counting `pauses`. `None` while an open-ended pause holds the clock before the
 /// target is used up.
-pub fn due_after(
+pub(crate) fn due_after(
     clock: &BusinessClock<'_>,
     start: DateTime<Utc>,
     target: Duration,
@@ -96,7 +103,7 @@ pub fn due_after(
 }
 
 /// Clock time consumed between `start` and `t`, not counting pauses.
-pub fn consumed(
+pub(crate) fn consumed(
     clock: &BusinessClock<'_>,
     start: DateTime<Utc>,
     t: DateTime<Utc>,
@@ -154,10 +161,7 @@ impl Deadline {
                 self.milestone.key()
             ));
         };
-        let clock = match self.clock {
-            ClockKind::Continuous => BusinessClock::Continuous,
-            ClockKind::BusinessHours => BusinessClock::Calendar(calendar),
-        };
+        let clock = self.clock.clock(calendar);
         explain(
             &clock,
             self.priority,
@@ -178,7 +182,8 @@ pub fn deadline(
     start: DateTime<Utc>,
     pauses: &Pauses,
 ) -> Result<Deadline, DomainError> {
-    let (clock_kind, clock) = clock_for(terms, calendar);
+    let clock_kind = ClockKind::of(terms.coverage);
+    let clock = clock_kind.clock(calendar);
     let target = match milestone {
         Milestone::FirstResponse => terms.first_response,
         Milestone::NextUpdate => terms.update_cadence,

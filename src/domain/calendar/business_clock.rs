@@ -1,143 +1,30 @@
-//! Business time: how much open time lies between two instants, and which instant a
+//! The business clock: how much open time lies between two instants, and which instant a
 //! duration of open time reaches. This is the arithmetic every deadline rests on.
 //!
 //! A [`BusinessClock`] is either continuous (every second counts) or a business-hours
 //! [`Calendar`] (only open time counts, per SPEC's DST rule: an instant counts when its local
 //! wall time lies in an open interval of its local date). Calendar arithmetic is closed
-//! form: a [`DayTable`] holds the nominal open time of each weekday plus the few irregular
-//! days (closed dates, special dates, days with an offset change) with their exact open
-//! time and a running sum. The cumulative open time up to any day is then whole weeks times
-//! the weekly total, plus a weekday prefix, plus one binary search over irregular days, so a
-//! 10,000-hour target costs the same as a 30-minute one.
+//! form, over the calendar's day table (see `day_table.rs`): a position is the open time
+//! before its day plus the open time within it, so a 10,000-hour target costs the same as a
+//! 30-minute one.
+//!
+//! That arithmetic is the `impl Calendar` block below: it reads the calendar's private open
+//! days and day table, which is why this module sits inside `calendar/`.
 
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::calendar::{Calendar, weekday_index};
-use super::error::DomainError;
+use super::Calendar;
 use super::zone::{END_DAY, FIRST_DAY};
-
-/// Cumulative open time of a calendar, in closed form.
-#[derive(Debug, Default)]
-pub struct DayTable {
-    /// Open seconds of Monday..the weekday before index i, nominally (no offset changes).
-    week_prefix: [i64; 8],
-    /// Irregular day numbers, ascending: days whose open time differs from nominal.
-    irregular_days: Vec<i64>,
-    /// `excess[i]` = sum of (actual - nominal) open seconds of `irregular_days[..i]`.
-    excess: Vec<i64>,
-}
-
-impl DayTable {
-    /// Builds the table of a calendar: nominal weekdays plus every irregular day.
-    pub(crate) fn build(cal: &Calendar) -> DayTable {
-        let mut week_prefix = [0i64; 8];
-        for wd in 0..7 {
-            week_prefix[wd + 1] = week_prefix[wd] + cal.nominal_seconds(wd);
-        }
-        let mut candidates: Vec<i64> = cal
-            .zone()
-            .change_days()
-            .chain(cal.exception_days())
-            .filter(|d| (FIRST_DAY..END_DAY).contains(d))
-            .collect();
-        candidates.sort_unstable();
-        candidates.dedup();
-        let mut irregular_days = Vec::new();
-        let mut excess = vec![0];
-        for day in candidates {
-            let mut actual = 0;
-            cal.visit_open_ranges(day, |s, e| {
-                actual += e - s;
-                true
-            });
-            let delta = actual - cal.nominal_seconds(weekday_index(day));
-            if delta != 0 {
-                irregular_days.push(day);
-                excess.push(excess.last().copied().unwrap_or(0) + delta);
-            }
-        }
-        DayTable {
-            week_prefix,
-            irregular_days,
-            excess,
-        }
-    }
-
-    fn week_total(&self) -> i64 {
-        self.week_prefix[7]
-    }
-
-    /// Nominal open seconds from a fixed Monday up to the start of `day`.
-    fn nominal_before(&self, day: i64) -> i64 {
-        let e = day + 3;
-        e.div_euclid(7) * self.week_total() + self.week_prefix[e.rem_euclid(7) as usize]
-    }
-
-    /// Open seconds from a fixed origin up to the start of `day`.
-    fn open_before(&self, day: i64) -> i64 {
-        let i = self.irregular_days.partition_point(|d| *d < day);
-        self.nominal_before(day) + self.excess[i]
-    }
-
-    /// The smallest day `d >= from` whose end brings the cumulative open time to at least
-    /// `target`, or `None` if no day before the end of the validity window does.
-    fn first_day_reaching(&self, target: i64, from: i64) -> Option<i64> {
-        let days = &self.irregular_days;
-        let j0 = days.partition_point(|d| *d < from);
-        // Binary search for the first irregular day whose end reaches the target.
-        let (mut lo_i, mut hi_i) = (j0, days.len());
-        while lo_i < hi_i {
-            let mid = lo_i + (hi_i - lo_i) / 2;
-            if self.nominal_before(days[mid] + 1) + self.excess[mid + 1] < target {
-                lo_i = mid + 1;
-            } else {
-                hi_i = mid;
-            }
-        }
-        let j = lo_i;
-        // Days in [lo, hi) are regular, so their cumulative time is nominal plus a constant.
-        let lo = if j > j0 { days[j - 1] + 1 } else { from };
-        let hi = days.get(j).copied().unwrap_or(END_DAY);
-        let need = target - self.excess[j];
-        if let Some(end) = self.first_end_reaching(lo + 1, hi, need) {
-            return Some(end - 1);
-        }
-        days.get(j).copied()
-    }
-
-    /// The smallest `x` in `[lo, hi]` with `nominal_before(x) >= need`.
-    fn first_end_reaching(&self, lo: i64, hi: i64, need: i64) -> Option<i64> {
-        if lo > hi {
-            return None;
-        }
-        if self.nominal_before(lo) >= need {
-            return Some(lo);
-        }
-        let w = self.week_total();
-        if w == 0 {
-            return None;
-        }
-        // Whole weeks in closed form, then at most two weeks day by day.
-        let weeks = need.div_euclid(w) - 1;
-        let mut x = lo.max(weeks * 7 - 3);
-        while x <= hi {
-            if self.nominal_before(x) >= need {
-                return Some(x);
-            }
-            x += 1;
-        }
-        None
-    }
-}
+use crate::domain::error::DomainError;
 
 fn outside(t: i64) -> DomainError {
     DomainError::OutsideValidity(format_instant(t))
 }
 
 /// An instant as RFC 3339 text, for messages.
-pub(crate) fn format_instant(t: i64) -> String {
+fn format_instant(t: i64) -> String {
     DateTime::from_timestamp(t, 0).map_or_else(|| format!("{t}s"), |d| d.to_rfc3339())
 }
 
@@ -166,7 +53,7 @@ impl Calendar {
     /// Open seconds from the fixed origin up to `t`, whose local day is `day`.
     fn position_in(&self, day: i64, t: i64) -> Result<i64, DomainError> {
         let mut within = 0;
-        self.visit_open_ranges(day, |s, e| {
+        self.days.visit_open_ranges(day, |s, e| {
             if s < t {
                 within += e.min(t) - s;
             }
@@ -184,7 +71,7 @@ impl Calendar {
             .ok_or_else(|| self.not_reached(from * 86_400))?;
         let mut rem = target - self.table.open_before(day);
         let mut found = None;
-        self.visit_open_ranges(day, |s, e| {
+        self.days.visit_open_ranges(day, |s, e| {
             if rem <= e - s {
                 found = Some(if opening { s } else { s + rem });
                 return false;
@@ -198,7 +85,7 @@ impl Calendar {
     fn is_open_secs(&self, t: i64) -> Result<bool, DomainError> {
         let day = self.day_of(t)?;
         let mut open = false;
-        self.visit_open_ranges(day, |s, e| {
+        self.days.visit_open_ranges(day, |s, e| {
             open = s <= t && t < e;
             !open && e <= t
         });

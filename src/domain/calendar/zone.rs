@@ -12,17 +12,17 @@ use std::sync::{Arc, Mutex, OnceLock};
 use chrono::{DateTime, Offset, TimeZone};
 use chrono_tz::Tz;
 
-use super::error::DomainError;
-use super::text::Quoted;
+use crate::domain::error::DomainError;
+use crate::domain::text::Quoted;
 
 /// Seconds in a civil day.
-pub const DAY: i64 = 86_400;
+pub(crate) const DAY: i64 = 86_400;
 /// First local day (days since 1970-01-01) inside the validity window: 1970-01-01.
-pub const FIRST_DAY: i64 = 0;
+pub(crate) const FIRST_DAY: i64 = 0;
 /// First local day past the validity window: 2100-01-01. chrono-tz's data ends its
 /// daylight-saving rules after 2099 (New York keeps -05:00 in July 2100), so a later
 /// window would compute wrong local times rather than refuse them.
-pub const END_DAY: i64 = 47_482;
+pub(crate) const END_DAY: i64 = 47_482;
 
 const SAMPLE_STEP: i64 = DAY / 2;
 
@@ -72,7 +72,7 @@ pub(crate) struct OffsetChange {
 
 /// The offsets of one zone over the validity window.
 #[derive(Debug)]
-pub struct ZoneTimeline {
+pub(crate) struct ZoneTimeline {
     /// The zone this describes.
     tz: Tz,
     /// Offset changes in time order; the first entry is the offset in force at the start of
@@ -94,7 +94,7 @@ fn offset_at(tz: Tz, t: i64) -> i64 {
 
 impl ZoneTimeline {
     /// The timeline of an IANA zone name, built on first use and shared afterwards.
-    pub fn for_name(name: &str) -> Result<Arc<ZoneTimeline>, DomainError> {
+    pub(crate) fn for_name(name: &str) -> Result<Arc<ZoneTimeline>, DomainError> {
         let tz: Tz = name
             .parse()
             .map_err(|_| DomainError::UnknownTimeZone(Quoted::new(name)))?;
@@ -102,7 +102,7 @@ impl ZoneTimeline {
     }
 
     /// The timeline of a zone, built on first use and shared afterwards.
-    pub fn for_tz(tz: Tz) -> Arc<ZoneTimeline> {
+    pub(crate) fn for_tz(tz: Tz) -> Arc<ZoneTimeline> {
         static CACHE: OnceLock<Mutex<HashMap<Tz, Arc<ZoneTimeline>>>> = OnceLock::new();
         let cache = CACHE.get_or_init(Default::default);
         if let Some(z) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&tz) {
@@ -161,7 +161,7 @@ impl ZoneTimeline {
     }
 
     /// The zone.
-    pub fn tz(&self) -> Tz {
+    pub(crate) fn tz(&self) -> Tz {
         self.tz
     }
 
@@ -171,12 +171,12 @@ impl ZoneTimeline {
     }
 
     /// The offset (seconds east of UTC) in force at UTC second `t`.
-    pub fn offset(&self, t: i64) -> i64 {
+    pub(crate) fn offset(&self, t: i64) -> i64 {
         self.changes[self.index_at(t)].offset
     }
 
     /// The local day (days since 1970-01-01) of UTC second `t`.
-    pub fn local_day(&self, t: i64) -> i64 {
+    pub(crate) fn local_day(&self, t: i64) -> i64 {
         (t + self.offset(t)).div_euclid(DAY)
     }
 
