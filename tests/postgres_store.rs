@@ -505,3 +505,151 @@ async fn outage_of_postgres_while_calls_are_running() {
         .collect();
     assert_eq!(emails, want);
 }
+
+/// Kills of Postgres under load in [`twenty_kills_under_load`]; `OUTAGE_KILLS` overrides.
+fn kills() -> usize {
+    std::env::var("OUTAGE_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20)
+}
+
+#[tokio::test]
+async fn twenty_kills_under_load() {
+    let write_timeout = Duration::from_secs(2);
+    let cluster = Cluster::create();
+    let settings = PostgresSettings {
+        write_timeout,
+        ..PostgresSettings::new(true)
+    };
+    let store = PostgresStore::connect(&cluster.url(), settings)
+        .await
+        .unwrap();
+    let server = TestServer::start_with(store).await;
+    seed_premium(&server).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let running = |stop: &std::sync::Arc<std::sync::atomic::AtomicBool>| {
+        !stop.load(std::sync::atomic::Ordering::SeqCst)
+    };
+
+    // Two writers creating accounts: each records what was acknowledged and how long
+    // every write took, answered or refused.
+    let writers: Vec<_> = (0..2)
+        .map(|w| {
+            let mut accounts = server.accounts();
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                let (mut acknowledged, mut slowest) = (Vec::new(), Duration::ZERO);
+                let mut n = 0;
+                while running(&stop) {
+                    let id = format!("w{w}-{n}");
+                    n += 1;
+                    let began = Instant::now();
+                    let answer = accounts
+                        .create_account(pb::CreateAccountRequest {
+                            account_id: id.clone(),
+                            account: Some(account_body(&id, "UTC")),
+                        })
+                        .await;
+                    slowest = slowest.max(began.elapsed());
+                    match answer {
+                        Ok(_) => acknowledged.push(id),
+                        Err(e) => {
+                            assert_eq!(e.code(), Code::Unavailable, "{e:?}");
+                            tokio::time::sleep(Duration::from_millis(5)).await;
+                        }
+                    }
+                }
+                (acknowledged, slowest)
+            })
+        })
+        .collect();
+    // A reader whose checks must never fail.
+    let reader = {
+        let mut client = server.entitlements();
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            let mut answered = 0u64;
+            while running(&stop) {
+                let resp = client
+                    .check_entitlement(check_req(
+                        "acme",
+                        "technical_account_manager",
+                        Some("2026-06-01T00:00:00Z"),
+                        None,
+                    ))
+                    .await
+                    .expect("checks never fail during an outage");
+                assert!(resp.get_ref().allowed);
+                answered += 1;
+            }
+            answered
+        })
+    };
+
+    let mut detections = Vec::new();
+    for _ in 0..kills() {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let killed = Instant::now();
+        cluster.stop();
+        while health(&server, "entitlements.v1.ContractService").await != ServingStatus::NotServing
+        {
+            assert!(
+                killed.elapsed() < Duration::from_secs(10),
+                "never NOT_SERVING"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        detections.push(killed.elapsed());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        cluster.start();
+        wait_health(
+            &server,
+            "entitlements.v1.ContractService",
+            ServingStatus::Serving,
+        )
+        .await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut acknowledged = Vec::new();
+    let mut slowest = Duration::ZERO;
+    for w in writers {
+        let (acked, slow) = w.await.unwrap();
+        acknowledged.extend(acked);
+        slowest = slowest.max(slow);
+    }
+    let answered = reader.await.unwrap();
+    server.stop().await;
+
+    let late: Vec<_> = detections
+        .iter()
+        .filter(|d| **d > Duration::from_millis(500))
+        .collect();
+    assert!(
+        late.is_empty(),
+        "NOT_SERVING within 0.5 s in every kill: {detections:?}"
+    );
+    assert!(
+        slowest < write_timeout,
+        "no write waited longer than the write timeout ({write_timeout:?}): {slowest:?}"
+    );
+    assert!(answered > 100, "reads answered throughout: {answered}");
+    assert!(acknowledged.len() > 20, "writes went through between kills");
+    // Nothing acknowledged was lost.
+    let reloaded = PostgresStore::connect(&cluster.url(), PostgresSettings::new(false))
+        .await
+        .unwrap();
+    let state = entitlements::store::Store::snapshot(reloaded.as_ref()).read();
+    let lost: Vec<_> = acknowledged
+        .iter()
+        .filter(|id| state.account(id).is_none())
+        .collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    eprintln!(
+        "{} kills: detection {:?} max; slowest write {slowest:?}; {} writes acknowledged; {answered} reads",
+        detections.len(),
+        detections.iter().max().unwrap(),
+        acknowledged.len()
+    );
+}

@@ -10,7 +10,9 @@
 //! changed entities to its snapshot, and reloads everything after a reconnect, since
 //! notifications sent while disconnected are lost. When Postgres is unreachable, reads go
 //! on from the snapshot, writes fail UNAVAILABLE and the write services report
-//! NOT_SERVING until it returns.
+//! NOT_SERVING until it returns. An outage is seen within half a second by a probe on a
+//! connection of its own (never queued behind the pool), and every wait on Postgres a
+//! write makes is abandoned the moment it is seen.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,6 +53,17 @@ const HEARTBEAT: Duration = Duration::from_secs(1);
 const STALE_RETRIES: usize = 200;
 /// Key of the advisory lock that orders writes, so change-log ids commit in order.
 const WRITE_LOCK: i64 = 0x656e_7469_746c;
+/// How often the outage probe pings Postgres on its own connection.
+const PROBE_EVERY: Duration = Duration::from_millis(100);
+/// How long a ping (or the probe's reconnect) may take before Postgres counts as
+/// unreachable. With [`PROBE_EVERY`] this bounds detection to under 0.5 s.
+const PROBE_TIMEOUT: Duration = Duration::from_millis(300);
+/// How long a committed write waits for the snapshot to include it before it answers
+/// anyway (the listener applies it when it can); keeps the acknowledgement within 100 ms
+/// of the commit even when Postgres dies right after it.
+const ACK_CATCH_UP: Duration = Duration::from_millis(50);
+/// The longest a write waits for a pooled connection (less if the write timeout is).
+const MAX_ACQUIRE: Duration = Duration::from_secs(3);
 
 /// A store whose source of truth is Postgres.
 #[derive(Debug)]
@@ -216,9 +229,10 @@ impl PostgresStore {
         options: PgConnectOptions,
         settings: PostgresSettings,
     ) -> Result<Arc<PostgresStore>, StoreError> {
+        let probe_options = options.clone();
         let pool = PgPoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(Duration::from_secs(3))
+            .acquire_timeout(settings.write_timeout.min(MAX_ACQUIRE))
             .connect_with(options)
             .await
             .map_err(|e| db_failure(e, "database"))?;
@@ -249,6 +263,7 @@ impl PostgresStore {
             sync: tokio::sync::Mutex::new(()),
         });
         tokio::spawn(listen(Arc::downgrade(&store)));
+        tokio::spawn(probe(Arc::downgrade(&store), probe_options));
         Ok(store)
     }
 
@@ -279,8 +294,39 @@ impl PostgresStore {
         *self.confirmed.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
     }
 
-    /// Applies every change logged after the snapshot's watermark, in order.
+    /// Marks Postgres unreachable: writes fail at once, the write services report
+    /// NOT_SERVING, and the listener reconnects and reloads.
+    fn mark_down(&self, why: &dyn std::fmt::Display) {
+        if self.writable.send_replace(false) {
+            tracing::warn!(error = %why, "Postgres unreachable; serving reads from the snapshot");
+        }
+    }
+
+    /// Runs `work` against Postgres unless it is, or becomes, unreachable: then fails
+    /// UNAVAILABLE at once instead of waiting out a pool acquire or a dead connection.
+    async fn while_up<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        let mut up = self.writable.subscribe();
+        if !*up.borrow_and_update() {
+            return Err(StoreError::Unavailable("Postgres is unreachable".into()));
+        }
+        tokio::select! {
+            done = work => done,
+            _ = up.wait_for(|w| !*w) => {
+                Err(StoreError::Unavailable("Postgres became unreachable".into()))
+            }
+        }
+    }
+
+    /// Applies every change logged after the snapshot's watermark, in order; fails at
+    /// once while Postgres is unreachable (the listener reloads everything on reconnect).
     async fn catch_up(&self) -> Result<(), StoreError> {
+        self.while_up(self.catch_up_now()).await
+    }
+
+    async fn catch_up_now(&self) -> Result<(), StoreError> {
         let _guard = self.sync.lock().await;
         let from = self.applied.load(Ordering::SeqCst) as i64;
         let rows = sqlx::query("select id, entity, key from change_log where id > $1 order by id")
@@ -450,12 +496,23 @@ impl Store for PostgresStore {
                 .snapshot
                 .read()
                 .prepare(change.clone(), principal, Utc::now())?;
-            match self.write(&prepared).await {
+            // Past an outage the write is abandoned at once (it may or may not have
+            // committed, as with any write cut off by a failure; `request_id` makes the
+            // retry safe).
+            let written = self
+                .while_up(async { Ok(self.write(&prepared).await) })
+                .await
+                .map_err(WriteError::Failed)
+                .and_then(|r| r);
+            match written {
                 Ok(id) => {
                     self.written.fetch_max(id, Ordering::SeqCst);
-                    // Best effort: the listener applies it too if this fails.
-                    if let Err(e) = self.catch_up().await {
-                        tracing::warn!(error = %e, "catching up after a write");
+                    // Best effort and bounded, so the answer goes out soon after the
+                    // commit: the listener applies the write too if this does not.
+                    match tokio::time::timeout(ACK_CATCH_UP, self.catch_up()).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => tracing::warn!(error = %e, "catching up after a write"),
+                        Err(_) => tracing::debug!("acknowledging before the snapshot caught up"),
                     }
                     return Ok(prepared.applied());
                 }
@@ -469,8 +526,8 @@ impl Store for PostgresStore {
                 }
                 Err(WriteError::Failed(mut e)) => {
                     self.fill_contact_limit(&mut e);
-                    if matches!(e, StoreError::Unavailable(_)) {
-                        self.writable.send_replace(false);
+                    if let StoreError::Unavailable(why) = &e {
+                        self.mark_down(why);
                     }
                     return Err(e);
                 }
@@ -542,10 +599,7 @@ async fn listen(store: std::sync::Weak<PostgresStore>) {
         let mut listener = match connected {
             Ok(l) => l,
             Err(e) => {
-                if *s.writable.borrow() {
-                    tracing::warn!(error = %e, "Postgres unreachable; serving reads from the snapshot");
-                }
-                s.writable.send_replace(false);
+                s.mark_down(&e);
                 drop(s);
                 tokio::time::sleep(Duration::from_millis(250)).await;
                 continue;
@@ -563,19 +617,62 @@ async fn listen(store: std::sync::Weak<PostgresStore>) {
         }
         first = false;
         s.writable.send_replace(true);
+        let mut up = s.writable.subscribe();
         drop(s);
         loop {
-            let next = tokio::time::timeout(HEARTBEAT, listener.try_recv()).await;
+            // Marked down elsewhere (the probe, a failed write): reconnect and reload.
+            let next = tokio::select! {
+                next = tokio::time::timeout(HEARTBEAT, listener.try_recv()) => Some(next),
+                _ = up.wait_for(|w| !*w) => None,
+            };
             let Some(s) = store.upgrade() else { return };
             let ok = match next {
-                Ok(Ok(Some(_))) | Err(_) => s.catch_up().await.is_ok(),
-                Ok(Ok(None)) | Ok(Err(_)) => false,
+                Some(Ok(Ok(Some(_))) | Err(_)) => s.catch_up().await.is_ok(),
+                Some(Ok(Ok(None)) | Ok(Err(_))) | None => false,
             };
             if !ok {
-                s.writable.send_replace(false);
-                tracing::warn!("lost the Postgres connection; serving reads from the snapshot");
+                s.mark_down(&"lost the Postgres connection");
                 break;
             }
+        }
+    }
+}
+
+/// Watches Postgres on a connection of its own, outside the pool, every [`PROBE_EVERY`]:
+/// a ping that fails, or takes longer than [`PROBE_TIMEOUT`], marks the store down at
+/// once, whatever the pool and the listener are busy with (a catch-up waiting for a
+/// pooled connection, say). Coming back up is the listener's job: it reconnects,
+/// reloads the snapshot and marks the store writable. Ends when the store is dropped.
+async fn probe(store: std::sync::Weak<PostgresStore>, options: PgConnectOptions) {
+    use sqlx::Connection as _;
+    let mut connection: Option<PgConnection> = None;
+    let mut tick = tokio::time::interval(PROBE_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(s) = store.upgrade() else { return };
+        let outcome = match connection.as_mut() {
+            Some(c) => match tokio::time::timeout(PROBE_TIMEOUT, c.ping()).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(_) => Err("a ping to Postgres timed out".to_owned()),
+            },
+            None => {
+                match tokio::time::timeout(PROBE_TIMEOUT, PgConnection::connect_with(&options))
+                    .await
+                {
+                    Ok(Ok(c)) => {
+                        connection = Some(c);
+                        Ok(())
+                    }
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(_) => Err("connecting to Postgres timed out".to_owned()),
+                }
+            }
+        };
+        if let Err(why) = outcome {
+            connection = None;
+            s.mark_down(&why);
         }
     }
 }
