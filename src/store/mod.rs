@@ -9,6 +9,7 @@ pub mod error;
 pub mod memory;
 pub mod postgres;
 pub mod records;
+pub mod request_ids;
 pub mod seed;
 pub mod state;
 
@@ -18,6 +19,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use records::Revision;
+use request_ids::{Answer, Recorded, Render, RequestKey};
+use uuid::Uuid;
 
 pub use error::StoreError;
 pub use records::{Applied, Change};
@@ -57,6 +60,25 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// Checks and applies a change on behalf of `principal`; nothing is written on error.
     async fn apply(&self, change: Change, principal: &str) -> Result<Applied, StoreError>;
+
+    /// The first answer recorded under request id `id` within
+    /// [`request_ids::RETENTION`], if any.
+    async fn recall(&self, id: &Uuid) -> Result<Option<Recorded>, StoreError>;
+
+    /// Like [`Store::apply`], and records under `key`, with the write (in the same
+    /// transaction), the answer `render` makes of what it applied; returns that answer.
+    /// [`StoreError::Replayed`] when `key` is already recorded (a concurrent attempt
+    /// with the same id answered first): nothing is written, recall its answer.
+    async fn apply_once(
+        &self,
+        change: Change,
+        principal: &str,
+        key: &RequestKey,
+        render: Render<'_>,
+    ) -> Result<Vec<u8>, StoreError>;
+
+    /// Records an error as the first answer to `key`, unless one is recorded already.
+    async fn remember(&self, key: &RequestKey, answer: Answer) -> Result<(), StoreError>;
 
     /// A short name for logs and health: `memory` or `postgres`.
     fn kind(&self) -> &'static str;

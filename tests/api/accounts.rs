@@ -79,6 +79,7 @@ async fn account_create_get_update_delete() {
     }
     let e = accounts
         .create_account(pb::CreateAccountRequest {
+            request_id: String::new(),
             account_id: "globex".into(),
             account: None,
         })
@@ -105,6 +106,7 @@ async fn account_create_get_update_delete() {
     // Update with a mask: only display_name changes.
     let updated = accounts
         .update_account(pb::UpdateAccountRequest {
+            request_id: String::new(),
             account: Some(pb::Account {
                 name: "accounts/acme".into(),
                 display_name: "ACME AG".into(),
@@ -127,6 +129,7 @@ async fn account_create_get_update_delete() {
     // Stale etag: ABORTED and nothing written.
     let e = accounts
         .update_account(pb::UpdateAccountRequest {
+            request_id: String::new(),
             account: Some(pb::Account {
                 name: "accounts/acme".into(),
                 display_name: "Stale".into(),
@@ -143,6 +146,7 @@ async fn account_create_get_update_delete() {
     // No mask: every populated field.
     let moved = accounts
         .update_account(pb::UpdateAccountRequest {
+            request_id: String::new(),
             account: Some(pb::Account {
                 name: "accounts/acme".into(),
                 time_zone: "Asia/Seoul".into(),
@@ -161,6 +165,7 @@ async fn account_create_get_update_delete() {
     // Update errors.
     let e = accounts
         .update_account(pb::UpdateAccountRequest {
+            request_id: String::new(),
             account: Some(pb::Account {
                 name: "accounts/acme".into(),
                 time_zone: "Nowhere/Town".into(),
@@ -173,6 +178,7 @@ async fn account_create_get_update_delete() {
     assert_invalid_field(&e, "account.time_zone");
     let e = accounts
         .update_account(pb::UpdateAccountRequest {
+            request_id: String::new(),
             account: Some(pb::Account {
                 name: "accounts/acme".into(),
                 ..Default::default()
@@ -184,6 +190,7 @@ async fn account_create_get_update_delete() {
     assert_invalid_field(&e, "update_mask");
     let e = accounts
         .update_account(pb::UpdateAccountRequest {
+            request_id: String::new(),
             account: Some(pb::Account {
                 name: "accounts/globex".into(),
                 display_name: "Globex".into(),
@@ -199,6 +206,7 @@ async fn account_create_get_update_delete() {
     // Delete: stale etag refused, then deleted, then gone.
     let e = accounts
         .delete_account(pb::DeleteAccountRequest {
+            request_id: String::new(),
             name: "accounts/acme".into(),
             etag: acme.etag.clone(),
         })
@@ -208,6 +216,7 @@ async fn account_create_get_update_delete() {
     get_account(&server, "accounts/acme").await;
     accounts
         .delete_account(pb::DeleteAccountRequest {
+            request_id: String::new(),
             name: "accounts/acme".into(),
             etag: moved.etag.clone(),
         })
@@ -222,6 +231,7 @@ async fn account_create_get_update_delete() {
     assert_status(&e, Code::NotFound);
     let e = accounts
         .delete_account(pb::DeleteAccountRequest {
+            request_id: String::new(),
             name: "accounts/acme".into(),
             etag: String::new(),
         })
@@ -266,6 +276,7 @@ async fn account_calendar_reference_must_exist() {
     let e = server
         .accounts()
         .update_account(pb::UpdateAccountRequest {
+            request_id: String::new(),
             account: Some(pb::Account {
                 name: "accounts/acme".into(),
                 calendar: "calendars/nope".into(),
@@ -285,6 +296,7 @@ async fn account_calendar_reference_must_exist() {
     let on_emea = server
         .accounts()
         .update_account(pb::UpdateAccountRequest {
+            request_id: String::new(),
             account: Some(pb::Account {
                 name: "accounts/acme".into(),
                 calendar: "calendars/emea".into(),
@@ -395,6 +407,7 @@ async fn delete_account_is_refused_while_a_contract_is_active_or_suspended() {
     let mut accounts = server.accounts();
     let e = accounts
         .delete_account(pb::DeleteAccountRequest {
+            request_id: String::new(),
             name: "accounts/acme".into(),
             etag: String::new(),
         })
@@ -416,6 +429,7 @@ async fn delete_account_is_refused_while_a_contract_is_active_or_suspended() {
     assert_eq!(suspended.state, i32::from(pb::ContractState::Suspended));
     let e = accounts
         .delete_account(pb::DeleteAccountRequest {
+            request_id: String::new(),
             name: "accounts/acme".into(),
             etag: String::new(),
         })
@@ -449,6 +463,7 @@ async fn delete_account_removes_its_terminated_contracts() {
     server
         .accounts()
         .delete_account(pb::DeleteAccountRequest {
+            request_id: String::new(),
             name: "accounts/acme".into(),
             etag: String::new(),
         })

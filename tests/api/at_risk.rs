@@ -357,6 +357,7 @@ async fn custom_thresholds_on_a_plan() {
     // thresholds given gets the default.
     let gold = catalog
         .create_plan(pb::CreatePlanRequest {
+            request_id: String::new(),
             plan_id: "gold".into(),
             plan: Some(pb::Plan {
                 benefits: vec!["online_support".into()],
@@ -431,6 +432,7 @@ async fn custom_thresholds_on_a_plan() {
     ] {
         let e = catalog
             .create_plan(pb::CreatePlanRequest {
+                request_id: String::new(),
                 plan_id: "silver".into(),
                 plan: Some(pb::Plan {
                     priority_terms: vec![p1_terms(HOUR, bad.clone())],

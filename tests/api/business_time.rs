@@ -426,6 +426,7 @@ async fn business_time_errors() {
     server
         .accounts()
         .create_calendar(pb::CreateCalendarRequest {
+            request_id: String::new(),
             calendar_id: "one-day".into(),
             calendar: Some(pb::Calendar {
                 time_zone: "UTC".into(),

@@ -241,6 +241,7 @@ async fn calendar_create_get_list_and_validation() {
     let e = server
         .accounts()
         .create_calendar(pb::CreateCalendarRequest {
+            request_id: String::new(),
             calendar_id: "bad".into(),
             calendar: None,
         })
@@ -348,6 +349,7 @@ async fn update_calendar_with_mask_keeps_other_fields_and_checks_etag() {
     // request leaves them empty.
     let updated = accounts
         .update_calendar(pb::UpdateCalendarRequest {
+            request_id: String::new(),
             calendar: Some(pb::Calendar {
                 name: "calendars/emea".into(),
                 closed_dates: vec![pb::ClosedDate {
@@ -376,6 +378,7 @@ async fn update_calendar_with_mask_keeps_other_fields_and_checks_etag() {
     // Stale etag: ABORTED and nothing written.
     let e = accounts
         .update_calendar(pb::UpdateCalendarRequest {
+            request_id: String::new(),
             calendar: Some(pb::Calendar {
                 name: "calendars/emea".into(),
                 display_name: "Stale".into(),
@@ -393,6 +396,7 @@ async fn update_calendar_with_mask_keeps_other_fields_and_checks_etag() {
     // weekly_hours is replaced as a whole; 24:00 accepted, 24:01 refused by path.
     let replaced = accounts
         .update_calendar(pb::UpdateCalendarRequest {
+            request_id: String::new(),
             calendar: Some(pb::Calendar {
                 name: "calendars/emea".into(),
                 weekly_hours: vec![day(D::Saturday, &[("00:00", "24:00")])],
@@ -412,6 +416,7 @@ async fn update_calendar_with_mask_keeps_other_fields_and_checks_etag() {
     assert_eq!(replaced.closed_dates, updated.closed_dates, "kept");
     let e = accounts
         .update_calendar(pb::UpdateCalendarRequest {
+            request_id: String::new(),
             calendar: Some(pb::Calendar {
                 name: "calendars/emea".into(),
                 weekly_hours: vec![day(D::Monday, &[("09:00", "24:01")])],
@@ -424,6 +429,7 @@ async fn update_calendar_with_mask_keeps_other_fields_and_checks_etag() {
     assert_invalid_field(&e, "calendar.weekly_hours[0].intervals[0].close_time");
     let e = accounts
         .update_calendar(pb::UpdateCalendarRequest {
+            request_id: String::new(),
             calendar: Some(pb::Calendar {
                 name: "calendars/emea".into(),
                 time_zone: "Moon/Tranquility".into(),
@@ -436,6 +442,7 @@ async fn update_calendar_with_mask_keeps_other_fields_and_checks_etag() {
     assert_invalid_field(&e, "calendar.time_zone");
     let e = accounts
         .update_calendar(pb::UpdateCalendarRequest {
+            request_id: String::new(),
             calendar: Some(pb::Calendar {
                 name: "calendars/emea".into(),
                 ..Default::default()
@@ -447,6 +454,7 @@ async fn update_calendar_with_mask_keeps_other_fields_and_checks_etag() {
     assert_invalid_field(&e, "update_mask");
     let e = accounts
         .update_calendar(pb::UpdateCalendarRequest {
+            request_id: String::new(),
             calendar: Some(pb::Calendar {
                 name: "calendars/apac".into(),
                 display_name: "APAC".into(),
@@ -481,6 +489,7 @@ async fn delete_calendar_is_refused_while_an_account_uses_it() {
     let mut accounts = server.accounts();
     let e = accounts
         .delete_calendar(pb::DeleteCalendarRequest {
+            request_id: String::new(),
             name: "calendars/emea".into(),
             etag: String::new(),
         })
@@ -492,6 +501,7 @@ async fn delete_calendar_is_refused_while_an_account_uses_it() {
     // Back to the default hours (empty calendar through the mask).
     let acme = accounts
         .update_account(pb::UpdateAccountRequest {
+            request_id: String::new(),
             account: Some(pb::Account {
                 name: "accounts/acme".into(),
                 calendar: String::new(),
@@ -508,6 +518,7 @@ async fn delete_calendar_is_refused_while_an_account_uses_it() {
 
     let e = accounts
         .delete_calendar(pb::DeleteCalendarRequest {
+            request_id: String::new(),
             name: "calendars/emea".into(),
             etag: "\"999\"".into(),
         })
@@ -516,6 +527,7 @@ async fn delete_calendar_is_refused_while_an_account_uses_it() {
     assert_status(&e, Code::Aborted);
     accounts
         .delete_calendar(pb::DeleteCalendarRequest {
+            request_id: String::new(),
             name: "calendars/emea".into(),
             etag: cal.etag.clone(),
         })
@@ -530,6 +542,7 @@ async fn delete_calendar_is_refused_while_an_account_uses_it() {
     assert_status(&e, Code::NotFound);
     let e = accounts
         .delete_calendar(pb::DeleteCalendarRequest {
+            request_id: String::new(),
             name: "calendars/emea".into(),
             etag: String::new(),
         })

@@ -62,6 +62,7 @@ async fn designated_contacts_respect_the_limit() {
     let e = server
         .contracts()
         .add_designated_contact(pb::AddDesignatedContactRequest {
+            request_id: String::new(),
             contract: c.name.clone(),
             contact: None,
         })
@@ -212,6 +213,7 @@ async fn concurrent_adds_never_exceed_the_contact_limit() {
                 start.wait().await;
                 let result = client
                     .add_designated_contact(pb::AddDesignatedContactRequest {
+                        request_id: String::new(),
                         contract: name,
                         contact: Some(pb::DesignatedContact {
                             email: email.clone(),
@@ -270,6 +272,7 @@ async fn display_names_longer_than_200_characters_are_refused() {
     let long = "x".repeat(201);
 
     let plan = |display_name: &str| pb::CreatePlanRequest {
+        request_id: String::new(),
         plan_id: format!("p{}", display_name.chars().count()),
         plan: Some(pb::Plan {
             display_name: display_name.into(),
@@ -313,6 +316,7 @@ async fn display_names_longer_than_200_characters_are_refused() {
     let e = server
         .contracts()
         .add_designated_contact(pb::AddDesignatedContactRequest {
+            request_id: String::new(),
             contract: c.name.clone(),
             contact: Some(pb::DesignatedContact {
                 email: "long@example.com".into(),

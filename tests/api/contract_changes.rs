@@ -238,6 +238,7 @@ async fn update_contract_overrides_suspend_resume_and_etag() {
     let e = server
         .contracts()
         .update_contract(pb::UpdateContractRequest {
+            request_id: String::new(),
             contract: None,
             update_mask: None,
         })

@@ -86,6 +86,7 @@ async fn contract_create_get_and_validation() {
     let e = server
         .contracts()
         .create_contract(pb::CreateContractRequest {
+            request_id: String::new(),
             parent: "acme".into(),
             contract_id: "2030".into(),
             contract: Some(body()),
@@ -96,6 +97,7 @@ async fn contract_create_get_and_validation() {
     let e = server
         .contracts()
         .create_contract(pb::CreateContractRequest {
+            request_id: String::new(),
             parent: "accounts/acme".into(),
             contract_id: "2030".into(),
             contract: None,

@@ -27,5 +27,6 @@ mod entitlements;
 mod escalation;
 mod obligations;
 mod plans;
+mod request_ids;
 mod revisions;
 mod store_conformance;

@@ -156,6 +156,7 @@ async fn list_plans_pages_in_name_order() {
     // A custom plan sorts in by name.
     catalog
         .create_plan(pb::CreatePlanRequest {
+            request_id: String::new(),
             plan_id: "gold".into(),
             plan: Some(pb::Plan {
                 benefits: vec!["online_support".into()],
@@ -209,6 +210,7 @@ async fn create_plan_adds_a_custom_plan_and_validates_it() {
 
     let gold = catalog
         .create_plan(pb::CreatePlanRequest {
+            request_id: String::new(),
             plan_id: "gold".into(),
             plan: Some(pb::Plan {
                 name: "plans/ignored".into(),
@@ -276,6 +278,7 @@ async fn create_plan_adds_a_custom_plan_and_validates_it() {
     // The display name defaults to the ID.
     let bare = catalog
         .create_plan(pb::CreatePlanRequest {
+            request_id: String::new(),
             plan_id: "bare".into(),
             plan: Some(pb::Plan::default()),
         })
@@ -290,6 +293,7 @@ async fn create_plan_adds_a_custom_plan_and_validates_it() {
     // Coverage UNSPECIFIED is business hours on input; an absent target is no target.
     let plain = catalog
         .create_plan(pb::CreatePlanRequest {
+            request_id: String::new(),
             plan_id: "plain".into(),
             plan: Some(pb::Plan {
                 priority_terms: vec![pb::PriorityTerms {
@@ -316,6 +320,7 @@ async fn create_plan_adds_a_custom_plan_and_validates_it() {
     for id in ["gold", "premium", "standard", "extended"] {
         let e = catalog
             .create_plan(pb::CreatePlanRequest {
+                request_id: String::new(),
                 plan_id: id.into(),
                 plan: Some(pb::Plan::default()),
             })
@@ -328,6 +333,7 @@ async fn create_plan_adds_a_custom_plan_and_validates_it() {
     // Validation errors name the field.
     let e = catalog
         .create_plan(pb::CreatePlanRequest {
+            request_id: String::new(),
             plan_id: "silver".into(),
             plan: Some(pb::Plan {
                 benefits: vec!["online_support".into(), "free_lunch".into()],
@@ -340,6 +346,7 @@ async fn create_plan_adds_a_custom_plan_and_validates_it() {
 
     let e = catalog
         .create_plan(pb::CreatePlanRequest {
+            request_id: String::new(),
             plan_id: "silver".into(),
             plan: None,
         })
@@ -350,6 +357,7 @@ async fn create_plan_adds_a_custom_plan_and_validates_it() {
     for bad_id in ["", "Silver", "-silver", "silver-", "sil_ver"] {
         let e = catalog
             .create_plan(pb::CreatePlanRequest {
+                request_id: String::new(),
                 plan_id: bad_id.into(),
                 plan: Some(pb::Plan::default()),
             })
@@ -360,6 +368,7 @@ async fn create_plan_adds_a_custom_plan_and_validates_it() {
 
     let e = catalog
         .create_plan(pb::CreatePlanRequest {
+            request_id: String::new(),
             plan_id: "silver".into(),
             plan: Some(pb::Plan {
                 channels: vec![pb::Channel::Unspecified.into()],
@@ -372,6 +381,7 @@ async fn create_plan_adds_a_custom_plan_and_validates_it() {
 
     let e = catalog
         .create_plan(pb::CreatePlanRequest {
+            request_id: String::new(),
             plan_id: "silver".into(),
             plan: Some(pb::Plan {
                 designated_contact_limit: -1,
@@ -384,6 +394,7 @@ async fn create_plan_adds_a_custom_plan_and_validates_it() {
 
     let e = catalog
         .create_plan(pb::CreatePlanRequest {
+            request_id: String::new(),
             plan_id: "silver".into(),
             plan: Some(pb::Plan {
                 priority_terms: vec![pb::PriorityTerms {
@@ -402,6 +413,7 @@ async fn create_plan_adds_a_custom_plan_and_validates_it() {
 
     let e = catalog
         .create_plan(pb::CreatePlanRequest {
+            request_id: String::new(),
             plan_id: "silver".into(),
             plan: Some(pb::Plan {
                 priority_terms: vec![pb::PriorityTerms {
@@ -422,6 +434,7 @@ async fn create_plan_adds_a_custom_plan_and_validates_it() {
     };
     let e = catalog
         .create_plan(pb::CreatePlanRequest {
+            request_id: String::new(),
             plan_id: "silver".into(),
             plan: Some(pb::Plan {
                 priority_terms: vec![p1.clone(), p1],
@@ -449,6 +462,7 @@ async fn update_plan_honours_mask_and_etag_and_refuses_builtins() {
     let mut catalog = server.catalog();
     let silver = catalog
         .create_plan(pb::CreatePlanRequest {
+            request_id: String::new(),
             plan_id: "silver".into(),
             plan: Some(pb::Plan {
                 display_name: "Silver".into(),
@@ -466,6 +480,7 @@ async fn update_plan_honours_mask_and_etag_and_refuses_builtins() {
     // Only the masked fields change, although the request carries other values too.
     let updated = catalog
         .update_plan(pb::UpdatePlanRequest {
+            request_id: String::new(),
             plan: Some(pb::Plan {
                 name: "plans/silver".into(),
                 display_name: "Silver Plus".into(),
@@ -493,6 +508,7 @@ async fn update_plan_honours_mask_and_etag_and_refuses_builtins() {
     // Stale etag: ABORTED and nothing written.
     let e = catalog
         .update_plan(pb::UpdatePlanRequest {
+            request_id: String::new(),
             plan: Some(pb::Plan {
                 name: "plans/silver".into(),
                 display_name: "Stale".into(),
@@ -514,6 +530,7 @@ async fn update_plan_honours_mask_and_etag_and_refuses_builtins() {
     // No mask: every populated field; an empty etag is unconditional.
     let replaced = catalog
         .update_plan(pb::UpdatePlanRequest {
+            request_id: String::new(),
             plan: Some(pb::Plan {
                 name: "plans/silver".into(),
                 benefits: vec!["online_support".into(), "phone_support".into()],
@@ -542,6 +559,7 @@ async fn update_plan_honours_mask_and_etag_and_refuses_builtins() {
         let before = get_plan(&server, builtin).await;
         let e = catalog
             .update_plan(pb::UpdatePlanRequest {
+                request_id: String::new(),
                 plan: Some(pb::Plan {
                     name: builtin.into(),
                     display_name: "Hacked".into(),
@@ -559,6 +577,7 @@ async fn update_plan_honours_mask_and_etag_and_refuses_builtins() {
     // Unknown mask path, unknown plan, missing plan, bad values.
     let e = catalog
         .update_plan(pb::UpdatePlanRequest {
+            request_id: String::new(),
             plan: Some(pb::Plan {
                 name: "plans/silver".into(),
                 display_name: "X".into(),
@@ -571,6 +590,7 @@ async fn update_plan_honours_mask_and_etag_and_refuses_builtins() {
     assert_invalid_field(&e, "update_mask");
     let e = catalog
         .update_plan(pb::UpdatePlanRequest {
+            request_id: String::new(),
             plan: Some(pb::Plan {
                 name: "plans/bronze".into(),
                 display_name: "X".into(),
@@ -583,6 +603,7 @@ async fn update_plan_honours_mask_and_etag_and_refuses_builtins() {
     assert_status(&e, Code::NotFound);
     let e = catalog
         .update_plan(pb::UpdatePlanRequest {
+            request_id: String::new(),
             plan: None,
             update_mask: None,
         })
@@ -591,6 +612,7 @@ async fn update_plan_honours_mask_and_etag_and_refuses_builtins() {
     assert_invalid_field(&e, "plan");
     let e = catalog
         .update_plan(pb::UpdatePlanRequest {
+            request_id: String::new(),
             plan: Some(pb::Plan {
                 name: "plans/silver".into(),
                 benefits: vec!["free_lunch".into()],
@@ -617,6 +639,7 @@ async fn update_plan_ignores_output_only_mask_paths() {
     let mut catalog = server.catalog();
     catalog
         .create_plan(pb::CreatePlanRequest {
+            request_id: String::new(),
             plan_id: "silver".into(),
             plan: Some(pb::Plan::default()),
         })
@@ -624,6 +647,7 @@ async fn update_plan_ignores_output_only_mask_paths() {
         .unwrap();
     let updated = catalog
         .update_plan(pb::UpdatePlanRequest {
+            request_id: String::new(),
             plan: Some(pb::Plan {
                 name: "plans/silver".into(),
                 display_name: "Silver".into(),
@@ -647,6 +671,7 @@ async fn plan_changes_apply_to_contracts_without_a_new_version() {
     let mut catalog = server.catalog();
     catalog
         .create_plan(pb::CreatePlanRequest {
+            request_id: String::new(),
             plan_id: "tiny".into(),
             plan: Some(pb::Plan {
                 benefits: vec!["online_support".into()],
@@ -676,6 +701,7 @@ async fn plan_changes_apply_to_contracts_without_a_new_version() {
 
     catalog
         .update_plan(pb::UpdatePlanRequest {
+            request_id: String::new(),
             plan: Some(pb::Plan {
                 name: "plans/tiny".into(),
                 designated_contact_limit: 2,

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use entitlements::server::ServerOptions;
 use entitlements::store::memory::MemoryStore;
 use entitlements::store::records::Revision;
+use entitlements::store::request_ids::{Answer, Recorded, Render, RequestKey};
 use entitlements::store::{Applied, Change, Snapshot, Store, StoreError};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
@@ -259,6 +260,22 @@ impl Store for GatedStore {
         self.pass("apply").await;
         self.inner.apply(change, principal).await
     }
+    async fn recall(&self, id: &uuid::Uuid) -> Result<Option<Recorded>, StoreError> {
+        self.inner.recall(id).await
+    }
+    async fn apply_once(
+        &self,
+        change: Change,
+        principal: &str,
+        key: &RequestKey,
+        render: Render<'_>,
+    ) -> Result<Vec<u8>, StoreError> {
+        self.pass("apply").await;
+        self.inner.apply_once(change, principal, key, render).await
+    }
+    async fn remember(&self, key: &RequestKey, answer: Answer) -> Result<(), StoreError> {
+        self.inner.remember(key, answer).await
+    }
     fn kind(&self) -> &'static str {
         "gated"
     }
@@ -291,6 +308,21 @@ impl Store for PanickingStore {
     }
     async fn apply(&self, _: Change, _: &str) -> Result<Applied, StoreError> {
         panic!("test store: writes panic");
+    }
+    async fn recall(&self, id: &uuid::Uuid) -> Result<Option<Recorded>, StoreError> {
+        self.inner.recall(id).await
+    }
+    async fn apply_once(
+        &self,
+        _: Change,
+        _: &str,
+        _: &RequestKey,
+        _: Render<'_>,
+    ) -> Result<Vec<u8>, StoreError> {
+        panic!("test store: writes panic");
+    }
+    async fn remember(&self, key: &RequestKey, answer: Answer) -> Result<(), StoreError> {
+        self.inner.remember(key, answer).await
     }
     fn kind(&self) -> &'static str {
         "panicking"
