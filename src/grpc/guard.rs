@@ -97,7 +97,11 @@ impl Caller {
 
     /// Applies `change` to `store` on the caller's behalf, within its deadline.
     pub async fn apply(&self, store: &dyn Store, change: Change) -> Result<Applied, ApiError> {
-        within(self.deadline, store.apply(change, &self.principal)).await
+        within(
+            self.deadline,
+            crate::app::apply(store, change, &self.principal),
+        )
+        .await
     }
 }
 

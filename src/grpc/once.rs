@@ -71,7 +71,7 @@ impl Caller {
         };
         let written = within(
             self.deadline,
-            store.apply_once(change, &self.principal, key, &render),
+            crate::app::apply_once(store, change, &self.principal, key, &render),
         )
         .await;
         match written {

@@ -8,7 +8,7 @@ use chrono::Utc;
 use tokio::sync::watch;
 
 use super::request_ids::{Answer, Ledger, Recorded, Render, RequestKey};
-use super::{Applied, Change, Snapshot, State, Store, StoreError};
+use super::{Applied, Decide, Snapshot, State, Store, StoreError};
 
 /// A store that keeps everything in this process's memory.
 #[derive(Debug)]
@@ -35,6 +35,17 @@ impl MemoryStore {
     }
 }
 
+impl MemoryStore {
+    /// Decides and commits one write under the snapshot's write lock.
+    fn commit(&self, decide: Decide<'_>) -> Result<Applied, StoreError> {
+        let mut state = self.snapshot.write();
+        let prepared = decide(&state, Utc::now())?;
+        let applied = state.commit(prepared);
+        self.changes.fetch_add(1, Ordering::SeqCst);
+        Ok(applied)
+    }
+}
+
 impl Default for MemoryStore {
     fn default() -> Self {
         MemoryStore::new()
@@ -47,10 +58,8 @@ impl Store for MemoryStore {
         &self.snapshot
     }
 
-    async fn apply(&self, change: Change, principal: &str) -> Result<Applied, StoreError> {
-        let applied = self.snapshot.write().apply(change, principal, Utc::now())?;
-        self.changes.fetch_add(1, Ordering::SeqCst);
-        Ok(applied)
+    async fn apply(&self, decide: Decide<'_>) -> Result<Applied, StoreError> {
+        self.commit(decide)
     }
 
     async fn recall(&self, id: &uuid::Uuid) -> Result<Option<Recorded>, StoreError> {
@@ -59,16 +68,13 @@ impl Store for MemoryStore {
 
     async fn apply_once(
         &self,
-        change: Change,
-        principal: &str,
+        decide: Decide<'_>,
         key: &RequestKey,
         render: Render<'_>,
     ) -> Result<Vec<u8>, StoreError> {
         self.request_ids
             .once(key, || {
-                let applied = self.snapshot.write().apply(change, principal, Utc::now())?;
-                self.changes.fetch_add(1, Ordering::SeqCst);
-                render(applied).map_err(StoreError::Internal)
+                render(self.commit(decide)?).map_err(StoreError::Internal)
             })
             .unwrap_or(Err(StoreError::Replayed))
     }

@@ -10,12 +10,12 @@ pub mod memory;
 pub mod postgres;
 pub mod records;
 pub mod request_ids;
-pub mod seed;
 pub mod state;
 
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use records::Revision;
@@ -24,7 +24,14 @@ use uuid::Uuid;
 
 pub use error::StoreError;
 pub use records::{Applied, Change};
-pub use state::State;
+pub use state::{Prepared, State};
+
+/// What a write is, decided against the state it is checked against and the instant:
+/// the records to write, or why it is refused. Made by `app` (the only place write rules
+/// live); a store may call it more than once (the Postgres store decides again against
+/// a fresher snapshot when a row changed under it).
+pub type Decide<'a> =
+    &'a (dyn Fn(&State, DateTime<Utc>) -> Result<Prepared, StoreError> + Send + Sync);
 
 /// The in-memory state shared by a store and the request handlers.
 #[derive(Debug)]
@@ -58,8 +65,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The in-memory view every read is answered from.
     fn snapshot(&self) -> &Snapshot;
 
-    /// Checks and applies a change on behalf of `principal`; nothing is written on error.
-    async fn apply(&self, change: Change, principal: &str) -> Result<Applied, StoreError>;
+    /// Writes what `decide` decides against the current state; nothing is written when
+    /// it refuses.
+    async fn apply(&self, decide: Decide<'_>) -> Result<Applied, StoreError>;
 
     /// The first answer recorded under request id `id` within
     /// [`request_ids::RETENTION`], if any.
@@ -71,8 +79,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// with the same id answered first): nothing is written, recall its answer.
     async fn apply_once(
         &self,
-        change: Change,
-        principal: &str,
+        decide: Decide<'_>,
         key: &RequestKey,
         render: Render<'_>,
     ) -> Result<Vec<u8>, StoreError>;

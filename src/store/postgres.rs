@@ -32,7 +32,7 @@ use tokio::sync::watch;
 use super::records::{AccountRecord, CalendarRecord, ContractRecord, Meta, PlanRecord, Revision};
 use super::request_ids::{Answer, Recorded, Render, RequestKey};
 use super::state::Prepared;
-use super::{Applied, Change, Snapshot, State, Store, StoreError};
+use super::{Applied, Decide, Snapshot, State, Store, StoreError};
 use crate::domain::catalog::{BenefitSet, TermsTable, builtin_plans, terms_table};
 use crate::domain::{
     Calendar, ClosedDate, Completion, Contract, ContractState, DateException, DesignatedContact,
@@ -418,12 +418,12 @@ impl PostgresStore {
         }
     }
 
-    /// Applies `change`, and with `once` records the answer it renders under its
-    /// request id in the write's transaction; returns what was applied and that answer.
+    /// Writes what `decide` decides, and with `once` records the answer it renders
+    /// under its request id in the write's transaction; returns what was applied and
+    /// that answer.
     async fn apply_recorded(
         &self,
-        change: Change,
-        principal: &str,
+        decide: Decide<'_>,
         once: Option<(&RequestKey, Render<'_>)>,
     ) -> Result<(Applied, Option<Vec<u8>>), StoreError> {
         if !*self.writable.borrow() {
@@ -431,10 +431,7 @@ impl PostgresStore {
         }
         let mut caught_up = false;
         for _ in 0..STALE_RETRIES {
-            let prepared = self
-                .snapshot
-                .read()
-                .prepare(change.clone(), principal, Utc::now())?;
+            let prepared = decide(&self.snapshot.read(), Utc::now())?;
             let answer = match once {
                 Some((key, render)) => Some((
                     key,
@@ -597,8 +594,8 @@ impl Store for PostgresStore {
         &self.snapshot
     }
 
-    async fn apply(&self, change: Change, principal: &str) -> Result<Applied, StoreError> {
-        Ok(self.apply_recorded(change, principal, None).await?.0)
+    async fn apply(&self, decide: Decide<'_>) -> Result<Applied, StoreError> {
+        Ok(self.apply_recorded(decide, None).await?.0)
     }
 
     async fn recall(&self, id: &uuid::Uuid) -> Result<Option<Recorded>, StoreError> {
@@ -638,14 +635,11 @@ impl Store for PostgresStore {
 
     async fn apply_once(
         &self,
-        change: Change,
-        principal: &str,
+        decide: Decide<'_>,
         key: &RequestKey,
         render: Render<'_>,
     ) -> Result<Vec<u8>, StoreError> {
-        let (_, answer) = self
-            .apply_recorded(change, principal, Some((key, render)))
-            .await?;
+        let (_, answer) = self.apply_recorded(decide, Some((key, render))).await?;
         answer.ok_or_else(|| internal("request id", "no answer was rendered"))
     }
 
