@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
-use super::Applied;
+use super::records::Applied;
 
 /// How long a request id is remembered.
 pub const RETENTION: Duration = Duration::from_secs(24 * 3600);
