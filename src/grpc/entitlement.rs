@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use tonic::{Request, Response, Status};
 
+use super::batch::{check_batch, in_batch};
 use super::convert::{self, contract_ref, opt_ts, ts};
 use super::error::{ApiError, FieldContext};
 use super::pb;
@@ -15,9 +16,6 @@ use crate::domain::entitlement::{
 };
 use crate::domain::{AvailabilityReason, Benefit, CaseContext, DecisionReason, EscalationPath};
 use crate::store::Store;
-
-/// Most checks one BatchCheckEntitlements call may carry.
-pub const MAX_BATCH: usize = 1000;
 
 /// The entitlement service over a store.
 #[derive(Debug, Clone)]
@@ -118,33 +116,6 @@ fn pb_denied_availability(r: DecisionReason) -> i32 {
         _ => P::NoActiveContract,
     }
     .into()
-}
-
-/// Prefixes the field of a field error with the batch item's path.
-pub fn in_batch(i: usize, e: ApiError) -> ApiError {
-    match e {
-        ApiError::InvalidField { field, description } => ApiError::InvalidField {
-            field: format!("requests[{i}].{field}"),
-            description,
-        },
-        ApiError::DomainIn { field, error } => ApiError::DomainIn {
-            field: format!("requests[{i}].{field}"),
-            error,
-        },
-        other => other,
-    }
-}
-
-/// Refuses a batch over the limit.
-pub fn check_batch(len: usize) -> Result<(), ApiError> {
-    if len > MAX_BATCH {
-        Err(ApiError::field(
-            "requests",
-            format!("holds {len} items; at most {MAX_BATCH} are allowed"),
-        ))
-    } else {
-        Ok(())
-    }
 }
 
 #[tonic::async_trait]

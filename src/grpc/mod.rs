@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod batch;
 pub mod catalog;
 pub mod consistency;
 pub mod contract;

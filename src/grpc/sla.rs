@@ -6,21 +6,19 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use tonic::{Request, Response, Status};
 
+use super::batch::{check_batch, in_batch};
 use super::convert::{self, contract_ref, opt_ts, pb_delta, pb_duration, ts};
-use super::entitlement::{check_batch, in_batch};
 use super::error::{ApiError, FieldContext};
 use super::guard::Caller;
 use super::pb;
 use super::pb::sla_service_server::SlaService;
-use crate::domain::entitlement::InForce;
-use crate::domain::obligation::{ObligationReport, report};
-use crate::domain::sla::at_risk::assess_deadline;
-use crate::domain::{
-    BusinessClock, Calendar, CaseTimeline, Completion, Contract, EscalationPath, Milestone,
-    ObligationKind, deadline, evaluate_case,
-};
+use crate::app::cases::{self, CaseError};
+use crate::app::deadlines::{self, DeadlineAnswer, DeadlineError, DeadlineQuestion};
+use crate::app::obligations;
+use crate::domain::obligation::ObligationReport;
+use crate::domain::{BusinessClock, Calendar, CaseTimeline, Completion, Contract, Milestone};
 use crate::names::{ContractName, Name};
-use crate::store::{Applied, Change, State, Store, StoreError};
+use crate::store::{Applied, Change, Store, StoreError};
 
 /// The SLA service over a store.
 #[derive(Debug, Clone)]
@@ -53,38 +51,6 @@ fn pb_obligation(r: &ObligationReport) -> pb::Obligation {
         next_due_time: opt_ts(r.next_due),
         last_completion_time: opt_ts(r.last_completion),
     }
-}
-
-/// The time zone obligation periods are counted in: the account's own.
-fn account_zone(state: &State, account_id: &str) -> chrono_tz::Tz {
-    state
-        .account(account_id)
-        .map_or(chrono_tz::Tz::UTC, |a| a.office_hours.zone().tz())
-}
-
-/// Every obligation a contract's terms carry, reported at `t`.
-fn obligations(
-    state: &State,
-    contract: &Contract,
-    benefits: &crate::domain::Terms,
-    t: DateTime<Utc>,
-) -> Vec<pb::Obligation> {
-    let completions = state.completions(&contract.account_id, &contract.id);
-    let zone = account_zone(state, &contract.account_id);
-    ObligationKind::ALL
-        .into_iter()
-        .filter(|k| benefits.benefits.contains(&k.benefit()))
-        .map(|k| {
-            pb_obligation(&report(
-                k,
-                zone,
-                contract.start,
-                contract.effective_end(),
-                completions,
-                t,
-            ))
-        })
-        .collect()
 }
 
 impl SlaApi {
@@ -120,11 +86,31 @@ impl SlaApi {
         };
         let pauses = convert::pauses(&r.pauses, "pauses")?;
         let evaluate_time = convert::time_or(&r.evaluate_time, "evaluate_time", now)?;
+        let question = DeadlineQuestion {
+            account,
+            priority,
+            milestone,
+            opened,
+            start,
+            pauses: &pauses,
+            evaluate_time,
+        };
         let state = self.store.snapshot().read();
-        let (account_rec, in_force) = state.in_force(account, opened)?;
-        let (contract, terms) = match in_force {
-            InForce::Effective { contract, terms } => (contract, terms),
-            InForce::Denied { reason, contract } => {
+        // A start near the end of the calendar's validity can put the due instant past it.
+        let start_field = match milestone {
+            Milestone::FirstResponse => "open_time",
+            Milestone::NextUpdate => "last_response_time",
+        };
+        let answer = deadlines::compute(&state, &question).map_err(|e| match e {
+            DeadlineError::Store(e) => ApiError::from(e),
+            DeadlineError::Start(e) => ApiError::DomainIn {
+                field: start_field.to_owned(),
+                error: e,
+            },
+            DeadlineError::Domain(e) => ApiError::from(e),
+        })?;
+        let (contract, calendar, d, at_risk, escalation) = match answer {
+            DeadlineAnswer::NoContract { reason, contract } => {
                 crate::telemetry::sla::deadline_without_contract(
                     &span, &r.account, priority, milestone,
                 );
@@ -138,17 +124,15 @@ impl SlaApi {
                     ..Default::default()
                 });
             }
+            DeadlineAnswer::Due {
+                contract,
+                calendar,
+                deadline,
+                at_risk,
+                escalation,
+            } => (contract, calendar, deadline, at_risk, escalation),
         };
-        let calendar = state.account_calendar(account_rec);
-        let pterms = terms.for_priority(priority);
-        // A start near the end of the calendar's validity can put the due instant past it.
-        let start_field = match milestone {
-            Milestone::FirstResponse => "open_time",
-            Milestone::NextUpdate => "last_response_time",
-        };
-        let d = deadline(pterms, milestone, calendar, start, &pauses).in_field(start_field)?;
         crate::telemetry::sla::deadline_computed(&span, &r.account, contract, &d, evaluate_time);
-        let at_risk = assess_deadline(&d, &pterms.at_risk, calendar, &pauses, evaluate_time)?;
         let has_target = d.target.is_some();
         Ok(pb::ComputeDeadlineResponse {
             has_target,
@@ -166,9 +150,7 @@ impl SlaApi {
             },
             contract: Some(contract_ref(contract)),
             at_risk: at_risk.as_ref().map(convert::pb_at_risk),
-            escalation: Some(convert::pb_escalation(&EscalationPath::of(
-                contract, &terms,
-            ))),
+            escalation: Some(convert::pb_escalation(&escalation)),
             evaluate_time: Some(ts(evaluate_time)),
         })
     }
@@ -278,15 +260,14 @@ impl SlaService for SlaApi {
             );
         }
         let state = self.store.snapshot().read();
-        let (account_rec, in_force) = state
-            .in_force(account, case.opened_at)
-            .map_err(ApiError::from)?;
-        let (contract, terms) = match in_force {
-            InForce::Effective { contract, terms } => (Some(contract), Some(terms)),
-            InForce::Denied { .. } => (None, None),
-        };
-        let calendar = state.account_calendar(account_rec);
-        let eval = evaluate_case(terms.as_ref(), calendar, &case, now).in_field("case")?;
+        let answer = cases::evaluate(&state, account, &case, now).map_err(|e| match e {
+            CaseError::Store(e) => ApiError::from(e),
+            CaseError::Timeline(e) => ApiError::DomainIn {
+                field: "case".to_owned(),
+                error: e,
+            },
+        })?;
+        let (contract, eval) = (answer.contract, answer.evaluation);
         crate::telemetry::sla::case_evaluated(
             &r.account,
             contract,
@@ -322,9 +303,7 @@ impl SlaService for SlaApi {
                 at_risk: m.at_risk.as_ref().map(convert::pb_at_risk),
             })
             .collect();
-        let escalation = contract
-            .zip(terms.as_ref())
-            .map(|(c, t)| convert::pb_escalation(&EscalationPath::of(c, t)));
+        let escalation = answer.escalation.as_ref().map(convert::pb_escalation);
         Ok(Response::new(pb::EvaluateCaseResponse {
             priority: convert::pb_priority(eval.priority),
             milestones,
@@ -379,14 +358,13 @@ impl SlaService for SlaApi {
         let account = convert::account_id(&r.account, "account")?;
         let t = convert::time_or(&r.check_time, "check_time", Utc::now())?;
         let state = self.store.snapshot().read();
-        let (_, in_force) = state.in_force(account, t).map_err(ApiError::from)?;
-        let resp = match in_force {
-            InForce::Effective { contract, terms } => pb::GetObligationsResponse {
+        let resp = match obligations::at(&state, account, t).map_err(ApiError::from)? {
+            Some((contract, reports)) => pb::GetObligationsResponse {
                 contract: Some(contract_ref(contract)),
-                obligations: obligations(&state, contract, &terms, t),
+                obligations: reports.iter().map(pb_obligation).collect(),
                 check_time: Some(ts(t)),
             },
-            InForce::Denied { .. } => pb::GetObligationsResponse {
+            None => pb::GetObligationsResponse {
                 check_time: Some(ts(t)),
                 ..Default::default()
             },
@@ -436,31 +414,8 @@ impl SlaService for SlaApi {
                         ))));
                     }
                 };
-                // Rendered before the write commits when the request has an id, so the
-                // completion is counted whether or not the snapshot has it yet (a retry
-                // of the same completion is not recorded twice, nor counted twice).
                 let state = self.store.snapshot().read();
-                let mut completions = state.completions(account, id).to_vec();
-                if !completions
-                    .iter()
-                    .any(|c| c.kind == completion.kind && c.at == completion.at)
-                {
-                    completions.push(completion.clone());
-                }
-                let report = report(
-                    kind,
-                    account_zone(&state, account),
-                    rec.contract.start,
-                    rec.contract.effective_end(),
-                    &completions,
-                    // At the current time if the contract is effective now, else at
-                    // completion_time.
-                    if rec.contract.is_effective(now) {
-                        now
-                    } else {
-                        at
-                    },
-                );
+                let report = obligations::after_recording(&state, &rec, &completion, now);
                 Ok(pb::RecordObligationCompletionResponse {
                     obligation: Some(pb_obligation(&report)),
                     contract: Some(contract_ref(&rec.contract)),
