@@ -21,7 +21,7 @@ async fn acme_p1_at(server: &TestServer, evaluate: &str) -> pb::ComputeDeadlineR
 }
 
 #[tokio::test]
-async fn thresholds_on_the_continuous_clock() {
+async fn thresholds_crossed_so_far_and_the_next_one_on_the_continuous_clock() {
     // Evaluated 10:20Z: 20 of 30 min used, 50% crossed, 75% next.
     let server = TestServer::start_demo().await;
     let d = acme_p1_at(&server, "2026-06-01T10:20:00Z").await;

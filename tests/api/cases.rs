@@ -63,7 +63,7 @@ fn ms(
 }
 
 #[tokio::test]
-async fn evaluate_case_full_timeline() {
+async fn a_raised_case_is_measured_on_p1_targets_from_its_opening() {
     let server = TestServer::start_demo().await;
     use pb::MilestoneStatus::{Breached, Met, Pending};
 
