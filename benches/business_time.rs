@@ -80,51 +80,51 @@ fn full_deadline(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let store = entitlements::store::memory::MemoryStore::new();
     rt.block_on(async {
-        store
-            .apply(
-                Change::CreateCalendar {
-                    id: "berlin".into(),
+        entitlements::app::apply(
+            &store,
+            Change::CreateCalendar {
+                id: "berlin".into(),
+                display_name: String::new(),
+                calendar: Arc::new(office_calendar()),
+            },
+            "bench",
+        )
+        .await
+        .unwrap();
+        for i in 0..10_000 {
+            let id = format!("acct-{i:05}");
+            entitlements::app::apply(
+                &store,
+                Change::CreateAccount {
+                    id: id.clone(),
                     display_name: String::new(),
-                    calendar: Arc::new(office_calendar()),
+                    time_zone: "Europe/Berlin".into(),
+                    calendar_id: Some("berlin".into()),
                 },
                 "bench",
             )
             .await
             .unwrap();
-        for i in 0..10_000 {
-            let id = format!("acct-{i:05}");
-            store
-                .apply(
-                    Change::CreateAccount {
-                        id: id.clone(),
-                        display_name: String::new(),
-                        time_zone: "Europe/Berlin".into(),
-                        calendar_id: Some("berlin".into()),
-                    },
-                    "bench",
-                )
-                .await
-                .unwrap();
             let plan = ["standard", "extended", "premium"][i % 3];
-            store
-                .apply(
-                    Change::CreateContract(Contract {
-                        id: "main".into(),
-                        account_id: id,
-                        plan_id: plan.into(),
-                        start: "2026-01-01T00:00:00Z".parse().unwrap(),
-                        end: None,
-                        state: ContractState::Active,
-                        terminated_at: None,
-                        overrides: ContractOverrides::default(),
-                        contacts: Vec::new(),
-                        technical_account_manager: None,
-                        version: 1,
-                    }),
-                    "bench",
-                )
-                .await
-                .unwrap();
+            entitlements::app::apply(
+                &store,
+                Change::CreateContract(Contract {
+                    id: "main".into(),
+                    account_id: id,
+                    plan_id: plan.into(),
+                    start: "2026-01-01T00:00:00Z".parse().unwrap(),
+                    end: None,
+                    state: ContractState::Active,
+                    terminated_at: None,
+                    overrides: ContractOverrides::default(),
+                    contacts: Vec::new(),
+                    technical_account_manager: None,
+                    version: 1,
+                }),
+                "bench",
+            )
+            .await
+            .unwrap();
         }
     });
     let opened: DateTime<Utc> = "2026-03-27T15:30:00Z".parse().unwrap();

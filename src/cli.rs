@@ -8,13 +8,13 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tonic::transport::{Certificate, ClientTlsConfig, Identity};
 
+use crate::app::seed::SeedFile;
 use crate::config::{HealthArgs, MigrateArgs, ServeArgs};
 use crate::grpc::auth::{CertificateRoles, TokenTable};
 use crate::server::{Limits, ServerOptions, TlsFiles};
 use crate::store::Store;
 use crate::store::memory::MemoryStore;
 use crate::store::postgres::{PostgresSettings, PostgresStore};
-use crate::store::seed::SeedFile;
 
 /// Runs `entitlements serve`.
 pub async fn serve(args: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {

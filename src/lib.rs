@@ -4,8 +4,10 @@
 //! # Layout
 //! - [`domain`]: the pure engine (catalog, calendars, business time, deadlines, contracts,
 //!   entitlements, obligations, escalation management); no gRPC or SQL types.
+//! - [`app`]: the use cases; the only place a write's rules live ([`app::decide`]), and
+//!   seed files.
 //! - [`store`]: the [`store::Store`] trait, the in-memory state the hot path reads, the
-//!   embedded memory store and seed files.
+//!   embedded memory store and the Postgres store; they persist what `app` decided.
 //! - [`names`]: typed resource names (`plans/{id}`, `accounts/{a}/contracts/{c}`, ...):
 //!   parsing and printing them happens there only.
 //! - [`reason`]: the [`reason::Reason`] enum, owner of every stable error reason code.
@@ -18,6 +20,7 @@
 //! - [`cli`]: what each subcommand does.
 //! - [`telemetry`]: logs, and traces and metrics over OTLP: the per-RPC server span, SLA
 //!   and check spans, and the metrics.
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;

@@ -73,6 +73,10 @@ pub enum Reason {
     Unimplemented,
     /// The request broke the gRPC protocol in another way.
     ProtocolError,
+    /// A concurrent attempt with the same request id answered first.
+    Replayed,
+    /// A request id was already used for a different request.
+    RequestIdReused,
 }
 
 impl Reason {
@@ -111,6 +115,8 @@ impl Reason {
             Reason::MessageTooLarge => "MESSAGE_TOO_LARGE",
             Reason::Unimplemented => "UNIMPLEMENTED",
             Reason::ProtocolError => "PROTOCOL_ERROR",
+            Reason::Replayed => "REPLAYED",
+            Reason::RequestIdReused => "REQUEST_ID_REUSED",
         }
     }
 }

@@ -179,6 +179,7 @@ fn new_contract(account: &str) -> pb::CreateContractRequest {
 
 fn new_plan(id: &str) -> pb::CreatePlanRequest {
     pb::CreatePlanRequest {
+        request_id: String::new(),
         plan_id: id.into(),
         plan: Some(pb::Plan {
             benefits: vec!["technical_account_manager".into()],
@@ -318,6 +319,7 @@ async fn bearer_tokens_over_tls_every_method_against_every_role() {
     contracts
         .add_designated_contact(bearer(
             tonic::Request::new(pb::AddDesignatedContactRequest {
+                request_id: String::new(),
                 contract: "accounts/hooli/contracts/main".into(),
                 contact: Some(pb::DesignatedContact {
                     email: "gavin@hooli.example".into(),

@@ -314,6 +314,7 @@ proptest! {
         let f = fixture();
         let accounts = AccountApi::new(f.store.clone());
         let r = f.rt.block_on(accounts.create_calendar(Request::new(pb::CreateCalendarRequest {
+            request_id: String::new(),
             calendar_id: id.clone(),
             calendar: Some(spec),
         })));
@@ -332,18 +333,21 @@ proptest! {
             ..Default::default()
         };
         let r = f.rt.block_on(contracts.create_contract(Request::new(pb::CreateContractRequest {
+            request_id: String::new(),
             parent: "accounts/umbrella".into(),
             contract_id: id,
             contract: Some(body.clone()),
         })));
         prop_assert!(acceptable(&r), "{r:?}");
         let r = f.rt.block_on(contracts.update_contract(Request::new(pb::UpdateContractRequest {
+            request_id: String::new(),
             contract: Some(body),
             update_mask: Some(FieldMask { paths }),
         })));
         prop_assert!(acceptable(&r), "{r:?}");
         let r = f.rt.block_on(contracts.add_designated_contact(Request::new(
             pb::AddDesignatedContactRequest {
+                request_id: String::new(),
                 contract,
                 contact: Some(pb::DesignatedContact { email, ..Default::default() }),
             },

@@ -39,6 +39,7 @@ async fn seed_premium(server: &TestServer) {
 
 fn contact_request(i: usize) -> pb::AddDesignatedContactRequest {
     pb::AddDesignatedContactRequest {
+        request_id: String::new(),
         contract: "accounts/acme/contracts/main".into(),
         contact: Some(pb::DesignatedContact {
             email: format!("person{i}@acme.example"),
@@ -170,6 +171,56 @@ async fn check_tam(server: &TestServer, token: Option<&str>) -> pb::CheckEntitle
 }
 
 #[sqlx::test(migrations = false)]
+async fn a_write_retried_on_another_replica_gets_the_first_answer(
+    _: PgPoolOptions,
+    options: PgConnectOptions,
+) {
+    let replica = || async {
+        TestServer::start_with(
+            PostgresStore::connect_with(options.clone(), PostgresSettings::new(true))
+                .await
+                .unwrap(),
+        )
+        .await
+    };
+    let (a, b) = (replica().await, replica().await);
+    seed_premium(&a).await;
+    let request = pb::AddDesignatedContactRequest {
+        request_id: "3b9e2f6a-0c71-4d58-a2e4-8f1d6c0b7a95".into(),
+        ..contact_request(0)
+    };
+    let first = a
+        .contracts()
+        .add_designated_contact(request.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    // B may not have A's write in its snapshot yet: the id is looked up in Postgres.
+    let retry = b
+        .contracts()
+        .add_designated_contact(request)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(retry, first);
+    let stored = PostgresStore::connect_with(options.clone(), PostgresSettings::new(false))
+        .await
+        .unwrap();
+    let contacts = {
+        let state = entitlements::store::Store::snapshot(stored.as_ref()).read();
+        state
+            .contract("acme", "main")
+            .unwrap()
+            .contract
+            .contacts
+            .len()
+    };
+    assert_eq!(contacts, 1);
+    a.stop().await;
+    b.stop().await;
+}
+
+#[sqlx::test(migrations = false)]
 async fn two_servers_on_one_database(_: PgPoolOptions, options: PgConnectOptions) {
     let a = TestServer::start_with(
         PostgresStore::connect_with(options.clone(), PostgresSettings::new(true))
@@ -203,6 +254,7 @@ async fn two_servers_on_one_database(_: PgPoolOptions, options: PgConnectOptions
         let resp = a
             .contracts()
             .update_contract(pb::UpdateContractRequest {
+                request_id: String::new(),
                 contract: Some(pb::Contract {
                     name: "accounts/acme/contracts/main".into(),
                     state: if round % 2 == 0 {
@@ -542,18 +594,25 @@ async fn twenty_kills_under_load() {
                 let (mut acknowledged, mut slowest) = (Vec::new(), Duration::ZERO);
                 let mut n = 0;
                 while running(&stop) {
+                    // Until acknowledged, the same account with the same request id: a
+                    // retry after UNAVAILABLE gets the first answer if that attempt
+                    // committed, never ALREADY_EXISTS.
                     let id = format!("w{w}-{n}");
-                    n += 1;
+                    let request_id = format!("00000000-0000-4000-800{w}-{n:012x}");
                     let began = Instant::now();
                     let answer = accounts
                         .create_account(pb::CreateAccountRequest {
+                            request_id,
                             account_id: id.clone(),
                             account: Some(account_body(&id, "UTC")),
                         })
                         .await;
                     slowest = slowest.max(began.elapsed());
                     match answer {
-                        Ok(_) => acknowledged.push(id),
+                        Ok(_) => {
+                            acknowledged.push(id);
+                            n += 1;
+                        }
                         Err(e) => {
                             assert_eq!(e.code(), Code::Unavailable, "{e:?}");
                             tokio::time::sleep(Duration::from_millis(5)).await;

@@ -69,6 +69,7 @@ fn create_account(
     tokio::spawn(async move {
         accounts
             .create_account(pb::CreateAccountRequest {
+                request_id: String::new(),
                 account_id: id,
                 account: Some(pb::Account {
                     time_zone: "Europe/Berlin".into(),

@@ -282,10 +282,20 @@ async fn hostile_bytes_on_every_method_get_bounded_explained_errors() {
     let methods = methods();
     assert!(methods.len() > 30, "{methods:?}");
     let mut problems = Vec::new();
-    let mut sent = 0usize;
+    let (mut sent, mut largest, mut codes) = (0usize, 0usize, std::collections::BTreeMap::new());
+    let mut note = |answer: &Answer| {
+        let status = &answer.status;
+        *codes
+            .entry(format!("{:?}", status.code()))
+            .or_insert(0usize) += 1;
+        if status.code() != Code::Ok {
+            largest = largest.max(status.message().len() + status.details().len());
+        }
+    };
     for path in &methods {
         for (what, body) in fixed_bodies() {
             let answer = send(&mut client, path, body).await;
+            note(&answer);
             sent += 1;
             problems.extend(problem(&format!("{path} {what}"), &answer));
         }
@@ -296,12 +306,14 @@ async fn hostile_bytes_on_every_method_get_bounded_explained_errors() {
         let path = &methods[rng.below(methods.len())];
         let message = random_message(&mut rng, &seeds);
         let answer = send(&mut client, path, frame(0, &message)).await;
+        note(&answer);
         sent += 1;
         problems.extend(problem(
             &format!("{path} random #{i} {message:02x?}"),
             &answer,
         ));
     }
+    eprintln!("{sent} requests; largest error {largest} bytes; codes {codes:?}");
     problems.truncate(20);
     assert!(problems.is_empty(), "{sent} requests; {problems:#?}");
     server.stop().await;

@@ -26,8 +26,15 @@ impl AccountApi {
         AccountApi { store }
     }
 
-    async fn apply(&self, caller: &Caller, change: Change) -> Result<Applied, ApiError> {
-        caller.apply(self.store.as_ref(), change).await
+    /// Applies `change` for `caller` (at most once per request id) and answers with
+    /// `respond`.
+    async fn write<R: prost::Message + Default>(
+        &self,
+        caller: &Caller,
+        change: Change,
+        respond: impl Fn(Result<Applied, ApiError>) -> Result<R, ApiError> + Send + Sync,
+    ) -> Result<R, ApiError> {
+        caller.write(self.store.as_ref(), change, respond).await
     }
 }
 
@@ -79,6 +86,7 @@ impl AccountService for AccountApi {
     ) -> Result<Response<pb::CreateAccountResponse>, Status> {
         let caller = Caller::of(&request);
         let r = request.into_inner();
+        let caller = caller.with_request_id("AccountService/CreateAccount", &r, &r.request_id)?;
         let id = convert::new_id(&r.account_id, "account_id")?.to_owned();
         let a = r.account.ok_or_else(|| ApiError::required("account"))?;
         let change = Change::CreateAccount {
@@ -87,14 +95,14 @@ impl AccountService for AccountApi {
             time_zone: convert::time_zone(&a.time_zone, "account.time_zone")?,
             calendar_id: convert::calendar_ref(&a.calendar, "account.calendar")?,
         };
-        let account = account_of(
-            self.apply(&caller, change)
-                .await
-                .map_err(calendar_ref_error)?,
-        )?;
-        Ok(Response::new(pb::CreateAccountResponse {
-            account: Some(account),
-        }))
+        let answer = self
+            .write(&caller, change, |done| {
+                Ok(pb::CreateAccountResponse {
+                    account: Some(account_of(done.map_err(calendar_ref_error)?)?),
+                })
+            })
+            .await?;
+        Ok(Response::new(answer))
     }
 
     async fn get_account(
@@ -118,6 +126,7 @@ impl AccountService for AccountApi {
     ) -> Result<Response<pb::UpdateAccountResponse>, Status> {
         let caller = Caller::of(&request);
         let r = request.into_inner();
+        let caller = caller.with_request_id("AccountService/UpdateAccount", &r, &r.request_id)?;
         let a = r.account.ok_or_else(|| ApiError::required("account"))?;
         let id = convert::account_id(&a.name, "account.name")?.to_owned();
         let mask = UpdateMask::parse(&r.update_mask, ACCOUNT_PATHS, ACCOUNT_OUTPUT_ONLY)?;
@@ -139,14 +148,14 @@ impl AccountService for AccountApi {
             patch,
             etag: Some(a.etag.clone()),
         };
-        let account = account_of(
-            self.apply(&caller, change)
-                .await
-                .map_err(calendar_ref_error)?,
-        )?;
-        Ok(Response::new(pb::UpdateAccountResponse {
-            account: Some(account),
-        }))
+        let answer = self
+            .write(&caller, change, |done| {
+                Ok(pb::UpdateAccountResponse {
+                    account: Some(account_of(done.map_err(calendar_ref_error)?)?),
+                })
+            })
+            .await?;
+        Ok(Response::new(answer))
     }
 
     async fn list_accounts(
@@ -174,16 +183,18 @@ impl AccountService for AccountApi {
     ) -> Result<Response<pb::DeleteAccountResponse>, Status> {
         let caller = Caller::of(&request);
         let r = request.into_inner();
+        let caller = caller.with_request_id("AccountService/DeleteAccount", &r, &r.request_id)?;
         let id = convert::account_id(&r.name, "name")?.to_owned();
-        self.apply(
-            &caller,
-            Change::DeleteAccount {
-                id,
-                etag: Some(r.etag),
-            },
-        )
-        .await?;
-        Ok(Response::new(pb::DeleteAccountResponse {}))
+        let change = Change::DeleteAccount {
+            id,
+            etag: Some(r.etag),
+        };
+        let answer = self
+            .write(&caller, change, |done| {
+                done.map(|_| pb::DeleteAccountResponse {})
+            })
+            .await?;
+        Ok(Response::new(answer))
     }
 
     async fn create_calendar(
@@ -192,6 +203,7 @@ impl AccountService for AccountApi {
     ) -> Result<Response<pb::CreateCalendarResponse>, Status> {
         let caller = Caller::of(&request);
         let r = request.into_inner();
+        let caller = caller.with_request_id("AccountService/CreateCalendar", &r, &r.request_id)?;
         let id = convert::new_id(&r.calendar_id, "calendar_id")?.to_owned();
         let c = r.calendar.ok_or_else(|| ApiError::required("calendar"))?;
         let change = Change::CreateCalendar {
@@ -199,10 +211,14 @@ impl AccountService for AccountApi {
             display_name: convert::display_name(&c.display_name, "calendar.display_name")?,
             calendar: convert::shared_calendar(&c, "calendar")?,
         };
-        let calendar = calendar_of(self.apply(&caller, change).await?)?;
-        Ok(Response::new(pb::CreateCalendarResponse {
-            calendar: Some(calendar),
-        }))
+        let answer = self
+            .write(&caller, change, |done| {
+                Ok(pb::CreateCalendarResponse {
+                    calendar: Some(calendar_of(done?)?),
+                })
+            })
+            .await?;
+        Ok(Response::new(answer))
     }
 
     async fn get_calendar(
@@ -226,6 +242,7 @@ impl AccountService for AccountApi {
     ) -> Result<Response<pb::UpdateCalendarResponse>, Status> {
         let caller = Caller::of(&request);
         let r = request.into_inner();
+        let caller = caller.with_request_id("AccountService/UpdateCalendar", &r, &r.request_id)?;
         let c = r.calendar.ok_or_else(|| ApiError::required("calendar"))?;
         let id = convert::calendar_id(&c.name, "calendar.name")?.to_owned();
         let mask = UpdateMask::parse(&r.update_mask, CALENDAR_PATHS, CALENDAR_OUTPUT_ONLY)?;
@@ -281,10 +298,14 @@ impl AccountService for AccountApi {
             patch,
             etag: Some(etag),
         };
-        let calendar = calendar_of(self.apply(&caller, change).await?)?;
-        Ok(Response::new(pb::UpdateCalendarResponse {
-            calendar: Some(calendar),
-        }))
+        let answer = self
+            .write(&caller, change, |done| {
+                Ok(pb::UpdateCalendarResponse {
+                    calendar: Some(calendar_of(done?)?),
+                })
+            })
+            .await?;
+        Ok(Response::new(answer))
     }
 
     async fn list_calendars(
@@ -312,15 +333,17 @@ impl AccountService for AccountApi {
     ) -> Result<Response<pb::DeleteCalendarResponse>, Status> {
         let caller = Caller::of(&request);
         let r = request.into_inner();
+        let caller = caller.with_request_id("AccountService/DeleteCalendar", &r, &r.request_id)?;
         let id = convert::calendar_id(&r.name, "name")?.to_owned();
-        self.apply(
-            &caller,
-            Change::DeleteCalendar {
-                id,
-                etag: Some(r.etag),
-            },
-        )
-        .await?;
-        Ok(Response::new(pb::DeleteCalendarResponse {}))
+        let change = Change::DeleteCalendar {
+            id,
+            etag: Some(r.etag),
+        };
+        let answer = self
+            .write(&caller, change, |done| {
+                done.map(|_| pb::DeleteCalendarResponse {})
+            })
+            .await?;
+        Ok(Response::new(answer))
     }
 }

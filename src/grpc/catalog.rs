@@ -100,6 +100,7 @@ impl CatalogService for CatalogApi {
     ) -> Result<Response<pb::CreatePlanResponse>, Status> {
         let caller = Caller::of(&request);
         let r = request.into_inner();
+        let caller = caller.with_request_id("CatalogService/CreatePlan", &r, &r.request_id)?;
         let id = convert::new_id(&r.plan_id, "plan_id")?;
         let p = r.plan.ok_or_else(|| ApiError::required("plan"))?;
         let benefits = convert::plan_benefits(&p.benefits, "plan.benefits")?;
@@ -122,12 +123,14 @@ impl CatalogService for CatalogApi {
             convert::count(p.designated_contact_limit, "plan.designated_contact_limit")?,
         )
         .field("plan")?;
-        let applied = caller
-            .apply(self.store.as_ref(), Change::CreatePlan(plan))
+        let answer = caller
+            .write(self.store.as_ref(), Change::CreatePlan(plan), |done| {
+                Ok(pb::CreatePlanResponse {
+                    plan: Some(plan_of(done?)?),
+                })
+            })
             .await?;
-        Ok(Response::new(pb::CreatePlanResponse {
-            plan: Some(plan_of(applied)?),
-        }))
+        Ok(Response::new(answer))
     }
 
     async fn update_plan(
@@ -136,6 +139,7 @@ impl CatalogService for CatalogApi {
     ) -> Result<Response<pb::UpdatePlanResponse>, Status> {
         let caller = Caller::of(&request);
         let r = request.into_inner();
+        let caller = caller.with_request_id("CatalogService/UpdatePlan", &r, &r.request_id)?;
         let p = r.plan.ok_or_else(|| ApiError::required("plan"))?;
         let id = convert::plan_id(&p.name, "plan.name")?.to_owned();
         let mask = UpdateMask::parse(&r.update_mask, PLAN_PATHS, PLAN_OUTPUT_ONLY)?;
@@ -178,9 +182,13 @@ impl CatalogService for CatalogApi {
             patch,
             etag: Some(p.etag.clone()),
         };
-        let applied = caller.apply(self.store.as_ref(), change).await?;
-        Ok(Response::new(pb::UpdatePlanResponse {
-            plan: Some(plan_of(applied)?),
-        }))
+        let answer = caller
+            .write(self.store.as_ref(), change, |done| {
+                Ok(pb::UpdatePlanResponse {
+                    plan: Some(plan_of(done?)?),
+                })
+            })
+            .await?;
+        Ok(Response::new(answer))
     }
 }

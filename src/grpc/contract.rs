@@ -29,14 +29,24 @@ impl ContractApi {
         ContractApi { store }
     }
 
-    /// Applies `change` for `caller`, whose principal the revision records.
-    async fn apply(&self, caller: &Caller, change: Change) -> Result<pb::Contract, ApiError> {
-        match caller.apply(self.store.as_ref(), change).await? {
-            Applied::Contract(c) => Ok(pb_contract_record(&c)),
-            other => {
-                Err(StoreError::Internal(format!("expected a contract, got {other:?}")).into())
-            }
-        }
+    /// Applies `change` for `caller`, whose principal the revision records (at most
+    /// once per request id), and answers with `respond` given the contract written.
+    async fn write<R: prost::Message + Default>(
+        &self,
+        caller: &Caller,
+        change: Change,
+        respond: impl Fn(Result<pb::Contract, ApiError>) -> Result<R, ApiError> + Send + Sync,
+    ) -> Result<R, ApiError> {
+        caller
+            .write(self.store.as_ref(), change, |done| {
+                respond(done.and_then(|applied| match applied {
+                    Applied::Contract(c) => Ok(pb_contract_record(&c)),
+                    other => Err(
+                        StoreError::Internal(format!("expected a contract, got {other:?}")).into(),
+                    ),
+                }))
+            })
+            .await
     }
 }
 
@@ -116,6 +126,7 @@ impl ContractService for ContractApi {
     ) -> Result<Response<pb::CreateContractResponse>, Status> {
         let caller = Caller::of(&request);
         let r = request.into_inner();
+        let caller = caller.with_request_id("ContractService/CreateContract", &r, &r.request_id)?;
         let account = convert::account_id(&r.parent, "parent")?;
         let id = convert::new_id(&r.contract_id, "contract_id")?;
         let c = r
@@ -123,13 +134,14 @@ impl ContractService for ContractApi {
             .as_ref()
             .ok_or_else(|| ApiError::required("contract"))?;
         let contract = convert::new_contract(account, id, c)?;
-        let contract = self
-            .apply(&caller, Change::CreateContract(contract))
-            .await
-            .map_err(plan_ref_error)?;
-        Ok(Response::new(pb::CreateContractResponse {
-            contract: Some(contract),
-        }))
+        let answer = self
+            .write(&caller, Change::CreateContract(contract), |done| {
+                Ok(pb::CreateContractResponse {
+                    contract: Some(done.map_err(plan_ref_error)?),
+                })
+            })
+            .await?;
+        Ok(Response::new(answer))
     }
 
     async fn get_contract(
@@ -153,6 +165,7 @@ impl ContractService for ContractApi {
     ) -> Result<Response<pb::UpdateContractResponse>, Status> {
         let caller = Caller::of(&request);
         let r = request.into_inner();
+        let caller = caller.with_request_id("ContractService/UpdateContract", &r, &r.request_id)?;
         let c = r.contract.ok_or_else(|| ApiError::required("contract"))?;
         let (account, id) = convert::contract_ids(&c.name, "contract.name")?;
         let mask = UpdateMask::parse(&r.update_mask, CONTRACT_PATHS, CONTRACT_OUTPUT_ONLY)?;
@@ -179,21 +192,20 @@ impl ContractService for ContractApi {
             )?);
         }
         patch.overrides = overrides_patch(&mask, &c.overrides)?;
-        let contract = self
-            .apply(
-                &caller,
-                Change::UpdateContract {
-                    account_id: account.to_owned(),
-                    id: id.to_owned(),
-                    patch,
-                    etag: Some(c.etag),
-                },
-            )
-            .await
-            .map_err(plan_ref_error)?;
-        Ok(Response::new(pb::UpdateContractResponse {
-            contract: Some(contract),
-        }))
+        let change = Change::UpdateContract {
+            account_id: account.to_owned(),
+            id: id.to_owned(),
+            patch,
+            etag: Some(c.etag),
+        };
+        let answer = self
+            .write(&caller, change, |done| {
+                Ok(pb::UpdateContractResponse {
+                    contract: Some(done.map_err(plan_ref_error)?),
+                })
+            })
+            .await?;
+        Ok(Response::new(answer))
     }
 
     async fn list_contracts(
@@ -239,22 +251,24 @@ impl ContractService for ContractApi {
     ) -> Result<Response<pb::TerminateContractResponse>, Status> {
         let caller = Caller::of(&request);
         let r = request.into_inner();
+        let caller =
+            caller.with_request_id("ContractService/TerminateContract", &r, &r.request_id)?;
         let (account, id) = convert::contract_ids(&r.name, "name")?;
         let at = convert::time_or(&r.terminate_time, "terminate_time", Utc::now())?;
-        let contract = self
-            .apply(
-                &caller,
-                Change::TerminateContract {
-                    account_id: account.to_owned(),
-                    id: id.to_owned(),
-                    at,
-                    etag: Some(r.etag.clone()),
-                },
-            )
+        let change = Change::TerminateContract {
+            account_id: account.to_owned(),
+            id: id.to_owned(),
+            at,
+            etag: Some(r.etag.clone()),
+        };
+        let answer = self
+            .write(&caller, change, |done| {
+                Ok(pb::TerminateContractResponse {
+                    contract: Some(done?),
+                })
+            })
             .await?;
-        Ok(Response::new(pb::TerminateContractResponse {
-            contract: Some(contract),
-        }))
+        Ok(Response::new(answer))
     }
 
     async fn add_designated_contact(
@@ -263,21 +277,23 @@ impl ContractService for ContractApi {
     ) -> Result<Response<pb::AddDesignatedContactResponse>, Status> {
         let caller = Caller::of(&request);
         let r = request.into_inner();
+        let caller =
+            caller.with_request_id("ContractService/AddDesignatedContact", &r, &r.request_id)?;
         let (account, id) = convert::contract_ids(&r.contract, "contract")?;
         let contact = convert::contact(&r.contact, Utc::now())?;
-        let contract = self
-            .apply(
-                &caller,
-                Change::AddContact {
-                    account_id: account.to_owned(),
-                    id: id.to_owned(),
-                    contact,
-                },
-            )
+        let change = Change::AddContact {
+            account_id: account.to_owned(),
+            id: id.to_owned(),
+            contact,
+        };
+        let answer = self
+            .write(&caller, change, |done| {
+                Ok(pb::AddDesignatedContactResponse {
+                    contract: Some(done?),
+                })
+            })
             .await?;
-        Ok(Response::new(pb::AddDesignatedContactResponse {
-            contract: Some(contract),
-        }))
+        Ok(Response::new(answer))
     }
 
     async fn remove_designated_contact(
@@ -286,24 +302,26 @@ impl ContractService for ContractApi {
     ) -> Result<Response<pb::RemoveDesignatedContactResponse>, Status> {
         let caller = Caller::of(&request);
         let r = request.into_inner();
+        let caller =
+            caller.with_request_id("ContractService/RemoveDesignatedContact", &r, &r.request_id)?;
         let (account, id) = convert::contract_ids(&r.contract, "contract")?;
         let email = r.email.trim().to_lowercase();
         if email.is_empty() {
             return Err(ApiError::required("email").into());
         }
-        let contract = self
-            .apply(
-                &caller,
-                Change::RemoveContact {
-                    account_id: account.to_owned(),
-                    id: id.to_owned(),
-                    email,
-                },
-            )
+        let change = Change::RemoveContact {
+            account_id: account.to_owned(),
+            id: id.to_owned(),
+            email,
+        };
+        let answer = self
+            .write(&caller, change, |done| {
+                Ok(pb::RemoveDesignatedContactResponse {
+                    contract: Some(done?),
+                })
+            })
             .await?;
-        Ok(Response::new(pb::RemoveDesignatedContactResponse {
-            contract: Some(contract),
-        }))
+        Ok(Response::new(answer))
     }
 
     async fn list_contract_revisions(

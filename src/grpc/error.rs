@@ -68,6 +68,9 @@ pub enum ApiError {
     /// A handler panicked.
     #[error("internal error")]
     Panicked,
+    /// A status already made: the recorded first answer to a request id, given again.
+    #[error("{}", .0.message())]
+    Answered(Status),
 }
 
 impl ApiError {
@@ -283,6 +286,7 @@ impl From<ApiError> for Status {
                 Reason::DeadlineExceeded,
                 ErrorDetails::new(),
             ),
+            ApiError::Answered(status) => status,
             ApiError::Panicked => status(
                 Code::Internal,
                 e.to_string(),
@@ -351,6 +355,14 @@ impl From<ApiError> for Status {
                         let details = ErrorDetails::with_retry_info(Some(Duration::from_secs(1)));
                         status(Code::Unavailable, message, Reason::StoreBusy, details)
                     }
+                    // The caller recalls the first answer before this is ever converted;
+                    // should it get here, the client's retry gets that answer.
+                    StoreError::Replayed => status(
+                        Code::Aborted,
+                        message,
+                        Reason::Replayed,
+                        ErrorDetails::with_retry_info(Some(Duration::from_millis(100))),
+                    ),
                     StoreError::Internal(cause) => {
                         tracing::error!(%cause, "internal store error");
                         status(

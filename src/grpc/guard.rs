@@ -78,6 +78,8 @@ pub struct Caller {
     pub principal: String,
     /// The caller's deadline, if it sent one.
     pub deadline: Option<Deadline>,
+    /// The request id of a write that carried one (see [`super::once`]).
+    pub request: Option<crate::store::request_ids::RequestKey>,
 }
 
 impl Caller {
@@ -89,12 +91,17 @@ impl Caller {
                 .get::<Principal>()
                 .map_or_else(|| ANONYMOUS.to_owned(), |p| p.name.clone()),
             deadline: ext.get::<Deadline>().copied(),
+            request: None,
         }
     }
 
     /// Applies `change` to `store` on the caller's behalf, within its deadline.
     pub async fn apply(&self, store: &dyn Store, change: Change) -> Result<Applied, ApiError> {
-        within(self.deadline, store.apply(change, &self.principal)).await
+        within(
+            self.deadline,
+            crate::app::apply(store, change, &self.principal),
+        )
+        .await
     }
 }
 

@@ -11,6 +11,7 @@ pub mod convert;
 pub mod entitlement;
 pub mod error;
 pub mod guard;
+pub mod once;
 pub mod pb;
 pub mod role;
 pub mod sla;

@@ -400,6 +400,8 @@ impl SlaService for SlaApi {
     ) -> Result<Response<pb::RecordObligationCompletionResponse>, Status> {
         let caller = Caller::of(&request);
         let r = request.into_inner();
+        let caller =
+            caller.with_request_id("SlaService/RecordObligationCompletion", &r, &r.request_id)?;
         let (account, id) = convert::contract_ids(&r.contract, "contract")?;
         let kind = convert::obligation_kind(r.kind, "kind")?;
         let now = Utc::now();
@@ -407,52 +409,64 @@ impl SlaService for SlaApi {
         if r.note.chars().count() > 2000 {
             return Err(ApiError::field("note", "must be at most 2000 characters").into());
         }
+        let completion = Completion {
+            kind,
+            at,
+            note: r.note.clone(),
+        };
         let change = Change::RecordCompletion {
             account_id: account.to_owned(),
             id: id.to_owned(),
-            completion: Completion {
-                kind,
-                at,
-                note: r.note.clone(),
-            },
+            completion: completion.clone(),
         };
-        let rec = match caller
-            .apply(self.store.as_ref(), change)
-            .await
-            .map_err(|e| match e {
-                // The only timeline check here is on completion_time (future, or outside
-                // the contract's period).
-                ApiError::Store(StoreError::Domain(
-                    crate::domain::DomainError::InvalidTimeline(m),
-                )) => ApiError::field("completion_time", m),
-                e => e,
-            })? {
-            Applied::Completion(rec, _) => rec,
-            other => {
-                return Err(ApiError::from(StoreError::Internal(format!(
-                    "expected a completion, got {other:?}"
-                )))
-                .into());
-            }
-        };
-        let state = self.store.snapshot().read();
-        let completions = state.completions(account, id);
-        let report = report(
-            kind,
-            account_zone(&state, account),
-            rec.contract.start,
-            rec.contract.effective_end(),
-            completions,
-            // At the current time if the contract is effective now, else at completion_time.
-            if rec.contract.is_effective(now) {
-                now
-            } else {
-                at
-            },
-        );
-        Ok(Response::new(pb::RecordObligationCompletionResponse {
-            obligation: Some(pb_obligation(&report)),
-            contract: Some(contract_ref(&rec.contract)),
-        }))
+        let answer = caller
+            .write(self.store.as_ref(), change, |done| {
+                let rec = match done.map_err(|e| match e {
+                    // The only timeline check here is on completion_time (future, or
+                    // outside the contract's period).
+                    ApiError::Store(StoreError::Domain(
+                        crate::domain::DomainError::InvalidTimeline(m),
+                    )) => ApiError::field("completion_time", m),
+                    e => e,
+                })? {
+                    Applied::Completion(rec, _) => rec,
+                    other => {
+                        return Err(ApiError::from(StoreError::Internal(format!(
+                            "expected a completion, got {other:?}"
+                        ))));
+                    }
+                };
+                // Rendered before the write commits when the request has an id, so the
+                // completion is counted whether or not the snapshot has it yet (a retry
+                // of the same completion is not recorded twice, nor counted twice).
+                let state = self.store.snapshot().read();
+                let mut completions = state.completions(account, id).to_vec();
+                if !completions
+                    .iter()
+                    .any(|c| c.kind == completion.kind && c.at == completion.at)
+                {
+                    completions.push(completion.clone());
+                }
+                let report = report(
+                    kind,
+                    account_zone(&state, account),
+                    rec.contract.start,
+                    rec.contract.effective_end(),
+                    &completions,
+                    // At the current time if the contract is effective now, else at
+                    // completion_time.
+                    if rec.contract.is_effective(now) {
+                        now
+                    } else {
+                        at
+                    },
+                );
+                Ok(pb::RecordObligationCompletionResponse {
+                    obligation: Some(pb_obligation(&report)),
+                    contract: Some(contract_ref(&rec.contract)),
+                })
+            })
+            .await?;
+        Ok(Response::new(answer))
     }
 }

@@ -62,6 +62,10 @@ pub enum StoreError {
         /// What was being written.
         subject: String,
     },
+    /// Another attempt with the same request id recorded its answer first (two
+    /// attempts ran at once); that answer is the one to give.
+    #[error("another attempt with this request_id answered first")]
+    Replayed,
     /// An unexpected failure inside the store.
     #[error("internal store error: {0}")]
     Internal(String),

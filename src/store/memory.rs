@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::Utc;
 use tokio::sync::watch;
 
-use super::{Applied, Change, Snapshot, State, Store, StoreError};
+use super::request_ids::{Answer, Ledger, Recorded, Render, RequestKey};
+use super::{Applied, Decide, Snapshot, State, Store, StoreError};
 
 /// A store that keeps everything in this process's memory.
 #[derive(Debug)]
@@ -18,6 +19,8 @@ pub struct MemoryStore {
     changes: AtomicU64,
     /// Always writable.
     writable: watch::Sender<bool>,
+    /// The first answers to requests that carried a request id.
+    request_ids: Ledger,
 }
 
 impl MemoryStore {
@@ -27,7 +30,19 @@ impl MemoryStore {
             snapshot: Snapshot::new(State::with_builtin_plans(Utc::now())),
             changes: AtomicU64::new(0),
             writable: watch::channel(true).0,
+            request_ids: Ledger::default(),
         }
+    }
+}
+
+impl MemoryStore {
+    /// Decides and commits one write under the snapshot's write lock.
+    fn commit(&self, decide: Decide<'_>) -> Result<Applied, StoreError> {
+        let mut state = self.snapshot.write();
+        let prepared = decide(&state, Utc::now())?;
+        let applied = state.commit(prepared);
+        self.changes.fetch_add(1, Ordering::SeqCst);
+        Ok(applied)
     }
 }
 
@@ -43,10 +58,30 @@ impl Store for MemoryStore {
         &self.snapshot
     }
 
-    async fn apply(&self, change: Change, principal: &str) -> Result<Applied, StoreError> {
-        let applied = self.snapshot.write().apply(change, principal, Utc::now())?;
-        self.changes.fetch_add(1, Ordering::SeqCst);
-        Ok(applied)
+    async fn apply(&self, decide: Decide<'_>) -> Result<Applied, StoreError> {
+        self.commit(decide)
+    }
+
+    async fn recall(&self, id: &uuid::Uuid) -> Result<Option<Recorded>, StoreError> {
+        Ok(self.request_ids.recall(id))
+    }
+
+    async fn apply_once(
+        &self,
+        decide: Decide<'_>,
+        key: &RequestKey,
+        render: Render<'_>,
+    ) -> Result<Vec<u8>, StoreError> {
+        self.request_ids
+            .once(key, || {
+                render(self.commit(decide)?).map_err(StoreError::Internal)
+            })
+            .unwrap_or(Err(StoreError::Replayed))
+    }
+
+    async fn remember(&self, key: &RequestKey, answer: Answer) -> Result<(), StoreError> {
+        self.request_ids.remember(key, answer);
+        Ok(())
     }
 
     fn kind(&self) -> &'static str {

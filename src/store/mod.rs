@@ -9,19 +9,29 @@ pub mod error;
 pub mod memory;
 pub mod postgres;
 pub mod records;
-pub mod seed;
+pub mod request_ids;
 pub mod state;
 
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use records::Revision;
+use request_ids::{Answer, Recorded, Render, RequestKey};
+use uuid::Uuid;
 
 pub use error::StoreError;
 pub use records::{Applied, Change};
-pub use state::State;
+pub use state::{Prepared, State};
+
+/// What a write is, decided against the state it is checked against and the instant:
+/// the records to write, or why it is refused. Made by `app` (the only place write rules
+/// live); a store may call it more than once (the Postgres store decides again against
+/// a fresher snapshot when a row changed under it).
+pub type Decide<'a> =
+    &'a (dyn Fn(&State, DateTime<Utc>) -> Result<Prepared, StoreError> + Send + Sync);
 
 /// The in-memory state shared by a store and the request handlers.
 #[derive(Debug)]
@@ -55,8 +65,27 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The in-memory view every read is answered from.
     fn snapshot(&self) -> &Snapshot;
 
-    /// Checks and applies a change on behalf of `principal`; nothing is written on error.
-    async fn apply(&self, change: Change, principal: &str) -> Result<Applied, StoreError>;
+    /// Writes what `decide` decides against the current state; nothing is written when
+    /// it refuses.
+    async fn apply(&self, decide: Decide<'_>) -> Result<Applied, StoreError>;
+
+    /// The first answer recorded under request id `id` within
+    /// [`request_ids::RETENTION`], if any.
+    async fn recall(&self, id: &Uuid) -> Result<Option<Recorded>, StoreError>;
+
+    /// Like [`Store::apply`], and records under `key`, with the write (in the same
+    /// transaction), the answer `render` makes of what it applied; returns that answer.
+    /// [`StoreError::Replayed`] when `key` is already recorded (a concurrent attempt
+    /// with the same id answered first): nothing is written, recall its answer.
+    async fn apply_once(
+        &self,
+        decide: Decide<'_>,
+        key: &RequestKey,
+        render: Render<'_>,
+    ) -> Result<Vec<u8>, StoreError>;
+
+    /// Records an error as the first answer to `key`, unless one is recorded already.
+    async fn remember(&self, key: &RequestKey, answer: Answer) -> Result<(), StoreError>;
 
     /// A short name for logs and health: `memory` or `postgres`.
     fn kind(&self) -> &'static str;

@@ -30,8 +30,9 @@ use sqlx::{Postgres, Row, Transaction};
 use tokio::sync::watch;
 
 use super::records::{AccountRecord, CalendarRecord, ContractRecord, Meta, PlanRecord, Revision};
+use super::request_ids::{Answer, Recorded, Render, RequestKey};
 use super::state::Prepared;
-use super::{Applied, Change, Snapshot, State, Store, StoreError};
+use super::{Applied, Decide, Snapshot, State, Store, StoreError};
 use crate::domain::catalog::{BenefitSet, TermsTable, builtin_plans, terms_table};
 use crate::domain::{
     Calendar, ClosedDate, Completion, Contract, ContractState, DateException, DesignatedContact,
@@ -62,6 +63,8 @@ const PROBE_TIMEOUT: Duration = Duration::from_millis(300);
 /// anyway (the listener applies it when it can); keeps the acknowledgement within 100 ms
 /// of the commit even when Postgres dies right after it.
 const ACK_CATCH_UP: Duration = Duration::from_millis(50);
+/// How often expired request ids are deleted.
+const EXPIRE_EVERY: Duration = Duration::from_secs(300);
 /// The longest a write waits for a pooled connection (less if the write timeout is).
 const MAX_ACQUIRE: Duration = Duration::from_secs(3);
 
@@ -264,6 +267,7 @@ impl PostgresStore {
         });
         tokio::spawn(listen(Arc::downgrade(&store)));
         tokio::spawn(probe(Arc::downgrade(&store), probe_options));
+        tokio::spawn(expire(Arc::downgrade(&store)));
         Ok(store)
     }
 
@@ -414,8 +418,89 @@ impl PostgresStore {
         }
     }
 
+    /// Writes what `decide` decides, and with `once` records the answer it renders
+    /// under its request id in the write's transaction; returns what was applied and
+    /// that answer.
+    async fn apply_recorded(
+        &self,
+        decide: Decide<'_>,
+        once: Option<(&RequestKey, Render<'_>)>,
+    ) -> Result<(Applied, Option<Vec<u8>>), StoreError> {
+        if !*self.writable.borrow() {
+            return Err(StoreError::Unavailable("Postgres is unreachable".into()));
+        }
+        let mut caught_up = false;
+        for _ in 0..STALE_RETRIES {
+            let prepared = decide(&self.snapshot.read(), Utc::now())?;
+            let answer = match once {
+                Some((key, render)) => Some((
+                    key,
+                    render(prepared.applied()).map_err(|e| internal("rendering the answer", e))?,
+                )),
+                None => None,
+            };
+            let recorded = answer.as_ref().map(|(key, bytes)| (*key, bytes.as_slice()));
+            // Past an outage the write is abandoned at once (it may or may not have
+            // committed, as with any write cut off by a failure; `request_id` makes the
+            // retry safe).
+            let written = self
+                .while_up(async { Ok(self.write(&prepared, recorded).await) })
+                .await
+                .map_err(WriteError::Failed)
+                .and_then(|r| r);
+            match written {
+                Ok(id) => {
+                    self.written.fetch_max(id, Ordering::SeqCst);
+                    // Best effort and bounded, so the answer goes out soon after the
+                    // commit: the listener applies the write too if this does not.
+                    match tokio::time::timeout(ACK_CATCH_UP, self.catch_up()).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => tracing::warn!(error = %e, "catching up after a write"),
+                        Err(_) => tracing::debug!("acknowledging before the snapshot caught up"),
+                    }
+                    return Ok((prepared.applied(), answer.map(|(_, bytes)| bytes)));
+                }
+                Err(WriteError::Stale) => self.catch_up().await?,
+                // A constraint refused what the snapshot's rules let through: the snapshot
+                // is behind. Catch up once and prepare again, so that the rules report
+                // the conflict, worded as the memory store words it.
+                Err(WriteError::Failed(e)) if e.is_conflict() && !caught_up => {
+                    caught_up = true;
+                    self.catch_up().await?;
+                }
+                Err(WriteError::Failed(mut e)) => {
+                    self.fill_contact_limit(&mut e);
+                    if let StoreError::Unavailable(why) = &e {
+                        self.mark_down(why);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Err(StoreError::Unavailable(
+            "too much contention on this resource; retry".into(),
+        ))
+    }
+
+    /// Forgets request ids older than their retention (any replica may; deleting twice
+    /// is harmless).
+    async fn expire_request_ids(&self) -> Result<(), StoreError> {
+        self.while_up(async {
+            sqlx::query("delete from request_ids where created_at < now() - interval '24 hours'")
+                .execute(&self.pool)
+                .await
+                .map_err(|e| db_failure(e, "request ids"))
+        })
+        .await?;
+        Ok(())
+    }
+
     /// Writes prepared records in one transaction; returns the change-log id.
-    async fn write(&self, prepared: &Prepared) -> Result<u64, WriteError> {
+    async fn write(
+        &self,
+        prepared: &Prepared,
+        once: Option<(&RequestKey, &[u8])>,
+    ) -> Result<u64, WriteError> {
         let mut tx = self
             .pool
             .begin()
@@ -433,6 +518,29 @@ impl PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(|e| db_failure(e, "write lock"))?;
+        if let Some((request, answer)) = once {
+            // Writes are serialised by the lock above, so a concurrent attempt with the
+            // same id has committed by now: its row is here and this one writes nothing.
+            let done = sqlx::query(
+                "insert into request_ids (request_id, method, fingerprint, response) \
+                 values ($1::uuid, $2, $3, $4) \
+                 on conflict (request_id) do update set method = excluded.method, \
+                 fingerprint = excluded.fingerprint, response = excluded.response, \
+                 error_code = null, error_message = null, error_details = null, \
+                 created_at = now() \
+                 where request_ids.created_at < now() - interval '24 hours'",
+            )
+            .bind(request.id.to_string())
+            .bind(&request.method)
+            .bind(&request.fingerprint)
+            .bind(answer)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| db_failure(e, "request id"))?;
+            if done.rows_affected() == 0 {
+                return Err(WriteError::Failed(StoreError::Replayed));
+            }
+        }
         let (entity, key) = write_prepared(&mut tx, prepared).await?;
         let id: i64 =
             sqlx::query("insert into change_log (entity, key) values ($1, $2) returning id")
@@ -486,56 +594,85 @@ impl Store for PostgresStore {
         &self.snapshot
     }
 
-    async fn apply(&self, change: Change, principal: &str) -> Result<Applied, StoreError> {
-        if !*self.writable.borrow() {
-            return Err(StoreError::Unavailable("Postgres is unreachable".into()));
-        }
-        let mut caught_up = false;
-        for _ in 0..STALE_RETRIES {
-            let prepared = self
-                .snapshot
-                .read()
-                .prepare(change.clone(), principal, Utc::now())?;
-            // Past an outage the write is abandoned at once (it may or may not have
-            // committed, as with any write cut off by a failure; `request_id` makes the
-            // retry safe).
-            let written = self
-                .while_up(async { Ok(self.write(&prepared).await) })
+    async fn apply(&self, decide: Decide<'_>) -> Result<Applied, StoreError> {
+        Ok(self.apply_recorded(decide, None).await?.0)
+    }
+
+    async fn recall(&self, id: &uuid::Uuid) -> Result<Option<Recorded>, StoreError> {
+        let row = self
+            .while_up(async {
+                sqlx::query(
+                    "select method, fingerprint, response, error_code, error_message, \
+                     error_details from request_ids \
+                     where request_id = $1::uuid and created_at > now() - interval '24 hours'",
+                )
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
                 .await
-                .map_err(WriteError::Failed)
-                .and_then(|r| r);
-            match written {
-                Ok(id) => {
-                    self.written.fetch_max(id, Ordering::SeqCst);
-                    // Best effort and bounded, so the answer goes out soon after the
-                    // commit: the listener applies the write too if this does not.
-                    match tokio::time::timeout(ACK_CATCH_UP, self.catch_up()).await {
-                        Ok(Ok(())) => {}
-                        Ok(Err(e)) => tracing::warn!(error = %e, "catching up after a write"),
-                        Err(_) => tracing::debug!("acknowledging before the snapshot caught up"),
-                    }
-                    return Ok(prepared.applied());
-                }
-                Err(WriteError::Stale) => self.catch_up().await?,
-                // A constraint refused what the snapshot's rules let through: the snapshot
-                // is behind. Catch up once and prepare again, so that the rules report
-                // the conflict, worded as the memory store words it.
-                Err(WriteError::Failed(e)) if e.is_conflict() && !caught_up => {
-                    caught_up = true;
-                    self.catch_up().await?;
-                }
-                Err(WriteError::Failed(mut e)) => {
-                    self.fill_contact_limit(&mut e);
-                    if let StoreError::Unavailable(why) = &e {
-                        self.mark_down(why);
-                    }
-                    return Err(e);
-                }
-            }
-        }
-        Err(StoreError::Unavailable(
-            "too much contention on this resource; retry".into(),
-        ))
+                .map_err(|e| db_failure(e, "request id"))
+            })
+            .await?;
+        Ok(row.map(|r| Recorded {
+            key: RequestKey {
+                id: *id,
+                method: r.get("method"),
+                fingerprint: r.get("fingerprint"),
+            },
+            answer: match r.get::<Option<Vec<u8>>, _>("response") {
+                Some(bytes) => Answer::Response(bytes),
+                None => Answer::Error {
+                    code: r.get::<Option<i32>, _>("error_code").unwrap_or(2),
+                    message: r
+                        .get::<Option<String>, _>("error_message")
+                        .unwrap_or_default(),
+                    details: r
+                        .get::<Option<Vec<u8>>, _>("error_details")
+                        .unwrap_or_default(),
+                },
+            },
+        }))
+    }
+
+    async fn apply_once(
+        &self,
+        decide: Decide<'_>,
+        key: &RequestKey,
+        render: Render<'_>,
+    ) -> Result<Vec<u8>, StoreError> {
+        let (_, answer) = self.apply_recorded(decide, Some((key, render))).await?;
+        answer.ok_or_else(|| internal("request id", "no answer was rendered"))
+    }
+
+    async fn remember(&self, key: &RequestKey, answer: Answer) -> Result<(), StoreError> {
+        let Answer::Error {
+            code,
+            message,
+            details,
+        } = answer
+        else {
+            return Err(internal(
+                "request id",
+                "only errors are remembered on their own",
+            ));
+        };
+        self.while_up(async {
+            sqlx::query(
+                "insert into request_ids (request_id, method, fingerprint, error_code, \
+                 error_message, error_details) values ($1::uuid, $2, $3, $4, $5, $6) \
+                 on conflict (request_id) do nothing",
+            )
+            .bind(key.id.to_string())
+            .bind(&key.method)
+            .bind(&key.fingerprint)
+            .bind(code)
+            .bind(message)
+            .bind(details)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| db_failure(e, "request id"))
+        })
+        .await?;
+        Ok(())
     }
 
     fn kind(&self) -> &'static str {
@@ -634,6 +771,17 @@ async fn listen(store: std::sync::Weak<PostgresStore>) {
                 s.mark_down(&"lost the Postgres connection");
                 break;
             }
+        }
+    }
+}
+
+/// Forgets expired request ids every few minutes. Ends when the store is dropped.
+async fn expire(store: std::sync::Weak<PostgresStore>) {
+    loop {
+        tokio::time::sleep(EXPIRE_EVERY).await;
+        let Some(s) = store.upgrade() else { return };
+        if let Err(e) = s.expire_request_ids().await {
+            tracing::debug!(error = %e, "forgetting expired request ids");
         }
     }
 }

@@ -1,6 +1,6 @@
-//! The in-memory model of everything stored, and the one place where a [`Change`] is
-//! checked against it (existence, uniqueness, etags, contract overlaps, contact limits)
-//! and applied. The memory store is this model behind a lock; the hot path (checks and
+//! The in-memory model of everything stored, and the records a decided write puts into
+//! it ([`Prepared`], committed by [`State::commit`]). The rules that decide a write live
+//! in `app`; the memory store is this model behind a lock, and the hot path (checks and
 //! deadlines) always reads from it, whatever the store.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -11,16 +11,13 @@ use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
 use super::records::{
-    AccountRecord, Applied, CalendarRecord, Change, ContractRecord, Etagged, Meta, PlanRecord,
-    Revision,
+    AccountRecord, Applied, CalendarRecord, ContractRecord, Meta, PlanRecord, Revision,
 };
 use crate::domain::entitlement::InForce;
 use crate::domain::{
-    Calendar, Completion, Contract, ContractAt, ContractState, DomainError, Plan,
-    catalog::builtin_plans, contract_at,
+    Calendar, Completion, Contract, ContractAt, catalog::builtin_plans, contract_at,
 };
 use crate::names::Name;
-use crate::reason::Reason;
 
 /// Everything stored, indexed for the reads the API makes.
 #[derive(Debug, Default)]
@@ -42,42 +39,6 @@ pub struct State {
     completions: BTreeMap<(String, String), Vec<Completion>>,
     /// Contract revisions by (account id, contract id), oldest first.
     revisions: BTreeMap<(String, String), Vec<Revision>>,
-}
-
-/// The resource `name`, as `found`, if it exists and the caller's `etag` (if any) is its
-/// current one: the first check of every change to an existing resource.
-fn current<'a, T: Etagged>(
-    found: Option<&'a T>,
-    name: impl Fn() -> Name,
-    etag: &Option<String>,
-) -> Result<&'a T, StoreError> {
-    let cur = found.ok_or_else(|| StoreError::NotFound(name()))?;
-    match etag {
-        Some(e) if !e.is_empty() && *e != cur.etag() => Err(StoreError::EtagMismatch {
-            name: name(),
-            current: cur.etag(),
-        }),
-        _ => Ok(cur),
-    }
-}
-
-fn domain_to_store(account: &str, id: &str, e: DomainError) -> StoreError {
-    match e {
-        DomainError::ContactLimitReached { limit } => StoreError::QuotaExceeded {
-            subject: Name::contract(account, id),
-            limit,
-        },
-        DomainError::ContactAlreadyDesignated(email) => {
-            StoreError::AlreadyExists(Name::contact(account, id, &email))
-        }
-        DomainError::ContactNotFound(email) => {
-            StoreError::NotFound(Name::contact(account, id, &email))
-        }
-        DomainError::ContractTerminated => {
-            StoreError::contract_terminated(Name::contract(account, id))
-        }
-        other => StoreError::Domain(other),
-    }
 }
 
 impl State {
@@ -201,361 +162,6 @@ impl State {
         self.accounts.len()
     }
 
-    /// Checks `change` against the state and applies it, recording `principal` on
-    /// contract revisions. Nothing changes when an error is returned.
-    pub fn apply(
-        &mut self,
-        change: Change,
-        principal: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Applied, StoreError> {
-        let prepared = self.prepare(change, principal, now)?;
-        Ok(self.commit(prepared))
-    }
-
-    /// Checks `change` against the state and works out the records it writes, without
-    /// writing them: the one place where the rules of a change live, for every store.
-    pub fn prepare(
-        &self,
-        change: Change,
-        principal: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Prepared, StoreError> {
-        match change {
-            Change::CreatePlan(plan) => {
-                if self.plans.contains_key(&plan.id) {
-                    return Err(StoreError::AlreadyExists(Name::plan(&plan.id)));
-                }
-                let rec = PlanRecord {
-                    plan,
-                    meta: Meta::new(now),
-                };
-                Ok(Prepared::Plan(Write::create(rec)))
-            }
-            Change::UpdatePlan { id, patch, etag } => {
-                let name = || Name::plan(&id);
-                let found = self.plans.get(&id);
-                // Read-only before stale: a built-in plan cannot change whatever the etag.
-                if found.is_some_and(|p| p.plan.built_in) {
-                    return Err(StoreError::FailedPrecondition {
-                        reason: Reason::BuiltInPlanReadOnly,
-                        message: format!("{} is a built-in plan and is read-only", name()),
-                        subject: name(),
-                    });
-                }
-                let cur = current(found, name, &etag)?;
-                let mut plan: Plan = cur.plan.clone();
-                if let Some(v) = patch.display_name {
-                    plan.display_name = v;
-                }
-                if let Some(v) = patch.benefits {
-                    plan.benefits = v;
-                }
-                if let Some(v) = patch.terms {
-                    plan.terms = v;
-                }
-                if let Some(v) = patch.designated_contact_limit {
-                    plan.designated_contact_limit = v;
-                }
-                let rec = PlanRecord {
-                    plan,
-                    meta: cur.meta.bumped(now),
-                };
-                Ok(Prepared::Plan(Write::update(rec, cur.meta.revision)))
-            }
-            Change::CreateCalendar {
-                id,
-                display_name,
-                calendar,
-            } => {
-                if self.calendars.contains_key(&id) {
-                    return Err(StoreError::AlreadyExists(Name::calendar(&id)));
-                }
-                let rec = CalendarRecord {
-                    id: id.clone(),
-                    display_name,
-                    calendar,
-                    meta: Meta::new(now),
-                };
-                Ok(Prepared::Calendar(Write::create(rec)))
-            }
-            Change::UpdateCalendar { id, patch, etag } => {
-                let cur = current(self.calendars.get(&id), || Name::calendar(&id), &etag)?;
-                let mut rec = cur.clone();
-                if let Some(v) = patch.display_name {
-                    rec.display_name = v;
-                }
-                if let Some(v) = patch.calendar {
-                    rec.calendar = v;
-                }
-                rec.meta = cur.meta.bumped(now);
-                Ok(Prepared::Calendar(Write::update(rec, cur.meta.revision)))
-            }
-            Change::DeleteCalendar { id, etag } => {
-                let cur = current(self.calendars.get(&id), || Name::calendar(&id), &etag)?;
-                if let Some(a) = self
-                    .accounts_after("")
-                    .find(|a| a.calendar_id.as_deref() == Some(&id))
-                {
-                    return Err(StoreError::calendar_in_use(
-                        Name::calendar(&id),
-                        Some(Name::account(&a.id)),
-                    ));
-                }
-                Ok(Prepared::DeleteCalendar {
-                    id,
-                    revision: cur.meta.revision,
-                })
-            }
-            Change::CreateAccount {
-                id,
-                display_name,
-                time_zone,
-                calendar_id,
-            } => {
-                if self.accounts.contains_key(&id) {
-                    return Err(StoreError::AlreadyExists(Name::account(&id)));
-                }
-                self.require_calendar(calendar_id.as_deref())?;
-                let rec = AccountRecord {
-                    office_hours: Calendar::shared_office_hours(&time_zone)?,
-                    id: id.clone(),
-                    display_name,
-                    time_zone,
-                    calendar_id,
-                    meta: Meta::new(now),
-                };
-                Ok(Prepared::Account(Write::create(rec)))
-            }
-            Change::UpdateAccount { id, patch, etag } => {
-                let cur = current(self.accounts.get(&id), || Name::account(&id), &etag)?;
-                let mut rec = cur.clone();
-                if let Some(v) = patch.display_name {
-                    rec.display_name = v;
-                }
-                if let Some(tz) = patch.time_zone {
-                    rec.office_hours = Calendar::shared_office_hours(&tz)?;
-                    rec.time_zone = tz;
-                }
-                if let Some(v) = patch.calendar_id {
-                    self.require_calendar(v.as_deref())?;
-                    rec.calendar_id = v;
-                }
-                rec.meta = cur.meta.bumped(now);
-                Ok(Prepared::Account(Write::update(rec, cur.meta.revision)))
-            }
-            Change::DeleteAccount { id, etag } => {
-                let cur = current(self.accounts.get(&id), || Name::account(&id), &etag)?;
-                // Only ACTIVE or SUSPENDED contracts block the delete; terminated ones go
-                // with the account, with their revisions and completions.
-                if let Some(c) = self
-                    .contracts_of(&id)
-                    .find(|c| c.contract.state != ContractState::Terminated)
-                {
-                    return Err(StoreError::account_has_contracts(
-                        Name::account(&id),
-                        Some(Name::contract(&id, &c.contract.id)),
-                    ));
-                }
-                Ok(Prepared::DeleteAccount {
-                    id,
-                    revision: cur.meta.revision,
-                })
-            }
-            Change::CreateContract(contract) => {
-                if !self.accounts.contains_key(&contract.account_id) {
-                    return Err(StoreError::NotFound(Name::account(&contract.account_id)));
-                }
-                if self.contract(&contract.account_id, &contract.id).is_some() {
-                    return Err(StoreError::AlreadyExists(Name::contract(
-                        &contract.account_id,
-                        &contract.id,
-                    )));
-                }
-                let mut contract = contract;
-                contract.version = 1;
-                self.check_contract(&contract)?;
-                let rec = ContractRecord {
-                    contract,
-                    created_at: now,
-                    updated_at: now,
-                };
-                Ok(contract_write(principal, now, "create", None, rec))
-            }
-            Change::UpdateContract {
-                account_id,
-                id,
-                patch,
-                etag,
-            } => {
-                let name = || Name::contract(&account_id, &id);
-                let cur = current(self.contract(&account_id, &id), name, &etag)?;
-                let before = cur.contract.clone();
-                let mut c = before.clone();
-                // Merged and checked ahead of the other rules: an overlap the merge makes
-                // (a benefit both added and removed) is a problem with the request.
-                if let Some(o) = patch.overrides {
-                    c.overrides = o.apply_to(&c.overrides);
-                    c.overrides.check().map_err(StoreError::InvalidOverrides)?;
-                }
-                before
-                    .ensure_not_terminated()
-                    .map_err(|e| domain_to_store(&account_id, &id, e))?;
-                if let Some(v) = patch.plan_id {
-                    c.plan_id = v;
-                }
-                if let Some(v) = patch.start {
-                    c.start = v;
-                }
-                if let Some(v) = patch.end {
-                    c.end = v;
-                }
-                if let Some(v) = patch.state {
-                    if v == ContractState::Terminated {
-                        return Err(StoreError::Domain(DomainError::InvalidContract(
-                            "use TerminateContract to terminate a contract".into(),
-                        )));
-                    }
-                    c.state = v;
-                }
-                if let Some(v) = patch.technical_account_manager {
-                    c.technical_account_manager = v;
-                }
-                c.version += 1;
-                self.check_contract(&c)?;
-                let rec = ContractRecord {
-                    contract: c,
-                    created_at: cur.created_at,
-                    updated_at: now,
-                };
-                Ok(contract_write(principal, now, "update", Some(before), rec))
-            }
-            Change::TerminateContract {
-                account_id,
-                id,
-                at,
-                etag,
-            } => {
-                let name = || Name::contract(&account_id, &id);
-                let cur = current(self.contract(&account_id, &id), name, &etag)?;
-                let before = cur.contract.clone();
-                let mut c = before.clone();
-                c.terminate(at)
-                    .map_err(|e| domain_to_store(&account_id, &id, e))?;
-                c.version += 1;
-                let rec = ContractRecord {
-                    contract: c,
-                    created_at: cur.created_at,
-                    updated_at: now,
-                };
-                Ok(contract_write(
-                    principal,
-                    now,
-                    "terminate",
-                    Some(before),
-                    rec,
-                ))
-            }
-            Change::AddContact {
-                account_id,
-                id,
-                contact,
-            } => {
-                let name = || Name::contract(&account_id, &id);
-                let cur = current(self.contract(&account_id, &id), name, &None)?;
-                let before = cur.contract.clone();
-                let terms = self.terms_of(&before)?;
-                let mut c = before.clone();
-                c.add_contact(contact, &terms)
-                    .map_err(|e| domain_to_store(&account_id, &id, e))?;
-                c.version += 1;
-                let rec = ContractRecord {
-                    contract: c,
-                    created_at: cur.created_at,
-                    updated_at: now,
-                };
-                Ok(contract_write(
-                    principal,
-                    now,
-                    "add_designated_contact",
-                    Some(before),
-                    rec,
-                ))
-            }
-            Change::RemoveContact {
-                account_id,
-                id,
-                email,
-            } => {
-                let name = || Name::contract(&account_id, &id);
-                let cur = current(self.contract(&account_id, &id), name, &None)?;
-                let before = cur.contract.clone();
-                let mut c = before.clone();
-                c.remove_contact(&email)
-                    .map_err(|e| domain_to_store(&account_id, &id, e))?;
-                c.version += 1;
-                let rec = ContractRecord {
-                    contract: c,
-                    created_at: cur.created_at,
-                    updated_at: now,
-                };
-                Ok(contract_write(
-                    principal,
-                    now,
-                    "remove_designated_contact",
-                    Some(before),
-                    rec,
-                ))
-            }
-            Change::RecordCompletion {
-                account_id,
-                id,
-                completion,
-            } => {
-                let name = || Name::contract(&account_id, &id);
-                let cur = current(self.contract(&account_id, &id), name, &None)?.clone();
-                let terms = self.terms_of(&cur.contract)?;
-                let benefit = completion.kind.benefit();
-                if !terms.benefits.contains(&benefit) {
-                    let name = Name::contract(&account_id, &id);
-                    return Err(StoreError::FailedPrecondition {
-                        reason: Reason::ObligationNotInPlan,
-                        message: format!(
-                            "{name} does not include {benefit}, so it has no {} obligation",
-                            completion.kind
-                        ),
-                        subject: name,
-                    });
-                }
-                crate::domain::obligation::check_completion(
-                    &completion,
-                    cur.contract.start,
-                    cur.contract.effective_end(),
-                    now,
-                )?;
-                // Recording the same completion twice (a retry) changes nothing.
-                let duplicate = self
-                    .completions(&account_id, &id)
-                    .iter()
-                    .any(|c| c.kind == completion.kind && c.at == completion.at);
-                Ok(Prepared::Completion {
-                    contract: cur,
-                    completion,
-                    duplicate,
-                })
-            }
-        }
-    }
-
-    fn require_calendar(&self, id: Option<&str>) -> Result<(), StoreError> {
-        match id {
-            Some(id) if !self.calendars.contains_key(id) => {
-                Err(StoreError::NotFound(Name::calendar(id)))
-            }
-            _ => Ok(()),
-        }
-    }
-
     /// The account and the contract in force for it at `t`, with that contract's terms.
     pub fn in_force<'a>(
         &'a self,
@@ -584,28 +190,6 @@ impl State {
             .get(&c.plan_id)
             .ok_or_else(|| StoreError::NotFound(Name::plan(&c.plan_id)))?;
         Ok(c.terms(&plan.plan))
-    }
-
-    /// Checks a new or changed contract: its own rules, its plan exists, and no other
-    /// contract of the account can be in force at the same time.
-    fn check_contract(&self, c: &Contract) -> Result<(), StoreError> {
-        c.check()?;
-        if !self.plans.contains_key(&c.plan_id) {
-            return Err(StoreError::NotFound(Name::plan(&c.plan_id)));
-        }
-        if let Some(other) = self
-            .contracts_of(&c.account_id)
-            .find(|o| o.contract.overlaps(c))
-        {
-            return Err(StoreError::contract_overlap(
-                Name::contract(&c.account_id, &c.id),
-                Some(Name::contract(
-                    &other.contract.account_id,
-                    &other.contract.id,
-                )),
-            ));
-        }
-        Ok(())
     }
 
     /// Writes prepared records into the state.
@@ -735,32 +319,6 @@ impl State {
     }
 }
 
-/// A contract record to write with the revision that records it.
-fn contract_write(
-    principal: &str,
-    now: DateTime<Utc>,
-    action: &str,
-    before: Option<Contract>,
-    rec: ContractRecord,
-) -> Prepared {
-    let expected = before.as_ref().map(|b| b.version);
-    let revision = Revision {
-        version: rec.contract.version,
-        principal: principal.to_owned(),
-        at: now,
-        action: action.to_owned(),
-        before,
-        after: rec.contract.clone(),
-    };
-    Prepared::Contract {
-        write: Write {
-            record: rec,
-            expected,
-        },
-        revision,
-    }
-}
-
 /// A record to write: new (`expected` is `None`) or replacing the stored revision
 /// `expected`, so that a store can refuse a write based on a stale read.
 #[derive(Debug, Clone)]
@@ -772,14 +330,16 @@ pub struct Write<T> {
 }
 
 impl<T> Write<T> {
-    fn create(record: T) -> Self {
+    /// A new record.
+    pub(crate) fn create(record: T) -> Self {
         Write {
             record,
             expected: None,
         }
     }
 
-    fn update(record: T, expected: i64) -> Self {
+    /// A record replacing the stored revision `expected`.
+    pub(crate) fn update(record: T, expected: i64) -> Self {
         Write {
             record,
             expected: Some(expected),
@@ -846,109 +406,4 @@ pub enum Prepared {
         /// True if the same completion is already recorded (a retry): nothing to write.
         duplicate: bool,
     },
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::{Benefit, BenefitSet, ContractOverrides};
-    use crate::store::records::{ContractPatch, OverridesPatch};
-
-    /// A state with account `acme` and its contract `c`, which withholds upgrade support
-    /// and allows one extra contact.
-    fn with_contract(now: DateTime<Utc>) -> State {
-        let mut s = State::with_builtin_plans(now);
-        let account = Change::CreateAccount {
-            id: "acme".into(),
-            display_name: "Acme".into(),
-            time_zone: "Europe/Berlin".into(),
-            calendar_id: None,
-        };
-        s.apply(account, "test", now).expect("account");
-        let mut overrides = ContractOverrides::default();
-        overrides.removed_benefits.insert(Benefit::UpgradeSupport);
-        overrides.extra_designated_contacts = 1;
-        let contract = Contract {
-            id: "c".into(),
-            account_id: "acme".into(),
-            plan_id: "standard".into(),
-            start: now,
-            end: None,
-            state: ContractState::Active,
-            terminated_at: None,
-            overrides,
-            contacts: vec![],
-            technical_account_manager: None,
-            version: 1,
-        };
-        s.apply(Change::CreateContract(contract), "test", now)
-            .expect("contract");
-        s
-    }
-
-    fn update_overrides(o: OverridesPatch, etag: Option<String>) -> Change {
-        Change::UpdateContract {
-            account_id: "acme".into(),
-            id: "c".into(),
-            patch: ContractPatch {
-                overrides: Some(o),
-                ..ContractPatch::default()
-            },
-            etag,
-        }
-    }
-
-    fn one(b: Benefit) -> BenefitSet {
-        let mut set = BenefitSet::default();
-        set.insert(b);
-        set
-    }
-
-    #[test]
-    fn override_sub_fields_merge_into_the_stored_ones() {
-        let now = Utc::now();
-        let mut s = with_contract(now);
-        let patch = OverridesPatch {
-            added_benefits: Some(one(Benefit::TechnicalAccountManager)),
-            ..OverridesPatch::default()
-        };
-        s.apply(update_overrides(patch, Some("\"1\"".into())), "test", now)
-            .expect("update");
-        let c = &s.contract("acme", "c").expect("contract").contract;
-        assert_eq!(c.version, 2);
-        assert_eq!(
-            c.overrides.added_benefits,
-            one(Benefit::TechnicalAccountManager)
-        );
-        assert_eq!(c.overrides.removed_benefits, one(Benefit::UpgradeSupport));
-        assert_eq!(c.overrides.extra_designated_contacts, 1, "kept");
-    }
-
-    #[test]
-    fn a_merge_that_breaks_the_overrides_is_refused_after_the_etag() {
-        let now = Utc::now();
-        let mut s = with_contract(now);
-        let clash = || OverridesPatch {
-            added_benefits: Some(one(Benefit::UpgradeSupport)),
-            ..OverridesPatch::default()
-        };
-        let e = s
-            .apply(update_overrides(clash(), None), "test", now)
-            .unwrap_err();
-        match e {
-            StoreError::InvalidOverrides(e) => {
-                let message = e.to_string();
-                assert!(message.contains("both added and removed"), "{message}");
-            }
-            other => panic!("expected an invalid contract.overrides, got {other:?}"),
-        }
-        let e = s
-            .apply(update_overrides(clash(), Some("\"7\"".into())), "test", now)
-            .unwrap_err();
-        assert!(matches!(e, StoreError::EtagMismatch { .. }), "{e:?}");
-        assert_eq!(
-            s.contract("acme", "c").expect("contract").contract.version,
-            1
-        );
-    }
 }

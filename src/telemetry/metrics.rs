@@ -97,6 +97,7 @@ pub fn store_error_type(e: &StoreError) -> &'static str {
         StoreError::Domain(_) => "domain",
         StoreError::Unavailable(_) => "unavailable",
         StoreError::WriteTimedOut { .. } => "write_timed_out",
+        StoreError::Replayed => "replayed",
         StoreError::Internal(_) => "internal",
     }
 }

@@ -41,6 +41,7 @@ fn acme_with(account: pb::Account) -> pb::Account {
 
 fn update_request(account: pb::Account, paths: Option<&[&str]>) -> pb::UpdateAccountRequest {
     pb::UpdateAccountRequest {
+        request_id: String::new(),
         account: Some(account),
         update_mask: paths.and_then(mask),
     }
@@ -85,6 +86,7 @@ async fn acme_moved_to_seoul(server: &TestServer) -> (pb::Account, pb::Account) 
 
 fn create_request(id: &str, account: pb::Account) -> pb::CreateAccountRequest {
     pb::CreateAccountRequest {
+        request_id: String::new(),
         account_id: id.into(),
         account: Some(account),
     }
@@ -92,6 +94,7 @@ fn create_request(id: &str, account: pb::Account) -> pb::CreateAccountRequest {
 
 fn delete_acme(etag: &str) -> pb::DeleteAccountRequest {
     pb::DeleteAccountRequest {
+        request_id: String::new(),
         name: "accounts/acme".into(),
         etag: etag.into(),
     }
@@ -143,6 +146,7 @@ async fn bad_accounts_are_refused_naming_the_field() {
         ),
         (
             pb::CreateAccountRequest {
+                request_id: String::new(),
                 account_id: "globex".into(),
                 account: None,
             },

@@ -61,6 +61,7 @@ fn with_day(w: pb::WeeklyHours) -> pb::Calendar {
 
 fn create_request(id: &str, calendar: pb::Calendar) -> pb::CreateCalendarRequest {
     pb::CreateCalendarRequest {
+        request_id: String::new(),
         calendar_id: id.into(),
         calendar: Some(calendar),
     }
@@ -79,6 +80,7 @@ fn calendar_names(calendars: &[pb::Calendar]) -> Vec<&str> {
 
 fn update_request(calendar: pb::Calendar, paths: &[&str]) -> pb::UpdateCalendarRequest {
     pb::UpdateCalendarRequest {
+        request_id: String::new(),
         calendar: Some(calendar),
         update_mask: mask(paths),
     }
@@ -119,6 +121,7 @@ async fn emea_with_christmas_closed(server: &TestServer) -> (pb::Calendar, pb::C
 
 fn delete_request(etag: &str) -> pb::DeleteCalendarRequest {
     pb::DeleteCalendarRequest {
+        request_id: String::new(),
         name: "calendars/emea".into(),
         etag: etag.into(),
     }
@@ -322,6 +325,7 @@ async fn bad_calendars_are_refused_naming_the_field() {
         (create_request("Bad_Id", office()), "calendar_id"),
         (
             pb::CreateCalendarRequest {
+                request_id: String::new(),
                 calendar_id: "bad".into(),
                 calendar: None,
             },
@@ -570,6 +574,7 @@ async fn release_acme(server: &TestServer) -> pb::Account {
     server
         .accounts()
         .update_account(pb::UpdateAccountRequest {
+            request_id: String::new(),
             account: Some(pb::Account {
                 name: "accounts/acme".into(),
                 calendar: String::new(),

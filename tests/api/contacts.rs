@@ -67,6 +67,7 @@ async fn set_extra_contacts(server: &TestServer, contract: &str, extra: i32) -> 
 
 fn add_request(contract: &str, email: &str) -> pb::AddDesignatedContactRequest {
     pb::AddDesignatedContactRequest {
+        request_id: String::new(),
         contract: contract.into(),
         contact: Some(pb::DesignatedContact {
             email: email.into(),
@@ -143,6 +144,7 @@ async fn bad_contacts_are_refused_naming_the_field() {
     .collect();
     table.push((
         pb::AddDesignatedContactRequest {
+            request_id: String::new(),
             contract: c.name.clone(),
             contact: None,
         },
@@ -326,6 +328,7 @@ async fn concurrent_adds_never_exceed_the_contact_limit() {
                 start.wait().await;
                 let result = client
                     .add_designated_contact(pb::AddDesignatedContactRequest {
+                        request_id: String::new(),
                         contract: name,
                         contact: Some(pb::DesignatedContact {
                             email: email.clone(),
@@ -461,6 +464,7 @@ async fn contact_display_names_longer_than_200_characters_are_refused() {
     let e = server
         .contracts()
         .add_designated_contact(pb::AddDesignatedContactRequest {
+            request_id: String::new(),
             contract: c.name.clone(),
             contact: Some(pb::DesignatedContact {
                 email: "long@example.com".into(),

@@ -251,6 +251,7 @@ async fn bad_contract_updates_are_refused_naming_the_field_and_write_nothing() {
     let v7 = &v[6];
     let name = v7.name.as_str();
     let request = |c: pb::Contract, paths: &[&str]| pb::UpdateContractRequest {
+        request_id: String::new(),
         contract: Some(change(name, c)),
         update_mask: mask(paths),
     };
@@ -265,6 +266,7 @@ async fn bad_contract_updates_are_refused_naming_the_field_and_write_nothing() {
         ),
         (
             pb::UpdateContractRequest {
+                request_id: String::new(),
                 contract: None,
                 update_mask: None,
             },

@@ -64,6 +64,7 @@ pub(crate) async fn create_calendar(
     server
         .accounts()
         .create_calendar(pb::CreateCalendarRequest {
+            request_id: String::new(),
             calendar_id: id.into(),
             calendar: Some(calendar),
         })
@@ -112,6 +113,7 @@ pub(crate) async fn remove_contact(
     server
         .contracts()
         .remove_designated_contact(pb::RemoveDesignatedContactRequest {
+            request_id: String::new(),
             contract: contract.into(),
             email: email.into(),
         })
@@ -128,6 +130,7 @@ pub(crate) async fn terminate(
     server
         .contracts()
         .terminate_contract(pb::TerminateContractRequest {
+            request_id: String::new(),
             name: contract.into(),
             terminate_time: at.map(ts),
             etag: etag.into(),
@@ -416,6 +419,7 @@ pub(crate) fn record(
     note: &str,
 ) -> pb::RecordObligationCompletionRequest {
     pb::RecordObligationCompletionRequest {
+        request_id: String::new(),
         contract: contract.into(),
         kind: kind as i32,
         completion_time: at.map(ts),
@@ -553,6 +557,7 @@ pub(crate) async fn create_plan(
     server
         .catalog()
         .create_plan(pb::CreatePlanRequest {
+            request_id: String::new(),
             plan_id: id.into(),
             plan: Some(plan),
         })
@@ -569,6 +574,7 @@ pub(crate) async fn update_plan(
     server
         .catalog()
         .update_plan(pb::UpdatePlanRequest {
+            request_id: String::new(),
             plan: Some(plan),
             update_mask: paths.and_then(mask),
         })

@@ -28,5 +28,6 @@ mod escalation;
 mod obligations;
 mod plan_updates;
 mod plans;
+mod request_ids;
 mod revisions;
 mod store_conformance;

@@ -134,6 +134,7 @@ async fn bad_plan_updates_are_refused_naming_the_field_and_write_nothing() {
     let server = TestServer::start().await;
     let (_, updated) = silver_plus(&server).await;
     let request = |plan: pb::Plan, paths: &[&str]| pb::UpdatePlanRequest {
+        request_id: String::new(),
         plan: Some(silver_named(plan)),
         update_mask: mask(paths),
     };
@@ -150,6 +151,7 @@ async fn bad_plan_updates_are_refused_naming_the_field_and_write_nothing() {
         ),
         (
             pb::UpdatePlanRequest {
+                request_id: String::new(),
                 plan: None,
                 update_mask: None,
             },

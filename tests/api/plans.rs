@@ -353,6 +353,7 @@ async fn creating_a_taken_custom_or_builtin_plan_id_is_already_exists() {
 
 fn silver(plan: pb::Plan) -> pb::CreatePlanRequest {
     pb::CreatePlanRequest {
+        request_id: String::new(),
         plan_id: "silver".into(),
         plan: Some(plan),
     }
@@ -369,6 +370,7 @@ fn with_terms(terms: pb::PriorityTerms) -> pb::Plan {
 async fn bad_plans_are_refused_naming_the_field_and_nothing_is_created() {
     let server = TestServer::start().await;
     let bad_id = |id: &str| pb::CreatePlanRequest {
+        request_id: String::new(),
         plan_id: id.into(),
         plan: Some(pb::Plan::default()),
     };
@@ -382,6 +384,7 @@ async fn bad_plans_are_refused_naming_the_field_and_nothing_is_created() {
         ),
         (
             pb::CreatePlanRequest {
+                request_id: String::new(),
                 plan_id: "silver".into(),
                 plan: None,
             },

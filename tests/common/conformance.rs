@@ -158,6 +158,7 @@ pub async fn run(server: &TestServer) {
     server
         .contracts()
         .terminate_contract(pb::TerminateContractRequest {
+            request_id: String::new(),
             name: ACME_2026.into(),
             terminate_time: Some(ts("2026-09-01T00:00:00Z")),
             etag: String::new(),
@@ -176,6 +177,7 @@ pub async fn run(server: &TestServer) {
     let recorded = server
         .sla()
         .record_obligation_completion(pb::RecordObligationCompletionRequest {
+            request_id: String::new(),
             contract: ACME_2026.into(),
             kind: pb::ObligationKind::WeeklyStatusCall as i32,
             completion_time: Some(ts("2026-08-03T10:00:00Z")),
@@ -186,6 +188,7 @@ pub async fn run(server: &TestServer) {
     let err = server
         .sla()
         .record_obligation_completion(pb::RecordObligationCompletionRequest {
+            request_id: String::new(),
             contract: "accounts/acme/contracts/2027".into(),
             kind: pb::ObligationKind::WeeklyStatusCall as i32,
             completion_time: Some(ts("2027-02-01T10:00:00Z")),
@@ -199,6 +202,7 @@ pub async fn run(server: &TestServer) {
     server
         .accounts()
         .create_calendar(pb::CreateCalendarRequest {
+            request_id: String::new(),
             calendar_id: "berlin".into(),
             calendar: Some(pb::Calendar {
                 time_zone: "Europe/Berlin".into(),
@@ -217,6 +221,7 @@ pub async fn run(server: &TestServer) {
     server
         .accounts()
         .update_account(pb::UpdateAccountRequest {
+            request_id: String::new(),
             account: Some(pb::Account {
                 name: "accounts/acme".into(),
                 calendar: "calendars/berlin".into(),
@@ -231,6 +236,7 @@ pub async fn run(server: &TestServer) {
     let err = server
         .accounts()
         .delete_calendar(pb::DeleteCalendarRequest {
+            request_id: String::new(),
             name: "calendars/berlin".into(),
             etag: String::new(),
         })
@@ -253,4 +259,48 @@ pub async fn run(server: &TestServer) {
         .unwrap()
         .into_inner();
     assert_eq!(d.due_time, Some(ts("2027-01-04T16:00:00Z")));
+
+    // A write retried with its request_id answers the first answer and writes once; the
+    // first error is given again; an id reused for another request is refused.
+    let id = "2d7a0c3e-91f4-4b6a-8f0e-5c1b9e7d3a22";
+    let create = |account: &str, request_id: &str| pb::CreateAccountRequest {
+        account_id: account.into(),
+        account: Some(pb::Account {
+            time_zone: "UTC".into(),
+            ..Default::default()
+        }),
+        request_id: request_id.into(),
+    };
+    let first = server
+        .accounts()
+        .create_account(create("retried", id))
+        .await
+        .unwrap()
+        .into_inner();
+    let retry = server
+        .accounts()
+        .create_account(create("retried", id))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(retry, first);
+    let refused = "7e4b1f90-2c6d-4a8e-b3f1-9d0a5c2e6b44";
+    let err = server
+        .accounts()
+        .create_account(create("acme", refused))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::AlreadyExists);
+    let again = server
+        .accounts()
+        .create_account(create("acme", refused))
+        .await
+        .unwrap_err();
+    assert_eq!((again.code(), again.message()), (err.code(), err.message()));
+    let reused = server
+        .accounts()
+        .create_account(create("other", id))
+        .await
+        .unwrap_err();
+    assert_eq!(reused.code(), Code::InvalidArgument);
 }

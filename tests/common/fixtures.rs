@@ -107,6 +107,7 @@ pub fn account_body(id: &str, time_zone: &str) -> pb::Account {
 /// The request creating [`account_body`] under `id`, for tests that send it themselves.
 pub fn account_request(id: &str, time_zone: &str) -> pb::CreateAccountRequest {
     pb::CreateAccountRequest {
+        request_id: String::new(),
         account_id: id.into(),
         account: Some(account_body(id, time_zone)),
     }
@@ -120,6 +121,7 @@ pub async fn create_account(
     server
         .accounts()
         .create_account(pb::CreateAccountRequest {
+            request_id: String::new(),
             account_id: id.into(),
             account: Some(account),
         })
@@ -158,6 +160,7 @@ pub fn contract_request(
     contract: pb::Contract,
 ) -> pb::CreateContractRequest {
     pb::CreateContractRequest {
+        request_id: String::new(),
         parent: format!("accounts/{account}"),
         contract_id: id.into(),
         contract: Some(contract),
@@ -199,6 +202,7 @@ pub async fn update_contract(
     server
         .contracts()
         .update_contract(pb::UpdateContractRequest {
+            request_id: String::new(),
             contract: Some(contract),
             update_mask: mask(paths),
         })
@@ -215,6 +219,7 @@ pub async fn add_contact(
     server
         .contracts()
         .add_designated_contact(pb::AddDesignatedContactRequest {
+            request_id: String::new(),
             contract: contract.into(),
             contact: Some(pb::DesignatedContact {
                 email: email.into(),

@@ -10,10 +10,10 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
+use entitlements::app::seed::SeedFile;
 use entitlements::grpc::pb;
 use entitlements::store::Store;
 use entitlements::store::memory::MemoryStore;
-use entitlements::store::seed::SeedFile;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;

@@ -13,7 +13,8 @@ use std::sync::{Arc, Mutex};
 use entitlements::server::ServerOptions;
 use entitlements::store::memory::MemoryStore;
 use entitlements::store::records::Revision;
-use entitlements::store::{Applied, Change, Snapshot, Store, StoreError};
+use entitlements::store::request_ids::{Answer, Recorded, Render, RequestKey};
+use entitlements::store::{Applied, Decide, Snapshot, Store, StoreError};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
     ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
@@ -189,7 +190,7 @@ pub async fn tls_channel(
 pub async fn demo_store() -> Arc<dyn Store> {
     let store = Arc::new(MemoryStore::new());
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-seed.yaml");
-    entitlements::store::seed::SeedFile::read(&path)
+    entitlements::app::seed::SeedFile::read(&path)
         .unwrap()
         .load_into(store.as_ref())
         .await
@@ -255,9 +256,24 @@ impl Store for GatedStore {
     fn snapshot(&self) -> &Snapshot {
         self.inner.snapshot()
     }
-    async fn apply(&self, change: Change, principal: &str) -> Result<Applied, StoreError> {
+    async fn apply(&self, decide: Decide<'_>) -> Result<Applied, StoreError> {
         self.pass("apply").await;
-        self.inner.apply(change, principal).await
+        self.inner.apply(decide).await
+    }
+    async fn recall(&self, id: &uuid::Uuid) -> Result<Option<Recorded>, StoreError> {
+        self.inner.recall(id).await
+    }
+    async fn apply_once(
+        &self,
+        decide: Decide<'_>,
+        key: &RequestKey,
+        render: Render<'_>,
+    ) -> Result<Vec<u8>, StoreError> {
+        self.pass("apply").await;
+        self.inner.apply_once(decide, key, render).await
+    }
+    async fn remember(&self, key: &RequestKey, answer: Answer) -> Result<(), StoreError> {
+        self.inner.remember(key, answer).await
     }
     fn kind(&self) -> &'static str {
         "gated"
@@ -289,8 +305,22 @@ impl Store for PanickingStore {
     fn snapshot(&self) -> &Snapshot {
         self.inner.snapshot()
     }
-    async fn apply(&self, _: Change, _: &str) -> Result<Applied, StoreError> {
+    async fn apply(&self, _: Decide<'_>) -> Result<Applied, StoreError> {
         panic!("test store: writes panic");
+    }
+    async fn recall(&self, id: &uuid::Uuid) -> Result<Option<Recorded>, StoreError> {
+        self.inner.recall(id).await
+    }
+    async fn apply_once(
+        &self,
+        _: Decide<'_>,
+        _: &RequestKey,
+        _: Render<'_>,
+    ) -> Result<Vec<u8>, StoreError> {
+        panic!("test store: writes panic");
+    }
+    async fn remember(&self, key: &RequestKey, answer: Answer) -> Result<(), StoreError> {
+        self.inner.remember(key, answer).await
     }
     fn kind(&self) -> &'static str {
         "panicking"

@@ -12,13 +12,13 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc, Weekday};
 use serde::Deserialize;
 
-use super::{Change, Store, StoreError};
 use crate::domain::text::Quoted;
 use crate::domain::{
     Calendar, ClosedDate, Contract, ContractOverrides, ContractState, DateException,
     DesignatedContact, DomainError, OpenInterval, SpecialDate, TechnicalAccountManager,
 };
 use crate::names::Name;
+use crate::store::{Change, Store, StoreError};
 
 /// The whole seed file.
 #[derive(Debug, Deserialize)]
@@ -319,7 +319,7 @@ impl SeedFile {
     pub async fn load_into(&self, store: &dyn Store) -> Result<usize, SeedError> {
         let mut created = 0;
         for (entry, change) in self.changes()? {
-            match store.apply(change, "seed").await {
+            match super::apply(store, change, "seed").await {
                 Ok(_) => created += 1,
                 Err(StoreError::AlreadyExists(_)) => {}
                 Err(source) => return Err(SeedError::Store { entry, source }),
