@@ -6,111 +6,136 @@ use crate::helpers::*;
 // EntitlementService.CheckSupportAvailability
 // ---------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn availability_24x7_business_hours_and_channels() {
-    let server = TestServer::start_demo().await;
-    use pb::Channel::{Online, Phone};
-    use pb::Priority::{P1, P2, P3};
+use pb::AvailabilityReason as A;
+use pb::Channel::{Online, Phone};
+use pb::Priority::{P1, P2, P3};
 
-    // Premium phone P1 on Sunday 2026-06-07 03:00 Berlin: P1 is covered 24x7.
+#[tokio::test]
+async fn premium_p1_is_covered_around_the_clock() {
+    // Premium phone P1 on Sunday 2026-06-07 03:00 Berlin.
+    let server = TestServer::start_demo().await;
     let r = availability(&server, "acme", Phone, P1, "2026-06-07T03:00:00+02:00").await;
     assert!(r.available);
-    assert_eq!(r.reason, pb::AvailabilityReason::Covered24x7 as i32);
+    assert_eq!(r.reason, A::Covered24x7 as i32);
     assert_eq!(r.coverage, pb::Coverage::Coverage24x7 as i32);
     assert_eq!(r.next_available_time, None);
     assert_eq!(r.contract, acme_2026());
     assert_eq!(r.check_time, ots("2026-06-07T01:00:00Z"));
-    // ... but P3 has no terms: business hours, so the phone line opens Monday 09:00.
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_priority_without_terms_waits_for_business_hours() {
+    // P3 has no terms: business hours, so the phone line opens Monday 09:00.
+    let server = TestServer::start_demo().await;
     let r = availability(&server, "acme", Phone, P3, "2026-06-07T03:00:00+02:00").await;
     assert!(!r.available);
-    assert_eq!(
-        r.reason,
-        pb::AvailabilityReason::OutsideBusinessHours as i32
-    );
+    assert_eq!(r.reason, A::OutsideBusinessHours as i32);
     assert_eq!(r.coverage, pb::Coverage::BusinessHours as i32);
     assert_eq!(r.next_available_time, ots("2026-06-08T09:00:00+02:00"));
+    server.stop().await;
+}
 
+#[tokio::test]
+async fn outside_business_hours_the_next_opening_is_named() {
     // Standard online P1 on Saturday 2026-06-06 12:00 Seoul: business hours only, next
     // opening is Monday 2026-06-08 09:00 Seoul (= 00:00Z).
+    let server = TestServer::start_demo().await;
     let r = availability(&server, "initech", Online, P1, "2026-06-06T12:00:00+09:00").await;
     assert!(!r.available);
-    assert_eq!(
-        r.reason,
-        pb::AvailabilityReason::OutsideBusinessHours as i32
-    );
+    assert_eq!(r.reason, A::OutsideBusinessHours as i32);
     assert_eq!(r.coverage, pb::Coverage::BusinessHours as i32);
     assert_eq!(r.next_available_time, ots("2026-06-08T09:00:00+09:00"));
     assert_eq!(r.contract, initech());
     assert!(!r.explanation.is_empty());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn within_business_hours_support_is_available() {
     // Monday 10:00 Seoul: open.
+    let server = TestServer::start_demo().await;
     let r = availability(&server, "initech", Online, P1, "2026-06-08T10:00:00+09:00").await;
     assert!(r.available);
-    assert_eq!(r.reason, pb::AvailabilityReason::WithinBusinessHours as i32);
+    assert_eq!(r.reason, A::WithinBusinessHours as i32);
     assert_eq!(r.next_available_time, None);
-    // Monday 12:30 Seoul is the lunch break: next opening 13:00 the same day.
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn in_the_lunch_break_the_next_opening_is_after_lunch() {
+    // Monday 12:30 Seoul: next opening 13:00 the same day.
+    let server = TestServer::start_demo().await;
     let r = availability(&server, "initech", Online, P2, "2026-06-08T12:30:00+09:00").await;
     assert!(!r.available);
-    assert_eq!(
-        r.reason,
-        pb::AvailabilityReason::OutsideBusinessHours as i32
-    );
+    assert_eq!(r.reason, A::OutsideBusinessHours as i32);
     assert_eq!(r.next_available_time, ots("2026-06-08T13:00:00+09:00"));
+    server.stop().await;
+}
 
+#[tokio::test]
+async fn a_channel_outside_the_plan_is_not_available() {
     // Standard has no phone channel.
+    let server = TestServer::start_demo().await;
     let r = availability(&server, "initech", Phone, P1, "2026-06-08T10:00:00+09:00").await;
     assert!(!r.available);
-    assert_eq!(r.reason, pb::AvailabilityReason::ChannelNotInPlan as i32);
+    assert_eq!(r.reason, A::ChannelNotInPlan as i32);
     assert_eq!(r.next_available_time, None);
     assert_eq!(r.coverage, pb::Coverage::BusinessHours as i32);
     assert_eq!(r.contract, initech());
+    server.stop().await;
+}
 
-    // Extended on Thanksgiving 2026-11-26 (closed date of `americas`) 10:00 New York:
-    // P1 is 24x7, P2 waits for Friday 2026-11-27 08:00 (EST, -05:00).
-    let r = availability(&server, "globex", Online, P1, "2026-11-26T10:00:00-05:00").await;
+// Extended on Thanksgiving 2026-11-26 (closed date of `americas`) 10:00 New York.
+const THANKSGIVING: &str = "2026-11-26T10:00:00-05:00";
+
+#[tokio::test]
+async fn extended_p1_is_covered_on_a_closed_date() {
+    let server = TestServer::start_demo().await;
+    let r = availability(&server, "globex", Online, P1, THANKSGIVING).await;
     assert_eq!(
         (r.available, r.reason, r.coverage),
         (
             true,
-            pb::AvailabilityReason::Covered24x7 as i32,
+            A::Covered24x7 as i32,
             pb::Coverage::Coverage24x7 as i32
         )
     );
-    let r = availability(&server, "globex", Online, P2, "2026-11-26T10:00:00-05:00").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn extended_p2_waits_for_the_day_after_a_closed_date() {
+    // Friday 2026-11-27 08:00 (EST, -05:00).
+    let server = TestServer::start_demo().await;
+    let r = availability(&server, "globex", Online, P2, THANKSGIVING).await;
     assert!(!r.available);
-    assert_eq!(
-        r.reason,
-        pb::AvailabilityReason::OutsideBusinessHours as i32
-    );
+    assert_eq!(r.reason, A::OutsideBusinessHours as i32);
     assert_eq!(r.next_available_time, ots("2026-11-27T08:00:00-05:00"));
     assert_eq!(r.contract, globex());
     server.stop().await;
 }
 
 #[tokio::test]
-async fn availability_contract_states() {
+async fn an_expired_contract_has_no_availability_next_time_or_coverage() {
     let server = TestServer::start_demo().await;
-    use pb::Channel::Online;
-    use pb::Priority::P1;
-
-    // Expired contract: not available, no next time, no coverage.
     let r = availability(&server, "umbrella", Online, P1, "2026-06-01T10:00:00Z").await;
     assert!(!r.available);
-    assert_eq!(r.reason, pb::AvailabilityReason::ContractExpired as i32);
+    assert_eq!(r.reason, A::ContractExpired as i32);
     assert_eq!(r.next_available_time, None);
     assert_eq!(r.coverage, pb::Coverage::Unspecified as i32);
     assert_eq!(r.contract, umbrella());
+    server.stop().await;
+}
 
-    // No contract at all.
+#[tokio::test]
+async fn an_account_without_contracts_has_no_active_contract() {
+    let server = TestServer::start_demo().await;
     new_account_in(&server, "newco", "UTC").await;
     let r = availability(&server, "newco", Online, P1, "2026-06-01T10:00:00Z").await;
     assert_eq!(
         (r.available, r.reason, r.contract, r.next_available_time),
-        (
-            false,
-            pb::AvailabilityReason::NoActiveContract as i32,
-            None,
-            None
-        )
+        (false, A::NoActiveContract as i32, None, None)
     );
     server.stop().await;
 }
@@ -118,8 +143,6 @@ async fn availability_contract_states() {
 #[tokio::test]
 async fn availability_next_time_under_a_contract_not_yet_started() {
     let server = TestServer::start_demo().await;
-    use pb::Channel::Online;
-    use pb::Priority::{P1, P2};
 
     // globex/main starts 2026-06-01T00:00Z = Sunday 2026-05-31 20:00 New York (EDT).
     // P1 is 24x7 under it: available from the start instant itself.
@@ -173,49 +196,67 @@ async fn availability_next_opening_must_lie_in_the_contract_period() {
     server.stop().await;
 }
 
+fn acme_online_p2(check_time: Option<Timestamp>) -> pb::CheckSupportAvailabilityRequest {
+    pb::CheckSupportAvailabilityRequest {
+        account: "accounts/acme".into(),
+        channel: Online as i32,
+        priority: P2 as i32,
+        check_time,
+    }
+}
+
 #[tokio::test]
-async fn availability_defaults_and_errors() {
+async fn availability_check_time_defaults_to_now() {
     let server = TestServer::start_demo().await;
-    let mut client = server.entitlements();
     let before = now_secs();
-    let r = client
-        .check_support_availability(pb::CheckSupportAvailabilityRequest {
-            account: "accounts/acme".into(),
-            channel: pb::Channel::Online as i32,
-            priority: pb::Priority::P2 as i32,
-            check_time: None,
-        })
+    let r = server
+        .entitlements()
+        .check_support_availability(acme_online_p2(None))
         .await
         .unwrap()
         .into_inner();
     assert_close_to_now(&r.check_time, before, now_secs());
+    server.stop().await;
+}
 
-    let ok = pb::CheckSupportAvailabilityRequest {
-        account: "accounts/acme".into(),
-        channel: pb::Channel::Online as i32,
-        priority: pb::Priority::P2 as i32,
-        check_time: ots("2026-06-01T10:00:00Z"),
-    };
-    let e = client
-        .check_support_availability(pb::CheckSupportAvailabilityRequest {
-            channel: pb::Channel::Unspecified as i32,
-            ..ok.clone()
-        })
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "channel");
-    let e = client
-        .check_support_availability(pb::CheckSupportAvailabilityRequest {
-            priority: pb::Priority::Unspecified as i32,
-            ..ok.clone()
-        })
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "priority");
-    let e = client
+#[tokio::test]
+async fn bad_availability_requests_are_refused_naming_the_field() {
+    let server = TestServer::start_demo().await;
+    let ok = || acme_online_p2(ots("2026-06-01T10:00:00Z"));
+    for (request, field) in [
+        (
+            pb::CheckSupportAvailabilityRequest {
+                channel: pb::Channel::Unspecified as i32,
+                ..ok()
+            },
+            "channel",
+        ),
+        (
+            pb::CheckSupportAvailabilityRequest {
+                priority: pb::Priority::Unspecified as i32,
+                ..ok()
+            },
+            "priority",
+        ),
+    ] {
+        let e = server
+            .entitlements()
+            .check_support_availability(request)
+            .await
+            .unwrap_err();
+        assert_invalid_field(&e, field);
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn availability_for_an_unknown_account_is_not_found() {
+    let server = TestServer::start_demo().await;
+    let e = server
+        .entitlements()
         .check_support_availability(pb::CheckSupportAvailabilityRequest {
             account: "accounts/nope".into(),
-            ..ok
+            ..acme_online_p2(ots("2026-06-01T10:00:00Z"))
         })
         .await
         .unwrap_err();
@@ -239,7 +280,6 @@ async fn a_contract_not_started_with_a_scheduled_termination_names_its_first_ava
     terminate(&server, &c.name, Some("2027-02-01T00:00:00Z"), &c.etag)
         .await
         .unwrap();
-    use pb::{Channel::Phone, Priority::P1};
     let before = availability(&server, "acme", Phone, P1, "2026-12-31T00:00:00Z").await;
     assert_eq!(
         before.reason,
@@ -269,7 +309,6 @@ async fn a_contract_cancelled_before_its_start_has_no_available_time() {
     terminate(&server, &c.name, Some("2026-12-01T00:00:00Z"), &c.etag)
         .await
         .unwrap();
-    use pb::{Channel::Phone, Priority::P1};
     let r = availability(&server, "acme", Phone, P1, "2026-11-30T00:00:00Z").await;
     assert!(!r.available);
     assert_eq!(r.next_available_time, None);

@@ -1,16 +1,13 @@
 //! EntitlementService.BatchCheckEntitlements.
 
 use crate::helpers::*;
+use pb::DecisionReason as R;
 
-// ---------------------------------------------------------------------------------------
-// EntitlementService.BatchCheckEntitlements
-// ---------------------------------------------------------------------------------------
+// ---- Arrangement ----
 
-#[tokio::test]
-async fn batch_check_preserves_order_and_shares_now() {
-    let server = TestServer::start_demo().await;
-    let mut client = server.entitlements();
-    let items = vec![
+/// Five checks with a check_time, each with a different answer, then two without.
+fn batch_items() -> Vec<pb::CheckEntitlementRequest> {
+    vec![
         check_req(
             "umbrella",
             "online_support",
@@ -43,17 +40,32 @@ async fn batch_check_preserves_order_and_shares_now() {
         ),
         check_req("acme", "online_support", None, None),
         check_req("globex", "online_support", None, None),
-    ];
-    let before = now_secs();
-    let resp = client
-        .batch_check_entitlements(pb::BatchCheckEntitlementsRequest {
-            requests: items.clone(),
-        })
+    ]
+}
+
+async fn batch_check(
+    server: &TestServer,
+    requests: Vec<pb::CheckEntitlementRequest>,
+) -> Result<Vec<pb::CheckEntitlementResponse>, tonic::Status> {
+    server
+        .entitlements()
+        .batch_check_entitlements(pb::BatchCheckEntitlementsRequest { requests })
         .await
-        .unwrap()
-        .into_inner()
-        .responses;
-    let after = now_secs();
+        .map(|r| r.into_inner().responses)
+}
+
+/// A check that is granted.
+fn granted_item() -> pb::CheckEntitlementRequest {
+    check_req("acme", "online_support", Some("2026-06-01T10:00:00Z"), None)
+}
+
+// ---- Answers ----
+
+#[tokio::test]
+async fn a_batch_answers_every_item_in_request_order() {
+    let server = TestServer::start_demo().await;
+    let items = batch_items();
+    let resp = batch_check(&server, items.clone()).await.unwrap();
     assert_eq!(resp.len(), items.len());
     let summary: Vec<_> = resp[..5]
         .iter()
@@ -62,106 +74,99 @@ async fn batch_check_preserves_order_and_shares_now() {
     assert_eq!(
         summary,
         vec![
-            (
-                false,
-                reason(pb::DecisionReason::ContractExpired),
-                umbrella()
-            ),
-            (true, reason(pb::DecisionReason::Granted), acme_2026()),
-            (
-                false,
-                reason(pb::DecisionReason::BenefitNotInPlan),
-                initech()
-            ),
-            (
-                false,
-                reason(pb::DecisionReason::ContactNotDesignated),
-                acme_2027()
-            ),
-            (
-                false,
-                reason(pb::DecisionReason::ContractNotStarted),
-                globex()
-            ),
+            (false, reason(R::ContractExpired), umbrella()),
+            (true, reason(R::Granted), acme_2026()),
+            (false, reason(R::BenefitNotInPlan), initech()),
+            (false, reason(R::ContactNotDesignated), acme_2027()),
+            (false, reason(R::ContractNotStarted), globex()),
         ]
     );
-    // Each answer is exactly the single check's answer.
-    for (item, answer) in items[..5].iter().zip(&resp) {
-        let single = client
-            .check_entitlement(item.clone())
-            .await
-            .unwrap()
-            .into_inner();
-        assert_eq!(&single, answer);
-    }
-    // Items without check_time share one "now", close to the wall clock.
-    assert_eq!(resp[5].check_time, resp[6].check_time);
-    assert_close_to_now(&resp[5].check_time, before, after);
-
-    // Empty in, empty out.
-    let r = client
-        .batch_check_entitlements(pb::BatchCheckEntitlementsRequest::default())
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(r.responses.is_empty());
     server.stop().await;
 }
 
 #[tokio::test]
-async fn batch_check_limit_and_item_errors() {
+async fn each_batch_answer_is_exactly_the_single_checks_answer() {
     let server = TestServer::start_demo().await;
-    let mut client = server.entitlements();
-    let item = check_req("acme", "online_support", Some("2026-06-01T10:00:00Z"), None);
+    let items = batch_items();
+    let resp = batch_check(&server, items.clone()).await.unwrap();
+    for (item, answer) in items[..5].iter().zip(&resp) {
+        let single = send_check(&server, item.clone()).await;
+        assert_eq!(&single, answer);
+    }
+    server.stop().await;
+}
 
-    // 1000 items is the limit and is answered in full.
-    let r = client
-        .batch_check_entitlements(pb::BatchCheckEntitlementsRequest {
-            requests: vec![item.clone(); 1000],
-        })
+#[tokio::test]
+async fn items_without_check_time_share_one_now() {
+    // Close to the wall clock.
+    let server = TestServer::start_demo().await;
+    let before = now_secs();
+    let resp = batch_check(&server, batch_items()).await.unwrap();
+    let after = now_secs();
+    assert_eq!(resp[5].check_time, resp[6].check_time);
+    assert_close_to_now(&resp[5].check_time, before, after);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_empty_batch_answers_empty() {
+    let server = TestServer::start_demo().await;
+    let r = batch_check(&server, vec![]).await.unwrap();
+    assert!(r.is_empty());
+    server.stop().await;
+}
+
+// ---- The limit and item errors ----
+
+#[tokio::test]
+async fn a_batch_of_1000_items_is_answered_in_full() {
+    let server = TestServer::start_demo().await;
+    let r = batch_check(&server, vec![granted_item(); 1000])
         .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(r.responses.len(), 1000);
-    assert!(r.responses.iter().all(|r| r.allowed));
+        .unwrap();
+    assert_eq!(r.len(), 1000);
+    assert!(r.iter().all(|r| r.allowed));
+    server.stop().await;
+}
 
-    // 1001 items: INVALID_ARGUMENT on `requests`.
-    let e = client
-        .batch_check_entitlements(pb::BatchCheckEntitlementsRequest {
-            requests: vec![item.clone(); 1001],
-        })
+#[tokio::test]
+async fn a_batch_of_1001_items_is_refused_naming_requests() {
+    let server = TestServer::start_demo().await;
+    let e = batch_check(&server, vec![granted_item(); 1001])
         .await
         .unwrap_err();
     assert_invalid_field(&e, "requests");
+    server.stop().await;
+}
 
-    // One invalid item fails the whole call, naming the item's field.
-    let e = client
-        .batch_check_entitlements(pb::BatchCheckEntitlementsRequest {
-            requests: vec![
-                item.clone(),
-                item.clone(),
-                check_req("acme", "tam", None, None),
-                item.clone(),
-            ],
-        })
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "requests[2].benefit");
-    let e = client
-        .batch_check_entitlements(pb::BatchCheckEntitlementsRequest {
-            requests: vec![item.clone(), check_req("", "online_support", None, None)],
-        })
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "requests[1].account");
+#[tokio::test]
+async fn one_invalid_item_fails_the_call_naming_its_field() {
+    let server = TestServer::start_demo().await;
+    let item = granted_item;
+    for (requests, field) in [
+        (
+            vec![item(), item(), check_req("acme", "tam", None, None), item()],
+            "requests[2].benefit",
+        ),
+        (
+            vec![item(), check_req("", "online_support", None, None)],
+            "requests[1].account",
+        ),
+    ] {
+        let e = batch_check(&server, requests).await.unwrap_err();
+        assert_invalid_field(&e, field);
+    }
+    server.stop().await;
+}
 
-    // An unknown account in an item fails the call too.
-    let e = client
-        .batch_check_entitlements(pb::BatchCheckEntitlementsRequest {
-            requests: vec![item, check_req("nope", "online_support", None, None)],
-        })
-        .await
-        .unwrap_err();
+#[tokio::test]
+async fn an_unknown_account_in_an_item_fails_the_call() {
+    let server = TestServer::start_demo().await;
+    let requests = vec![
+        granted_item(),
+        check_req("nope", "online_support", None, None),
+    ];
+    let e = batch_check(&server, requests).await.unwrap_err();
     assert_status(&e, Code::NotFound);
     server.stop().await;
 }

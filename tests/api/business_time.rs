@@ -2,114 +2,120 @@
 
 use crate::helpers::*;
 
-// ---------------------------------------------------------------------------------------
-// SlaService.AddBusinessTime and BusinessTimeBetween
-// ---------------------------------------------------------------------------------------
+// ---- On a stored calendar ----
+//
+// `calendars/emea` of the demo seed: Berlin, Mon-Fri 09:00-17:00 (8h a day); 2026-12-24
+// 09:00-12:00; 2026-12-25 and 2026-12-26 closed.
+
+async fn add_on_emea(server: &TestServer, start: &str, duration: i64) -> Option<Timestamp> {
+    add(server, add_stored("calendars/emea", start, duration)).await
+}
+
+async fn between_on_emea(server: &TestServer, start: &str, end: &str) -> i64 {
+    between(server, between_stored("calendars/emea", start, end)).await
+}
 
 #[tokio::test]
-async fn business_time_on_a_stored_calendar() {
-    let server = TestServer::start_demo().await;
-    // `calendars/emea`: Berlin, Mon-Fri 09:00-17:00 (8h a day); 2026-12-24 09:00-12:00;
-    // 2026-12-25 and 2026-12-26 closed.
-
+async fn business_time_skips_the_weekend() {
     // Friday 2026-06-05 15:00 CEST + 8h: Friday 2h, Monday 09:00 + 6h = 15:00.
-    let e = add(
-        &server,
-        add_stored("calendars/emea", "2026-06-05T15:00:00+02:00", 8 * HOUR),
-    )
-    .await;
+    let server = TestServer::start_demo().await;
+    let e = add_on_emea(&server, "2026-06-05T15:00:00+02:00", 8 * HOUR).await;
     assert_eq!(e, ots("2026-06-08T15:00:00+02:00"));
     assert_eq!(
-        between(
+        between_on_emea(
             &server,
-            between_stored(
-                "calendars/emea",
-                "2026-06-05T15:00:00+02:00",
-                "2026-06-08T15:00:00+02:00"
-            )
+            "2026-06-05T15:00:00+02:00",
+            "2026-06-08T15:00:00+02:00"
         )
         .await,
         8 * HOUR
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn business_time_between_reversed_instants_is_negative() {
     // Reversed: minus the same amount.
+    let server = TestServer::start_demo().await;
     assert_eq!(
-        between(
+        between_on_emea(
             &server,
-            between_stored(
-                "calendars/emea",
-                "2026-06-08T15:00:00+02:00",
-                "2026-06-05T15:00:00+02:00"
-            )
+            "2026-06-08T15:00:00+02:00",
+            "2026-06-05T15:00:00+02:00"
         )
         .await,
         -8 * HOUR
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn business_time_follows_special_and_closed_dates() {
     // Across Christmas: Wednesday 2026-12-23 14:00 CET: Wed 3h, Thu 24th 09-12 3h (6h),
     // Fri 25th closed, weekend, Monday 28th 09:00 + 2h = 11:00.
-    let e = add(
-        &server,
-        add_stored("calendars/emea", "2026-12-23T14:00:00+01:00", 8 * HOUR),
-    )
-    .await;
+    let server = TestServer::start_demo().await;
+    let e = add_on_emea(&server, "2026-12-23T14:00:00+01:00", 8 * HOUR).await;
     assert_eq!(e, ots("2026-12-28T11:00:00+01:00"));
     assert_eq!(
-        between(
+        between_on_emea(
             &server,
-            between_stored(
-                "calendars/emea",
-                "2026-12-23T14:00:00+01:00",
-                "2026-12-28T11:00:00+01:00"
-            )
+            "2026-12-23T14:00:00+01:00",
+            "2026-12-28T11:00:00+01:00"
         )
         .await,
         8 * HOUR
     );
-    // From a Saturday, counting starts Monday 09:00: + 1h = 10:00.
-    let e = add(
-        &server,
-        add_stored("calendars/emea", "2026-06-06T12:00:00+02:00", HOUR),
-    )
-    .await;
-    assert_eq!(e, ots("2026-06-08T10:00:00+02:00"));
-    // Zero returns the start unchanged, even outside open hours.
-    let e = add(
-        &server,
-        add_stored("calendars/emea", "2026-06-06T12:00:00+02:00", 0),
-    )
-    .await;
-    assert_eq!(e, ots("2026-06-06T12:00:00+02:00"));
-    // Used up exactly at closing: Monday 09:00 + 8h = Monday 17:00, not Tuesday 09:00.
-    let e = add(
-        &server,
-        add_stored("calendars/emea", "2026-06-08T09:00:00+02:00", 8 * HOUR),
-    )
-    .await;
-    assert_eq!(e, ots("2026-06-08T17:00:00+02:00"));
+    server.stop().await;
+}
 
-    // 10,000 hours: no cap. From Monday 2027-06-07 09:00 CEST (after the last closed date
-    // of `emea`), 10,000h / 40h a week = 250 whole weeks, used up at the Friday 17:00
-    // close of the 250th week: Friday 2027-06-11 + 249 weeks = Friday 2032-03-19, still
-    // CET (+01:00; DST starts 2032-03-28).
-    let e = add(
-        &server,
-        add_stored("calendars/emea", "2027-06-07T09:00:00+02:00", 10_000 * HOUR),
-    )
-    .await;
+#[tokio::test]
+async fn counting_from_a_saturday_starts_on_monday_morning() {
+    // From a Saturday, counting starts Monday 09:00: + 1h = 10:00.
+    let server = TestServer::start_demo().await;
+    let e = add_on_emea(&server, "2026-06-06T12:00:00+02:00", HOUR).await;
+    assert_eq!(e, ots("2026-06-08T10:00:00+02:00"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn adding_zero_returns_the_start_even_outside_open_hours() {
+    let server = TestServer::start_demo().await;
+    let e = add_on_emea(&server, "2026-06-06T12:00:00+02:00", 0).await;
+    assert_eq!(e, ots("2026-06-06T12:00:00+02:00"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn time_used_up_exactly_at_closing_ends_at_the_close() {
+    // Monday 09:00 + 8h = Monday 17:00, not Tuesday 09:00.
+    let server = TestServer::start_demo().await;
+    let e = add_on_emea(&server, "2026-06-08T09:00:00+02:00", 8 * HOUR).await;
+    assert_eq!(e, ots("2026-06-08T17:00:00+02:00"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn ten_thousand_business_hours_are_not_capped() {
+    // From Monday 2027-06-07 09:00 CEST (after the last closed date of `emea`),
+    // 10,000h / 40h a week = 250 whole weeks, used up at the Friday 17:00 close of the
+    // 250th week: Friday 2027-06-11 + 249 weeks = Friday 2032-03-19, still CET (+01:00;
+    // DST starts 2032-03-28).
+    let server = TestServer::start_demo().await;
+    let e = add_on_emea(&server, "2027-06-07T09:00:00+02:00", 10_000 * HOUR).await;
     assert_eq!(e, ots("2032-03-19T17:00:00+01:00"));
     assert_eq!(
-        between(
+        between_on_emea(
             &server,
-            between_stored(
-                "calendars/emea",
-                "2027-06-07T09:00:00+02:00",
-                "2032-03-19T17:00:00+01:00"
-            )
+            "2027-06-07T09:00:00+02:00",
+            "2032-03-19T17:00:00+01:00"
         )
         .await,
         10_000 * HOUR
     );
     server.stop().await;
 }
+
+// ---- Calendar validity ----
 
 #[tokio::test]
 async fn outside_the_calendar_validity_names_the_field() {
@@ -191,12 +197,11 @@ fn around_the_clock(time_zone: &str) -> pb::Calendar {
     )
 }
 
-#[tokio::test]
-async fn business_time_on_inline_calendars() {
-    let server = TestServer::start_demo().await;
+// ---- On inline calendars ----
 
-    // UTC, Mon-Fri 09:00-17:00, Monday 2026-06-08 closed. Friday 15:00 + 8h: Friday 2h,
-    // Monday closed, Tuesday 09:00 + 6h = 15:00.
+/// UTC, Mon-Fri 09:00-17:00, Monday 2026-06-08 closed; with a name and an etag, which
+/// are ignored for an inline calendar.
+fn office_closed_on_whit_monday() -> pb::Calendar {
     let mut office = spec(
         "UTC",
         WORKDAYS
@@ -208,9 +213,25 @@ async fn business_time_on_inline_calendars() {
         date: "2026-06-08".into(),
         reason: "Whit Monday".into(),
     }];
-    // The name and etag of an inline calendar are ignored.
     office.name = "calendars/whatever".into();
     office.etag = "\"7\"".into();
+    office
+}
+
+/// Berlin, Sundays 01:00-04:00: on 2026-03-29 clocks spring forward 02:00 -> 03:00, so
+/// that window lasts 2h; on 2026-10-25 they fall back 03:00 -> 02:00: 4h.
+fn berlin_sunday_night() -> pb::Calendar {
+    spec(
+        "Europe/Berlin",
+        vec![day(pb::DayOfWeek::Sunday, &[("01:00", "04:00")])],
+    )
+}
+
+#[tokio::test]
+async fn an_inline_calendar_keeps_its_closed_dates_and_ignores_name_and_etag() {
+    // Friday 15:00 + 8h: Friday 2h, Monday closed, Tuesday 09:00 + 6h = 15:00.
+    let server = TestServer::start_demo().await;
+    let office = office_closed_on_whit_monday();
     let e = add(
         &server,
         add_inline(office.clone(), "2026-06-05T15:00:00Z", 8 * HOUR),
@@ -225,18 +246,17 @@ async fn business_time_on_inline_calendars() {
         .await,
         8 * HOUR
     );
+    server.stop().await;
+}
 
-    // Berlin, Sundays 01:00-04:00: on 2026-03-29 clocks spring forward 02:00 -> 03:00, so
-    // that window lasts 2h; on 2026-10-25 they fall back 03:00 -> 02:00: 4h.
-    let sunday = spec(
-        "Europe/Berlin",
-        vec![day(pb::DayOfWeek::Sunday, &[("01:00", "04:00")])],
-    );
+#[tokio::test]
+async fn a_window_across_the_spring_forward_lasts_an_hour_less() {
+    let server = TestServer::start_demo().await;
     assert_eq!(
         between(
             &server,
             between_inline(
-                sunday.clone(),
+                berlin_sunday_night(),
                 "2026-03-28T00:00:00Z",
                 "2026-03-30T00:00:00Z"
             )
@@ -244,11 +264,17 @@ async fn business_time_on_inline_calendars() {
         .await,
         2 * HOUR
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_window_across_the_fall_back_lasts_an_hour_more() {
+    let server = TestServer::start_demo().await;
     assert_eq!(
         between(
             &server,
             between_inline(
-                sunday.clone(),
+                berlin_sunday_night(),
                 "2026-10-24T00:00:00Z",
                 "2026-10-26T00:00:00Z"
             )
@@ -256,45 +282,58 @@ async fn business_time_on_inline_calendars() {
         .await,
         4 * HOUR
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn adding_across_the_spring_forward_skips_the_missing_hour() {
     // 3h from Saturday 2026-03-28: 2h on the 29th (01:00 CET = 00:00Z to 02:00 CEST =
     // 02:00Z, with the skipped hour), then Sunday 2026-04-05 01:00 CEST + 1h = 02:00 CEST.
+    let server = TestServer::start_demo().await;
     let e = add(
         &server,
-        add_inline(sunday, "2026-03-28T00:00:00Z", 3 * HOUR),
+        add_inline(berlin_sunday_night(), "2026-03-28T00:00:00Z", 3 * HOUR),
     )
     .await;
     assert_eq!(e, ots("2026-04-05T02:00:00+02:00"));
+    server.stop().await;
+}
 
-    // Seven days 00:00-24:00 is continuous: business time equals elapsed time.
+#[tokio::test]
+async fn around_the_clock_business_time_equals_elapsed_time() {
+    // Seven days 00:00-24:00 is continuous, across the DST change of 2026-03-08 too.
+    let server = TestServer::start_demo().await;
     let always = around_the_clock("America/New_York");
     assert_eq!(
         between(
             &server,
-            between_inline(
-                always.clone(),
-                "2026-03-07T12:00:00Z",
-                "2026-03-09T12:00:00Z"
-            )
+            between_inline(always, "2026-03-07T12:00:00Z", "2026-03-09T12:00:00Z")
         )
         .await,
         48 * HOUR
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn ten_thousand_hours_around_the_clock_are_416_days_and_16_hours() {
+    // 10,000h = 416 days 16h: 2026-06-05 13:00Z + 416d = 2027-07-26 13:00Z, + 16h.
+    let server = TestServer::start_demo().await;
+    let always = around_the_clock("America/New_York");
     let e = add(
         &server,
         add_inline(always, "2026-06-05T13:00:00Z", 10_000 * HOUR),
     )
     .await;
-    // 10,000h = 416 days 16h: 2026-06-05 13:00Z + 416d = 2027-07-26 13:00Z, + 16h.
     assert_eq!(e, ots("2027-07-27T05:00:00Z"));
     server.stop().await;
 }
 
-#[tokio::test]
-async fn business_time_errors() {
-    let server = TestServer::start_demo().await;
-    let mut client = server.sla();
+// ---- Errors ----
 
-    // Unknown zone in an inline calendar, on both RPCs.
+#[tokio::test]
+async fn bad_business_time_requests_are_refused_naming_the_field() {
+    let server = TestServer::start_demo().await;
     let mars = spec(
         "Mars/Olympus_Mons",
         WORKDAYS
@@ -302,81 +341,93 @@ async fn business_time_errors() {
             .map(|d| day(*d, &[("09:00", "17:00")]))
             .collect(),
     );
-    let e = client
-        .add_business_time(add_inline(mars.clone(), "2026-06-05T15:00:00Z", HOUR))
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "calendar_spec.time_zone");
-    let e = client
-        .business_time_between(between_inline(
-            mars,
-            "2026-06-05T15:00:00Z",
-            "2026-06-06T15:00:00Z",
-        ))
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "calendar_spec.time_zone");
-    // An inline calendar with no open time at all: INVALID_ARGUMENT on calendar_spec.
+    let bad_interval = spec(
+        "UTC",
+        vec![day(pb::DayOfWeek::Monday, &[("9 am", "17:00")])],
+    );
+    let emea = |duration| add_stored("calendars/emea", "2026-06-05T15:00:00Z", duration);
+    let additions = [
+        // Unknown zone in an inline calendar.
+        (
+            add_inline(mars.clone(), "2026-06-05T15:00:00Z", HOUR),
+            "calendar_spec.time_zone",
+        ),
+        // A malformed interval names its path.
+        (
+            add_inline(bad_interval, "2026-06-05T15:00:00Z", HOUR),
+            "calendar_spec.weekly_hours[0].intervals[0].open_time",
+        ),
+        // Negative or missing duration, missing start, malformed calendar name.
+        (emea(-1), "duration"),
+        (
+            pb::AddBusinessTimeRequest {
+                duration: None,
+                ..emea(0)
+            },
+            "duration",
+        ),
+        (
+            pb::AddBusinessTimeRequest {
+                start_time: None,
+                ..emea(HOUR)
+            },
+            "start_time",
+        ),
+        (add_stored("emea", "2026-06-05T15:00:00Z", HOUR), "calendar"),
+    ];
+    for (request, field) in additions {
+        let e = server.sla().add_business_time(request).await.unwrap_err();
+        assert_invalid_field(&e, field);
+    }
+    let betweens = [
+        (
+            between_inline(mars, "2026-06-05T15:00:00Z", "2026-06-06T15:00:00Z"),
+            "calendar_spec.time_zone",
+        ),
+        (
+            pb::BusinessTimeBetweenRequest {
+                end_time: None,
+                ..between_stored(
+                    "calendars/emea",
+                    "2026-06-05T15:00:00Z",
+                    "2026-06-05T15:00:00Z",
+                )
+            },
+            "end_time",
+        ),
+    ];
+    for (request, field) in betweens {
+        let e = server
+            .sla()
+            .business_time_between(request)
+            .await
+            .unwrap_err();
+        assert_invalid_field(&e, field);
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_inline_calendar_without_open_time_is_refused_under_calendar_spec() {
+    let server = TestServer::start_demo().await;
     for closed in [
         spec("UTC", vec![]),
         spec("UTC", vec![day(pb::DayOfWeek::Monday, &[])]),
     ] {
-        let e = client
+        let e = server
+            .sla()
             .add_business_time(add_inline(closed, "2026-06-05T15:00:00Z", HOUR))
             .await
             .unwrap_err();
         assert_invalid_under(&e, "calendar_spec");
     }
-    // A malformed interval names its path.
-    let e = client
-        .add_business_time(add_inline(
-            spec(
-                "UTC",
-                vec![day(pb::DayOfWeek::Monday, &[("9 am", "17:00")])],
-            ),
-            "2026-06-05T15:00:00Z",
-            HOUR,
-        ))
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "calendar_spec.weekly_hours[0].intervals[0].open_time");
+    server.stop().await;
+}
 
-    // Negative or missing duration, missing start.
-    let e = client
-        .add_business_time(add_stored("calendars/emea", "2026-06-05T15:00:00Z", -1))
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "duration");
-    let e = client
-        .add_business_time(pb::AddBusinessTimeRequest {
-            duration: None,
-            ..add_stored("calendars/emea", "2026-06-05T15:00:00Z", 0)
-        })
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "duration");
-    let e = client
-        .add_business_time(pb::AddBusinessTimeRequest {
-            start_time: None,
-            ..add_stored("calendars/emea", "2026-06-05T15:00:00Z", HOUR)
-        })
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "start_time");
-    let e = client
-        .business_time_between(pb::BusinessTimeBetweenRequest {
-            end_time: None,
-            ..between_stored(
-                "calendars/emea",
-                "2026-06-05T15:00:00Z",
-                "2026-06-05T15:00:00Z",
-            )
-        })
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "end_time");
-
-    // Neither calendar nor calendar_spec.
+#[tokio::test]
+async fn a_request_with_neither_calendar_nor_calendar_spec_is_invalid() {
+    let server = TestServer::start_demo().await;
+    let mut client = server.sla();
     let e = client
         .add_business_time(pb::AddBusinessTimeRequest {
             calendar_source: None,
@@ -398,8 +449,13 @@ async fn business_time_errors() {
         .await
         .unwrap_err();
     assert_status(&e, Code::InvalidArgument);
+    server.stop().await;
+}
 
-    // Unknown stored calendar: NOT_FOUND; malformed name: INVALID_ARGUMENT `calendar`.
+#[tokio::test]
+async fn an_unknown_stored_calendar_is_not_found() {
+    let server = TestServer::start_demo().await;
+    let mut client = server.sla();
     let e = client
         .add_business_time(add_stored("calendars/nope", "2026-06-05T15:00:00Z", HOUR))
         .await
@@ -414,33 +470,29 @@ async fn business_time_errors() {
         .await
         .unwrap_err();
     assert_status(&e, Code::NotFound);
-    let e = client
-        .add_business_time(add_stored("emea", "2026-06-05T15:00:00Z", HOUR))
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "calendar");
+    server.stop().await;
+}
 
-    // A stored calendar with no open time left (only a special date in the past):
-    // FAILED_PRECONDITION for an addition after it; the business time between two
-    // instants spanning it is its 8h.
-    server
-        .accounts()
-        .create_calendar(pb::CreateCalendarRequest {
-            request_id: String::new(),
-            calendar_id: "one-day".into(),
-            calendar: Some(pb::Calendar {
-                time_zone: "UTC".into(),
-                special_dates: vec![pb::SpecialDate {
-                    date: "2026-01-05".into(),
-                    intervals: vec![interval("09:00", "17:00")],
-                    reason: "the only open day".into(),
-                }],
-                ..Default::default()
-            }),
-        })
-        .await
-        .unwrap();
-    let e = client
+/// calendars/one-day: UTC, open only on the special date 2026-01-05, 09:00-17:00.
+async fn one_day_calendar(server: &TestServer) {
+    let one_day = pb::Calendar {
+        time_zone: "UTC".into(),
+        special_dates: vec![pb::SpecialDate {
+            date: "2026-01-05".into(),
+            intervals: vec![interval("09:00", "17:00")],
+            reason: "the only open day".into(),
+        }],
+        ..Default::default()
+    };
+    create_calendar(server, "one-day", one_day).await.unwrap();
+}
+
+#[tokio::test]
+async fn adding_after_a_calendars_last_open_time_is_a_failed_precondition() {
+    let server = TestServer::start_demo().await;
+    one_day_calendar(&server).await;
+    let e = server
+        .sla()
         .add_business_time(add_stored(
             "calendars/one-day",
             "2026-06-01T00:00:00Z",
@@ -449,6 +501,13 @@ async fn business_time_errors() {
         .await
         .unwrap_err();
     assert_status(&e, Code::FailedPrecondition);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn business_time_spanning_a_calendars_only_open_day_is_its_hours() {
+    let server = TestServer::start_demo().await;
+    one_day_calendar(&server).await;
     assert_eq!(
         between(
             &server,

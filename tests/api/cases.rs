@@ -1,6 +1,8 @@
 //! SlaService.EvaluateCase.
 
 use crate::helpers::*;
+use pb::Clock::{BusinessHours, Continuous, Unspecified};
+use pb::Milestone::{FirstResponse, NextUpdate};
 
 // ---------------------------------------------------------------------------------------
 // SlaService.EvaluateCase
@@ -61,10 +63,8 @@ fn ms(
 }
 
 #[tokio::test]
-async fn evaluate_case_full_timeline() {
+async fn a_raised_case_is_measured_on_p1_targets_from_its_opening() {
     let server = TestServer::start_demo().await;
-    use pb::Clock::Continuous;
-    use pb::Milestone::{FirstResponse, NextUpdate};
     use pb::MilestoneStatus::{Breached, Met, Pending};
 
     // acme (premium, P1 and P2 24x7). Opened 2026-06-01 08:00Z as P2, raised to P1 at
@@ -87,9 +87,8 @@ async fn evaluate_case_full_timeline() {
     assert_eq!(r.priority, pb::Priority::P1 as i32);
     assert_eq!(r.contract, acme_2026());
     assert_eq!(r.evaluate_time, ots("2026-06-02T20:00:00Z"));
-    let got: Vec<M> = r.milestones.iter().map(strip).collect();
     assert_eq!(
-        got,
+        milestones(&r),
         vec![
             // First response: 08:00 + 30min = 08:30 (the pause comes later); answered at
             // 08:20, 10min early.
@@ -146,35 +145,46 @@ async fn evaluate_case_full_timeline() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn evaluate_case_priority_change_pause_and_resolution() {
-    let server = TestServer::start_demo().await;
-    use pb::Clock::{BusinessHours, Continuous, Unspecified};
-    use pb::Milestone::{FirstResponse, NextUpdate};
-    use pb::MilestoneStatus::{Breached, Cancelled, Met, NoTarget, Paused, Pending};
+fn milestones(r: &pb::EvaluateCaseResponse) -> Vec<M> {
+    r.milestones.iter().map(strip).collect()
+}
 
-    // Opened as P3 (no target) at 08:00Z, raised to P1 at 09:00Z with no response yet:
-    // the P1 first response was due 08:30, already past at the change: BREACHED. At
-    // 09:30 it is 1h late (30min target - 90min elapsed).
-    let raised = pb::CaseTimeline {
+/// A case on acme opened at 08:00Z on 2026-06-01 with `priority`.
+fn case_at_eight(priority: pb::Priority) -> pb::CaseTimeline {
+    pb::CaseTimeline {
         open_time: ots("2026-06-01T08:00:00Z"),
-        priority: pb::Priority::P3 as i32,
+        priority: priority as i32,
+        ..Default::default()
+    }
+}
+
+/// Opened as P3 (no target) at 08:00Z, raised to P1 at 09:00Z with no response yet.
+fn raised_to_p1_at_nine() -> pb::CaseTimeline {
+    pb::CaseTimeline {
         priority_changes: vec![pb::PriorityChange {
             change_time: ots("2026-06-01T09:00:00Z"),
             priority: pb::Priority::P1 as i32,
         }],
-        ..Default::default()
-    };
+        ..case_at_eight(pb::Priority::P3)
+    }
+}
+
+#[tokio::test]
+async fn a_raise_after_the_new_first_response_was_due_breaches_it() {
+    // The P1 first response was due 08:30, already past at the change: BREACHED. At
+    // 09:30 it is 1h late (30min target - 90min elapsed).
+    use pb::MilestoneStatus::Breached;
+    let server = TestServer::start_demo().await;
     let r = evaluate(
         &server,
         "acme",
-        raised.clone(),
+        raised_to_p1_at_nine(),
         Some("2026-06-01T09:30:00Z"),
     )
     .await;
     assert_eq!(r.priority, pb::Priority::P1 as i32);
     assert_eq!(
-        r.milestones.iter().map(strip).collect::<Vec<_>>(),
+        milestones(&r),
         vec![ms(
             FirstResponse,
             0,
@@ -187,11 +197,24 @@ async fn evaluate_case_priority_change_pause_and_resolution() {
             Some(30 * MIN)
         )]
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn before_a_priority_change_the_old_priority_applies() {
     // Before the change it was still P3: no target.
-    let r = evaluate(&server, "acme", raised, Some("2026-06-01T08:45:00Z")).await;
+    use pb::MilestoneStatus::NoTarget;
+    let server = TestServer::start_demo().await;
+    let r = evaluate(
+        &server,
+        "acme",
+        raised_to_p1_at_nine(),
+        Some("2026-06-01T08:45:00Z"),
+    )
+    .await;
     assert_eq!(r.priority, pb::Priority::P3 as i32);
     assert_eq!(
-        r.milestones.iter().map(strip).collect::<Vec<_>>(),
+        milestones(&r),
         vec![ms(
             FirstResponse,
             0,
@@ -204,23 +227,27 @@ async fn evaluate_case_priority_change_pause_and_resolution() {
             None
         )]
     );
+    server.stop().await;
+}
 
+#[tokio::test]
+async fn milestones_not_due_at_the_resolution_are_cancelled_with_the_margin_left() {
     // Resolved before the milestones fell due: CANCELLED, margin from resolve_time to
     // due. P2: first response at 08:30 (due 10:00, 1h30 early); resolved at 09:00 with
     // update 1 due 08:30 + 24h = next day 08:30 (23h30 left). The update at 10:00 comes
     // after the resolution and is ignored.
+    use pb::MilestoneStatus::{Cancelled, Met};
+    let server = TestServer::start_demo().await;
     let resolved = pb::CaseTimeline {
-        open_time: ots("2026-06-01T08:00:00Z"),
-        priority: pb::Priority::P2 as i32,
         first_response_time: ots("2026-06-01T08:30:00Z"),
         update_times: vec![ts("2026-06-01T10:00:00Z")],
         resolve_time: ots("2026-06-01T09:00:00Z"),
-        ..Default::default()
+        ..case_at_eight(pb::Priority::P2)
     };
     let r = evaluate(&server, "acme", resolved, Some("2026-06-03T00:00:00Z")).await;
     assert_eq!(r.evaluate_time, ots("2026-06-03T00:00:00Z"));
     assert_eq!(
-        r.milestones.iter().map(strip).collect::<Vec<_>>(),
+        milestones(&r),
         vec![
             ms(
                 FirstResponse,
@@ -246,16 +273,20 @@ async fn evaluate_case_priority_change_pause_and_resolution() {
             ),
         ]
     );
-    // Resolved after the due time without a response: BREACHED, late until resolve_time.
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn resolved_after_the_due_time_without_a_response_is_breached_until_the_resolution() {
+    use pb::MilestoneStatus::Breached;
+    let server = TestServer::start_demo().await;
     let late = pb::CaseTimeline {
-        open_time: ots("2026-06-01T08:00:00Z"),
-        priority: pb::Priority::P1 as i32,
         resolve_time: ots("2026-06-01T09:00:00Z"),
-        ..Default::default()
+        ..case_at_eight(pb::Priority::P1)
     };
     let r = evaluate(&server, "acme", late, Some("2026-06-03T00:00:00Z")).await;
     assert_eq!(
-        r.milestones.iter().map(strip).collect::<Vec<_>>(),
+        milestones(&r),
         vec![ms(
             FirstResponse,
             0,
@@ -268,19 +299,23 @@ async fn evaluate_case_priority_change_pause_and_resolution() {
             Some(30 * MIN)
         )]
     );
+    server.stop().await;
+}
 
-    // Paused at the evaluation instant: PAUSED, no due time, margin = target minus time
-    // counted so far (2h - 30min). A pause ending after evaluate_time is still running.
+#[tokio::test]
+async fn a_milestone_paused_at_the_evaluation_instant_is_paused_without_a_due_time() {
+    // PAUSED, no due time, margin = target minus time counted so far (2h - 30min). A
+    // pause ending after evaluate_time is still running.
+    use pb::MilestoneStatus::Paused;
+    let server = TestServer::start_demo().await;
     for end in [None, Some("2026-06-01T13:00:00Z")] {
         let paused = pb::CaseTimeline {
-            open_time: ots("2026-06-01T08:00:00Z"),
-            priority: pb::Priority::P2 as i32,
             pauses: vec![pause("2026-06-01T08:30:00Z", end)],
-            ..Default::default()
+            ..case_at_eight(pb::Priority::P2)
         };
         let r = evaluate(&server, "acme", paused, Some("2026-06-01T12:00:00Z")).await;
         assert_eq!(
-            r.milestones.iter().map(strip).collect::<Vec<_>>(),
+            milestones(&r),
             vec![ms(
                 FirstResponse,
                 0,
@@ -295,10 +330,16 @@ async fn evaluate_case_priority_change_pause_and_resolution() {
             "pause end {end:?}"
         );
     }
+    server.stop().await;
+}
 
-    // Business hours (initech, standard P1 8h): opened Monday 2026-06-08 10:00 Seoul,
-    // due Tuesday 10:00; at Tuesday 09:30, 7h30 of business time have been used
-    // (10-12, 13-18, 09-09:30): 30min left.
+#[tokio::test]
+async fn a_business_hours_milestone_counts_only_open_time() {
+    // initech, standard P1 8h: opened Monday 2026-06-08 10:00 Seoul, due Tuesday 10:00;
+    // at Tuesday 09:30, 7h30 of business time have been used (10-12, 13-18, 09-09:30):
+    // 30min left.
+    use pb::MilestoneStatus::Pending;
+    let server = TestServer::start_demo().await;
     let bh = pb::CaseTimeline {
         open_time: ots("2026-06-08T10:00:00+09:00"),
         priority: pb::Priority::P1 as i32,
@@ -307,7 +348,7 @@ async fn evaluate_case_priority_change_pause_and_resolution() {
     let r = evaluate(&server, "initech", bh, Some("2026-06-09T09:30:00+09:00")).await;
     assert_eq!(r.contract, initech());
     assert_eq!(
-        r.milestones.iter().map(strip).collect::<Vec<_>>(),
+        milestones(&r),
         vec![ms(
             FirstResponse,
             0,
@@ -320,9 +361,15 @@ async fn evaluate_case_priority_change_pause_and_resolution() {
             Some(8 * HOUR)
         )]
     );
+    server.stop().await;
+}
 
-    // Opened when no contract was in force (before initech/main starts): every milestone
-    // NO_TARGET, no ContractRef; a single update milestone with sequence 1.
+#[tokio::test]
+async fn a_case_opened_outside_any_contract_has_no_targets() {
+    // Before initech/main starts: every milestone NO_TARGET, no ContractRef; a single
+    // update milestone with sequence 1.
+    use pb::MilestoneStatus::NoTarget;
+    let server = TestServer::start_demo().await;
     let none = pb::CaseTimeline {
         open_time: ots("2026-02-16T10:00:00+09:00"),
         priority: pb::Priority::P1 as i32,
@@ -332,7 +379,7 @@ async fn evaluate_case_priority_change_pause_and_resolution() {
     let r = evaluate(&server, "initech", none, Some("2026-02-17T10:00:00+09:00")).await;
     assert_eq!(r.contract, None);
     assert_eq!(
-        r.milestones.iter().map(strip).collect::<Vec<_>>(),
+        milestones(&r),
         vec![
             ms(
                 FirstResponse,
@@ -361,140 +408,153 @@ async fn evaluate_case_priority_change_pause_and_resolution() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn evaluate_case_errors_and_default_time() {
-    let server = TestServer::start_demo().await;
-    let mut client = server.sla();
-    let base = pb::CaseTimeline {
-        open_time: ots("2026-06-01T08:00:00Z"),
-        priority: pb::Priority::P1 as i32,
+/// A P1 case on acme opened at 08:00Z and answered at 08:30Z.
+fn answered_p1() -> pb::CaseTimeline {
+    pb::CaseTimeline {
         first_response_time: ots("2026-06-01T08:30:00Z"),
-        ..Default::default()
-    };
-    let req = |case: pb::CaseTimeline, at: Option<&str>| pb::EvaluateCaseRequest {
+        ..case_at_eight(pb::Priority::P1)
+    }
+}
+
+fn evaluate_request(case: pb::CaseTimeline, at: Option<&str>) -> pb::EvaluateCaseRequest {
+    pb::EvaluateCaseRequest {
         account: "accounts/acme".into(),
         case: Some(case),
         evaluate_time: at.map(ts),
-    };
+    }
+}
 
-    // Default evaluate_time: now, echoed.
+#[tokio::test]
+async fn evaluate_time_defaults_to_now_and_is_echoed() {
+    let server = TestServer::start_demo().await;
     let before = now_secs();
-    let r = client
-        .evaluate_case(req(base.clone(), None))
+    let r = server
+        .sla()
+        .evaluate_case(evaluate_request(answered_p1(), None))
         .await
         .unwrap()
         .into_inner();
     assert_close_to_now(&r.evaluate_time, before, now_secs());
+    server.stop().await;
+}
 
-    // An update before the first response.
-    let e = client
-        .evaluate_case(req(
-            pb::CaseTimeline {
-                update_times: vec![ts("2026-06-01T08:10:00Z")],
-                ..base.clone()
+#[tokio::test]
+async fn bad_case_timelines_are_refused_naming_the_field() {
+    let server = TestServer::start_demo().await;
+    let base = answered_p1;
+    let next_day = Some("2026-06-02T00:00:00Z");
+    let table = [
+        // An update before the first response.
+        (
+            evaluate_request(
+                pb::CaseTimeline {
+                    update_times: vec![ts("2026-06-01T08:10:00Z")],
+                    ..base()
+                },
+                next_day,
+            ),
+            "case.update_times[0]",
+        ),
+        // Updates without a first response.
+        (
+            evaluate_request(
+                pb::CaseTimeline {
+                    first_response_time: None,
+                    update_times: vec![ts("2026-06-01T09:00:00Z")],
+                    ..base()
+                },
+                next_day,
+            ),
+            "case.update_times[0]",
+        ),
+        // A first response before the opening.
+        (
+            evaluate_request(
+                pb::CaseTimeline {
+                    first_response_time: ots("2026-06-01T07:00:00Z"),
+                    ..base()
+                },
+                next_day,
+            ),
+            "case.first_response_time",
+        ),
+        // The second pause begins before the opening; the first is fine.
+        (
+            evaluate_request(
+                pb::CaseTimeline {
+                    pauses: vec![
+                        pause("2026-06-01T08:30:00Z", Some("2026-06-01T08:40:00Z")),
+                        pause("2026-06-01T07:30:00Z", Some("2026-06-01T08:40:00Z")),
+                    ],
+                    ..base()
+                },
+                next_day,
+            ),
+            "case.pauses[1].start_time",
+        ),
+        // Missing case, unspecified priorities, no opening.
+        (
+            pb::EvaluateCaseRequest {
+                account: "accounts/acme".into(),
+                case: None,
+                evaluate_time: None,
             },
-            Some("2026-06-02T00:00:00Z"),
-        ))
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "case.update_times[0]");
-    // Updates without a first response.
-    let e = client
-        .evaluate_case(req(
-            pb::CaseTimeline {
-                first_response_time: None,
-                update_times: vec![ts("2026-06-01T09:00:00Z")],
-                ..base.clone()
-            },
-            Some("2026-06-02T00:00:00Z"),
-        ))
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "case.update_times[0]");
-    // A first response before the opening.
-    let e = client
-        .evaluate_case(req(
-            pb::CaseTimeline {
-                first_response_time: ots("2026-06-01T07:00:00Z"),
-                ..base.clone()
-            },
-            Some("2026-06-02T00:00:00Z"),
-        ))
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "case.first_response_time");
-    // The second pause begins before the opening; the first is fine.
-    let e = client
-        .evaluate_case(req(
-            pb::CaseTimeline {
-                pauses: vec![
-                    pause("2026-06-01T08:30:00Z", Some("2026-06-01T08:40:00Z")),
-                    pause("2026-06-01T07:30:00Z", Some("2026-06-01T08:40:00Z")),
-                ],
-                ..base.clone()
-            },
-            Some("2026-06-02T00:00:00Z"),
-        ))
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "case.pauses[1].start_time");
-    // Missing case, unspecified priorities.
-    let e = client
-        .evaluate_case(pb::EvaluateCaseRequest {
-            account: "accounts/acme".into(),
-            case: None,
-            evaluate_time: None,
-        })
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "case");
-    let e = client
-        .evaluate_case(req(
-            pb::CaseTimeline {
-                priority: pb::Priority::Unspecified as i32,
-                ..base.clone()
-            },
-            None,
-        ))
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "case.priority");
-    let e = client
-        .evaluate_case(req(
-            pb::CaseTimeline {
-                priority_changes: vec![pb::PriorityChange {
-                    change_time: ots("2026-06-01T09:00:00Z"),
+            "case",
+        ),
+        (
+            evaluate_request(
+                pb::CaseTimeline {
                     priority: pb::Priority::Unspecified as i32,
-                }],
-                ..base.clone()
-            },
-            None,
-        ))
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "case.priority_changes[0].priority");
-    let e = client
-        .evaluate_case(req(
-            pb::CaseTimeline {
-                open_time: None,
-                ..base.clone()
-            },
-            None,
-        ))
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "case.open_time");
-    // evaluate_time before open_time.
-    let e = client
-        .evaluate_case(req(base.clone(), Some("2026-06-01T07:59:59Z")))
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "evaluate_time");
-    // Unknown account.
-    let e = client
+                    ..base()
+                },
+                None,
+            ),
+            "case.priority",
+        ),
+        (
+            evaluate_request(
+                pb::CaseTimeline {
+                    priority_changes: vec![pb::PriorityChange {
+                        change_time: ots("2026-06-01T09:00:00Z"),
+                        priority: pb::Priority::Unspecified as i32,
+                    }],
+                    ..base()
+                },
+                None,
+            ),
+            "case.priority_changes[0].priority",
+        ),
+        (
+            evaluate_request(
+                pb::CaseTimeline {
+                    open_time: None,
+                    ..base()
+                },
+                None,
+            ),
+            "case.open_time",
+        ),
+        // evaluate_time before open_time.
+        (
+            evaluate_request(base(), Some("2026-06-01T07:59:59Z")),
+            "evaluate_time",
+        ),
+    ];
+    for (request, field) in table {
+        let e = server.sla().evaluate_case(request).await.unwrap_err();
+        assert_invalid_field(&e, field);
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn evaluating_a_case_of_an_unknown_account_is_not_found() {
+    let server = TestServer::start_demo().await;
+    let e = server
+        .sla()
         .evaluate_case(pb::EvaluateCaseRequest {
             account: "accounts/nope".into(),
-            ..req(base, None)
+            ..evaluate_request(answered_p1(), None)
         })
         .await
         .unwrap_err();

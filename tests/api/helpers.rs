@@ -548,3 +548,36 @@ pub(crate) fn p1_terms(first_response: i64, thresholds: Vec<f64>) -> pb::Priorit
         at_risk_thresholds: thresholds,
     }
 }
+
+pub(crate) async fn create_plan(
+    server: &TestServer,
+    id: &str,
+    plan: pb::Plan,
+) -> Result<pb::Plan, tonic::Status> {
+    server
+        .catalog()
+        .create_plan(pb::CreatePlanRequest {
+            request_id: String::new(),
+            plan_id: id.into(),
+            plan: Some(plan),
+        })
+        .await
+        .map(|r| r.into_inner().plan.expect("plan"))
+}
+
+/// UpdatePlan with `paths` as the mask (None: no mask).
+pub(crate) async fn update_plan(
+    server: &TestServer,
+    plan: pb::Plan,
+    paths: Option<&[&str]>,
+) -> Result<pb::Plan, tonic::Status> {
+    server
+        .catalog()
+        .update_plan(pb::UpdatePlanRequest {
+            request_id: String::new(),
+            plan: Some(plan),
+            update_mask: paths.and_then(mask),
+        })
+        .await
+        .map(|r| r.into_inner().plan.expect("plan"))
+}

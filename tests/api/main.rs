@@ -26,6 +26,7 @@ mod entitlement_summary;
 mod entitlements;
 mod escalation;
 mod obligations;
+mod plan_updates;
 mod plans;
 mod request_ids;
 mod revisions;

@@ -2,18 +2,85 @@
 
 use crate::helpers::*;
 
-// ---------------------------------------------------------------------------------------
-// SlaService.GetObligations and RecordObligationCompletion
-// ---------------------------------------------------------------------------------------
+use pb::ObligationKind::{DeploymentReview, RoadmapWebinar, WeeklyStatusCall};
+use pb::ObligationStatus::{Due, OnTrack, Overdue};
+
+// ---- Arrangement ----
+
+/// The instant most premium obligations are checked at: 2026-06-03 12:00Z.
+const AT: &str = "2026-06-03T12:00:00Z";
+const NOWCO: &str = "accounts/nowco/contracts/main";
+const OLDCO: &str = "accounts/oldco/contracts/y2025";
+const WEEK: i64 = 7 * 24 * HOUR;
+
+async fn record_completion(
+    server: &TestServer,
+    request: pb::RecordObligationCompletionRequest,
+) -> Result<pb::RecordObligationCompletionResponse, tonic::Status> {
+    server
+        .sla()
+        .record_obligation_completion(request)
+        .await
+        .map(|r| r.into_inner())
+}
+
+/// Records acme/2026's weekly status call of Tuesday 2026-06-02 10:00Z.
+async fn record_this_weeks_call(server: &TestServer) -> pb::RecordObligationCompletionResponse {
+    let call = record(
+        ACME_2026,
+        WeeklyStatusCall,
+        Some("2026-06-02T10:00:00Z"),
+        "weekly call, 6 attendees",
+    );
+    record_completion(server, call).await.unwrap()
+}
+
+/// The weekly status call of acme/2026 in the week 2026-05-27 23:00Z..06-03 23:00Z,
+/// before this week's call was recorded (or checked before it took place).
+fn missed_weekly_call() -> pb::Obligation {
+    obligation(
+        WeeklyStatusCall,
+        Overdue,
+        ("2026-05-27T23:00:00Z", "2026-06-03T23:00:00Z"),
+        1,
+        0,
+        Some("2026-05-27T23:00:00Z"),
+        None,
+    )
+}
+
+/// nowco: an open-ended premium contract from Thursday 2026-01-01, in UTC.
+async fn nowco(server: &TestServer) {
+    new_account_in(server, "nowco", "UTC").await;
+    new_contract(
+        server,
+        "nowco",
+        "main",
+        "plans/premium",
+        "2026-01-01T00:00:00Z",
+        None,
+    )
+    .await;
+}
+
+/// oldco: a premium contract that has ended (Thursday 2025-01-02 .. 2026-01-01), in UTC.
+async fn oldco(server: &TestServer) {
+    new_account_in(server, "oldco", "UTC").await;
+    new_contract(
+        server,
+        "oldco",
+        "y2025",
+        "plans/premium",
+        "2025-01-02T00:00:00Z",
+        Some("2026-01-01T00:00:00Z"),
+    )
+    .await;
+}
+
+// ---- GetObligations on a premium contract ----
 
 #[tokio::test]
-async fn premium_obligations_and_recording() {
-    let server = TestServer::start_demo().await;
-    let mut client = server.sla();
-    use pb::ObligationKind::{DeploymentReview, RoadmapWebinar, WeeklyStatusCall};
-    use pb::ObligationStatus::{Due, OnTrack, Overdue};
-    let at = "2026-06-03T12:00:00Z";
-
+async fn premium_obligations_are_counted_in_the_accounts_local_periods() {
     // acme/2026 starts Thursday 2026-01-01 00:00Z, 01:00 in Berlin (acme's zone), and its
     // periods are counted in Berlin's local time: from 01:00 local, which in summer (CEST)
     // is 23:00Z the day before. At 2026-06-03 12:00Z (153.5 days in):
@@ -24,21 +91,14 @@ async fn premium_obligations_and_recording() {
     //   2 required, none yet, no previous year: DUE by 2027-01-01.
     // - roadmap webinar: quarter 1 = local 2026-04-01 01:00..07-01 01:00 (03-31 23:00Z..
     //   06-30 23:00Z); quarter 0 had none: OVERDUE since its start.
-    let r = obligations(&server, "acme", at).await;
+    let server = TestServer::start_demo().await;
+    let r = obligations(&server, "acme", AT).await;
     assert_eq!(r.contract, acme_2026());
-    assert_eq!(r.check_time, ots(at));
+    assert_eq!(r.check_time, ots(AT));
     assert_eq!(
         r.obligations,
         vec![
-            obligation(
-                WeeklyStatusCall,
-                Overdue,
-                ("2026-05-27T23:00:00Z", "2026-06-03T23:00:00Z"),
-                1,
-                0,
-                Some("2026-05-27T23:00:00Z"),
-                None
-            ),
+            missed_weekly_call(),
             obligation(
                 DeploymentReview,
                 Due,
@@ -59,28 +119,30 @@ async fn premium_obligations_and_recording() {
             ),
         ]
     );
+    server.stop().await;
+}
 
-    // Record this week's status call (Tuesday 2026-06-02 10:00Z). The contract and its
-    // version do not change.
-    let rec = client
-        .record_obligation_completion(record(
-            ACME_2026,
-            WeeklyStatusCall,
-            Some("2026-06-02T10:00:00Z"),
-            "weekly call, 6 attendees",
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+// ---- RecordObligationCompletion ----
+
+#[tokio::test]
+async fn recording_a_completion_answers_with_the_contract_and_the_obligation() {
+    let server = TestServer::start_demo().await;
+    let rec = record_this_weeks_call(&server).await;
     assert_eq!(rec.contract, acme_2026());
     let o = rec.obligation.expect("obligation");
     assert_eq!(o.kind, WeeklyStatusCall as i32);
     assert_eq!(o.required_per_period, 1);
     assert_eq!(o.last_completion_time, ots("2026-06-02T10:00:00Z"));
+    server.stop().await;
+}
 
-    // Now the week is ON_TRACK; the next call is due by the end of the next week
-    // (2026-06-04 + 7 days = 2026-06-11, 01:00 Berlin). The other obligations are unchanged.
-    let r = obligations(&server, "acme", at).await;
+#[tokio::test]
+async fn a_recorded_call_puts_its_week_on_track_and_leaves_the_others() {
+    // The next call is due by the end of the next week (2026-06-04 + 7 days =
+    // 2026-06-11, 01:00 Berlin).
+    let server = TestServer::start_demo().await;
+    record_this_weeks_call(&server).await;
+    let r = obligations(&server, "acme", AT).await;
     assert_eq!(
         r.obligations[0],
         obligation(
@@ -95,21 +157,22 @@ async fn premium_obligations_and_recording() {
     );
     assert_eq!(r.obligations[1].status, Due as i32);
     assert_eq!(r.obligations[2].status, Overdue as i32);
-    // Before the call took place it is not counted.
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_call_is_not_counted_before_it_took_place() {
+    let server = TestServer::start_demo().await;
+    record_this_weeks_call(&server).await;
     let r = obligations(&server, "acme", "2026-06-02T09:59:59Z").await;
-    assert_eq!(
-        r.obligations[0],
-        obligation(
-            WeeklyStatusCall,
-            Overdue,
-            ("2026-05-27T23:00:00Z", "2026-06-03T23:00:00Z"),
-            1,
-            0,
-            Some("2026-05-27T23:00:00Z"),
-            None
-        )
-    );
-    // The following week: the previous one was fulfilled, so DUE by its end.
+    assert_eq!(r.obligations[0], missed_weekly_call());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_week_after_a_fulfilled_one_is_due_by_its_end() {
+    let server = TestServer::start_demo().await;
+    record_this_weeks_call(&server).await;
     let r = obligations(&server, "acme", "2026-06-05T00:00:00Z").await;
     assert_eq!(
         r.obligations[0],
@@ -123,31 +186,51 @@ async fn premium_obligations_and_recording() {
             Some("2026-06-02T10:00:00Z")
         )
     );
+    server.stop().await;
+}
 
-    // A retry with the same kind and completion_time is not recorded twice.
-    let retry = client
-        .record_obligation_completion(record(
-            ACME_2026,
-            WeeklyStatusCall,
-            Some("2026-06-02T10:00:00Z"),
-            "retry",
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+#[tokio::test]
+async fn a_retry_with_the_same_kind_and_time_is_not_recorded_twice() {
+    let server = TestServer::start_demo().await;
+    record_this_weeks_call(&server).await;
+    let again = record(
+        ACME_2026,
+        WeeklyStatusCall,
+        Some("2026-06-02T10:00:00Z"),
+        "retry",
+    );
+    let retry = record_completion(&server, again).await.unwrap();
     assert_eq!(retry.contract, acme_2026());
-    let r = obligations(&server, "acme", at).await;
+    let r = obligations(&server, "acme", AT).await;
     assert_eq!(r.obligations[0].completed_in_period, 1);
+    server.stop().await;
+}
 
-    // Two deployment reviews in the contract year: ON_TRACK; the contract ends before a
-    // next contract year starts, so there is no next due time.
+/// Records acme/2026's two deployment reviews of 2026.
+async fn record_two_reviews(server: &TestServer) {
     for t in ["2026-02-10T10:00:00Z", "2026-05-20T10:00:00Z"] {
-        client
-            .record_obligation_completion(record(ACME_2026, DeploymentReview, Some(t), ""))
-            .await
-            .unwrap();
+        let review = record(ACME_2026, DeploymentReview, Some(t), "");
+        record_completion(server, review).await.unwrap();
     }
-    let r = obligations(&server, "acme", at).await;
+}
+
+/// Records acme/2026's roadmap webinar of quarter 0 (2026-03-15).
+async fn record_the_first_quarters_webinar(server: &TestServer) {
+    let webinar = record(
+        ACME_2026,
+        RoadmapWebinar,
+        Some("2026-03-15T15:00:00Z"),
+        "Q1 roadmap webinar",
+    );
+    record_completion(server, webinar).await.unwrap();
+}
+
+#[tokio::test]
+async fn two_deployment_reviews_put_the_contract_year_on_track_with_no_next_due_time() {
+    // The contract ends before a next contract year starts, so there is no next due time.
+    let server = TestServer::start_demo().await;
+    record_two_reviews(&server).await;
+    let r = obligations(&server, "acme", AT).await;
     assert_eq!(
         r.obligations[1],
         obligation(
@@ -160,18 +243,16 @@ async fn premium_obligations_and_recording() {
             Some("2026-05-20T10:00:00Z")
         )
     );
-    // The webinar recorded in quarter 0 (2026-03-15) fulfils it; at 2026-06-03 quarter 1
-    // has none yet but quarter 0 was fulfilled: DUE by 2026-07-01 01:00 Berlin.
-    client
-        .record_obligation_completion(record(
-            ACME_2026,
-            RoadmapWebinar,
-            Some("2026-03-15T15:00:00Z"),
-            "Q1 roadmap webinar",
-        ))
-        .await
-        .unwrap();
-    let r = obligations(&server, "acme", at).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_webinar_in_the_previous_quarter_makes_the_current_one_due() {
+    // At 2026-06-03 quarter 1 has none yet but quarter 0 was fulfilled: DUE by
+    // 2026-07-01 01:00 Berlin.
+    let server = TestServer::start_demo().await;
+    record_the_first_quarters_webinar(&server).await;
+    let r = obligations(&server, "acme", AT).await;
     assert_eq!(
         r.obligations[2],
         obligation(
@@ -184,56 +265,31 @@ async fn premium_obligations_and_recording() {
             Some("2026-03-15T15:00:00Z")
         )
     );
-    // Recording does not change the contract's version.
-    let c = server
-        .contracts()
-        .get_contract(pb::GetContractRequest {
-            name: ACME_2026.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .contract
-        .unwrap();
-    assert_eq!(c.version, 3);
     server.stop().await;
 }
 
 #[tokio::test]
-async fn recording_now_and_after_the_contract_ended() {
+async fn recording_does_not_change_the_contracts_version() {
     let server = TestServer::start_demo().await;
-    let mut client = server.sla();
-    use pb::ObligationKind::WeeklyStatusCall;
-    const WEEK: i64 = 7 * 24 * HOUR;
+    record_this_weeks_call(&server).await;
+    record_two_reviews(&server).await;
+    record_the_first_quarters_webinar(&server).await;
+    assert_eq!(get_contract(&server, ACME_2026).await.version, 3);
+    server.stop().await;
+}
 
-    // An open-ended premium contract from Thursday 2026-01-01: a call recorded "now"
-    // (default completion_time) makes the current week ON_TRACK, evaluated now.
-    new_account_in(&server, "nowco", "UTC").await;
-    new_contract(
-        &server,
-        "nowco",
-        "main",
-        "plans/premium",
-        "2026-01-01T00:00:00Z",
-        None,
-    )
-    .await;
+#[tokio::test]
+async fn a_completion_recorded_now_puts_the_current_week_on_track() {
+    // A call recorded "now" (default completion_time) makes the current week ON_TRACK,
+    // evaluated now.
+    let server = TestServer::start_demo().await;
+    nowco(&server).await;
     let before = now_secs();
-    let rec = client
-        .record_obligation_completion(record(
-            "accounts/nowco/contracts/main",
-            WeeklyStatusCall,
-            None,
-            "call",
-        ))
+    let rec = record_completion(&server, record(NOWCO, WeeklyStatusCall, None, "call"))
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     let after = now_secs();
-    assert_eq!(
-        rec.contract,
-        cref("accounts/nowco/contracts/main", 1, "premium")
-    );
+    assert_eq!(rec.contract, cref(NOWCO, 1, "premium"));
     let o = rec.obligation.unwrap();
     let start = ts("2026-01-01T00:00:00Z").seconds;
     let last = o.last_completion_time.unwrap().seconds;
@@ -264,31 +320,18 @@ async fn recording_now_and_after_the_contract_ended() {
             nanos: 0
         })
     );
+    server.stop().await;
+}
 
-    // A premium contract that has ended (Thursday 2025-01-02 .. 2026-01-01): the answer is
-    // evaluated at completion_time. 2025-03-05 10:00Z is 62 days in: week 8 (56 days) =
-    // 2025-02-27..2025-03-06, fulfilled by this call: ON_TRACK, next due at the end of
-    // week 9 = 2025-01-02 + 70 days = 2025-03-13.
-    new_account_in(&server, "oldco", "UTC").await;
-    new_contract(
-        &server,
-        "oldco",
-        "y2025",
-        "plans/premium",
-        "2025-01-02T00:00:00Z",
-        Some("2026-01-01T00:00:00Z"),
-    )
-    .await;
-    let rec = client
-        .record_obligation_completion(record(
-            "accounts/oldco/contracts/y2025",
-            WeeklyStatusCall,
-            Some("2025-03-05T10:00:00Z"),
-            "",
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+#[tokio::test]
+async fn a_completion_on_an_ended_contract_is_evaluated_at_its_completion_time() {
+    // 2025-03-05 10:00Z is 62 days in: week 8 (56 days) = 2025-02-27..2025-03-06,
+    // fulfilled by this call: ON_TRACK, next due at the end of week 9 = 2025-01-02 + 70
+    // days = 2025-03-13.
+    let server = TestServer::start_demo().await;
+    oldco(&server).await;
+    let call = record(OLDCO, WeeklyStatusCall, Some("2025-03-05T10:00:00Z"), "");
+    let rec = record_completion(&server, call).await.unwrap();
     assert_eq!(
         rec.obligation,
         Some(obligation(
@@ -304,168 +347,151 @@ async fn recording_now_and_after_the_contract_ended() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn obligation_errors_and_non_premium() {
-    let server = TestServer::start_demo().await;
-    let mut client = server.sla();
-    use pb::ObligationKind::WeeklyStatusCall;
+// ---- Contracts without obligations, and errors ----
 
-    // Standard and extended contracts have no obligations; an account without an
-    // effective contract has neither a contract nor obligations.
-    let r = obligations(&server, "initech", "2026-06-03T12:00:00Z").await;
+#[tokio::test]
+async fn standard_and_extended_contracts_have_no_obligations() {
+    let server = TestServer::start_demo().await;
+    let r = obligations(&server, "initech", AT).await;
     assert_eq!(r.contract, initech());
     assert!(r.obligations.is_empty());
-    let r = obligations(&server, "globex", "2026-06-03T12:00:00Z").await;
+    let r = obligations(&server, "globex", AT).await;
     assert_eq!(r.contract, globex());
     assert!(r.obligations.is_empty());
-    let r = obligations(&server, "umbrella", "2026-06-03T12:00:00Z").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_account_without_an_effective_contract_has_neither_contract_nor_obligations() {
+    let server = TestServer::start_demo().await;
+    let r = obligations(&server, "umbrella", AT).await;
     assert_eq!((r.contract, r.obligations), (None, vec![]));
-    assert_eq!(r.check_time, ots("2026-06-03T12:00:00Z"));
-    // Default check_time: now, echoed.
+    assert_eq!(r.check_time, ots(AT));
+    server.stop().await;
+}
+
+fn get_obligations_now(account: &str) -> pb::GetObligationsRequest {
+    pb::GetObligationsRequest {
+        account: account.into(),
+        check_time: None,
+    }
+}
+
+#[tokio::test]
+async fn check_time_defaults_to_now_and_is_echoed() {
+    let server = TestServer::start_demo().await;
     let before = now_secs();
-    let r = client
-        .get_obligations(pb::GetObligationsRequest {
-            account: "accounts/acme".into(),
-            check_time: None,
-        })
+    let r = server
+        .sla()
+        .get_obligations(get_obligations_now("accounts/acme"))
         .await
         .unwrap()
         .into_inner();
     assert_close_to_now(&r.check_time, before, now_secs());
-    let e = client
-        .get_obligations(pb::GetObligationsRequest {
-            account: "accounts/nope".into(),
-            check_time: None,
-        })
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn obligations_of_an_unknown_account_are_not_found() {
+    let server = TestServer::start_demo().await;
+    let e = server
+        .sla()
+        .get_obligations(get_obligations_now("accounts/nope"))
         .await
         .unwrap_err();
     assert_status(&e, Code::NotFound);
+    server.stop().await;
+}
 
-    // Recording on a standard contract: FAILED_PRECONDITION.
-    let e = client
-        .record_obligation_completion(record(
-            INITECH,
-            WeeklyStatusCall,
-            Some("2026-06-02T10:00:00Z"),
-            "",
-        ))
-        .await
-        .unwrap_err();
+#[tokio::test]
+async fn recording_on_a_standard_contract_is_a_failed_precondition() {
+    let server = TestServer::start_demo().await;
+    let call = record(INITECH, WeeklyStatusCall, Some("2026-06-02T10:00:00Z"), "");
+    let e = record_completion(&server, call).await.unwrap_err();
     assert_status(&e, Code::FailedPrecondition);
     assert!(details(&e).precondition_failure().is_some());
+    server.stop().await;
+}
 
-    // completion_time in the future, or outside the contract's period: INVALID_ARGUMENT
-    // naming completion_time.
-    new_account_in(&server, "nowco", "UTC").await;
-    new_contract(
-        &server,
-        "nowco",
-        "main",
-        "plans/premium",
-        "2026-01-01T00:00:00Z",
-        None,
-    )
-    .await;
+#[tokio::test]
+async fn bad_completions_are_refused_naming_the_field() {
+    // completion_time in the future, before acme/2026 started, or at the end of a
+    // contract that already ended (end exclusive: not in the future but outside the
+    // period); an unspecified kind; a note over 2000 characters; a malformed contract.
+    let server = TestServer::start_demo().await;
+    nowco(&server).await;
+    oldco(&server).await;
     let tomorrow = Timestamp {
         seconds: now_secs() + 24 * HOUR,
         nanos: 0,
     };
-    let e = client
-        .record_obligation_completion(pb::RecordObligationCompletionRequest {
-            completion_time: Some(tomorrow),
-            ..record("accounts/nowco/contracts/main", WeeklyStatusCall, None, "")
-        })
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "completion_time");
-    // Before acme/2026 started.
-    let e = client
-        .record_obligation_completion(record(
-            ACME_2026,
-            WeeklyStatusCall,
-            Some("2025-12-31T23:59:59Z"),
-            "",
-        ))
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "completion_time");
-    // At the end of a contract that already ended (end exclusive), so the instant is not
-    // in the future but outside the period.
-    new_account_in(&server, "oldco", "UTC").await;
-    new_contract(
-        &server,
-        "oldco",
-        "y2025",
-        "plans/premium",
-        "2025-01-02T00:00:00Z",
-        Some("2026-01-01T00:00:00Z"),
-    )
-    .await;
-    let e = client
-        .record_obligation_completion(record(
-            "accounts/oldco/contracts/y2025",
-            WeeklyStatusCall,
-            Some("2026-01-01T00:00:00Z"),
-            "",
-        ))
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "completion_time");
-
-    // Unspecified kind; a note over 2000 characters (2000 is fine).
-    let e = client
-        .record_obligation_completion(record(
-            ACME_2026,
-            pb::ObligationKind::Unspecified,
-            Some("2026-06-02T10:00:00Z"),
-            "",
-        ))
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "kind");
-    client
-        .record_obligation_completion(record(
-            ACME_2026,
-            WeeklyStatusCall,
-            Some("2026-06-02T10:00:00Z"),
-            &"n".repeat(2000),
-        ))
-        .await
-        .unwrap();
-    let e = client
-        .record_obligation_completion(record(
-            ACME_2026,
-            WeeklyStatusCall,
-            Some("2026-06-03T10:00:00Z"),
-            &"n".repeat(2001),
-        ))
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "note");
-
-    // Unknown or malformed contract name.
-    let e = client
-        .record_obligation_completion(record(
-            "accounts/acme/contracts/nope",
-            WeeklyStatusCall,
-            Some("2026-06-02T10:00:00Z"),
-            "",
-        ))
-        .await
-        .unwrap_err();
-    assert_status(&e, Code::NotFound);
-    let e = client
-        .record_obligation_completion(record(
-            "acme/2026",
-            WeeklyStatusCall,
-            Some("2026-06-02T10:00:00Z"),
-            "",
-        ))
-        .await
-        .unwrap_err();
-    assert_invalid_field(&e, "contract");
+    let call = |contract: &str, at: &str| record(contract, WeeklyStatusCall, Some(at), "");
+    let table = [
+        (
+            pb::RecordObligationCompletionRequest {
+                completion_time: Some(tomorrow),
+                ..record(NOWCO, WeeklyStatusCall, None, "")
+            },
+            "completion_time",
+        ),
+        (call(ACME_2026, "2025-12-31T23:59:59Z"), "completion_time"),
+        (call(OLDCO, "2026-01-01T00:00:00Z"), "completion_time"),
+        (
+            record(
+                ACME_2026,
+                pb::ObligationKind::Unspecified,
+                Some("2026-06-02T10:00:00Z"),
+                "",
+            ),
+            "kind",
+        ),
+        (
+            record(
+                ACME_2026,
+                WeeklyStatusCall,
+                Some("2026-06-03T10:00:00Z"),
+                &"n".repeat(2001),
+            ),
+            "note",
+        ),
+        (call("acme/2026", "2026-06-02T10:00:00Z"), "contract"),
+    ];
+    for (request, field) in table {
+        let e = record_completion(&server, request).await.unwrap_err();
+        assert_invalid_field(&e, field);
+    }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_note_of_2000_characters_is_accepted() {
+    let server = TestServer::start_demo().await;
+    let note = "n".repeat(2000);
+    let call = record(
+        ACME_2026,
+        WeeklyStatusCall,
+        Some("2026-06-02T10:00:00Z"),
+        &note,
+    );
+    record_completion(&server, call).await.unwrap();
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn recording_on_an_unknown_contract_is_not_found() {
+    let server = TestServer::start_demo().await;
+    let call = record(
+        "accounts/acme/contracts/nope",
+        WeeklyStatusCall,
+        Some("2026-06-02T10:00:00Z"),
+        "",
+    );
+    let e = record_completion(&server, call).await.unwrap_err();
+    assert_status(&e, Code::NotFound);
+    server.stop().await;
+}
+
+// ---- Far time zones ----
 
 #[tokio::test]
 async fn obligation_periods_follow_the_accounts_local_dates_in_a_far_zone() {
