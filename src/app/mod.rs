@@ -1,8 +1,8 @@
 //! The use cases, one module each: the writes the API makes (plans, calendars, accounts,
 //! contracts, designated contacts, obligation completions), each taking parsed domain
 //! values and the state they are checked against and returning the records to write or
-//! why the write is refused; and the SLA questions answered from the snapshot
-//! (`deadlines`, `cases`), returning domain answers. This is the only place a write's rules live: the stores
+//! why the write is refused; and the questions answered from the snapshot
+//! (`entitlements`, `deadlines`, `cases`, `obligations`), returning domain answers. This is the only place a write's rules live: the stores
 //! persist what [`decide`] decided (the Postgres store calls it again against a fresher
 //! snapshot when a row changed under it), and map database constraint names to the same
 //! refusals ([`Reason`]). Refusals are [`StoreError`]s carrying a [`Reason`] and the
@@ -16,6 +16,7 @@ pub mod cases;
 pub mod contacts;
 pub mod contracts;
 pub mod deadlines;
+pub mod entitlements;
 pub mod obligations;
 pub mod plans;
 mod rules;

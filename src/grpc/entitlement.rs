@@ -11,10 +11,8 @@ use super::convert::{self, contract_ref, opt_ts, ts};
 use super::error::{ApiError, FieldContext};
 use super::pb;
 use super::pb::entitlement_service_server::EntitlementService;
-use crate::domain::entitlement::{
-    InForce, availability, check_benefit, explain_denial, first_available_from_start,
-};
-use crate::domain::{AvailabilityReason, Benefit, CaseContext, DecisionReason, EscalationPath};
+use crate::app::entitlements::{self, AvailabilityError, Entitlements, SupportAvailability};
+use crate::domain::{AvailabilityReason, Benefit, CaseContext, DecisionReason};
 use crate::store::Store;
 
 /// The entitlement service over a store.
@@ -55,23 +53,15 @@ impl EntitlementApi {
             not_solvable_remotely: r.not_solvable_remotely,
         };
         let state = self.store.snapshot().read();
-        let (_, in_force) = state.in_force(account, t)?;
-        let (allowed, reason, explanation, contract) = match in_force {
-            InForce::Effective { contract, terms } => {
-                let (allowed, reason, explanation) =
-                    check_benefit(contract, &terms, benefit, contact.as_deref(), &case);
-                (allowed, reason, explanation, Some(contract))
-            }
-            InForce::Denied { reason, contract } => {
-                (false, reason, explain_denial(reason, contract, t), contract)
-            }
-        };
-        crate::telemetry::sla::check_decided(&span, &r.account, benefit, contract, allowed, reason);
+        let d = entitlements::check(&state, account, benefit, contact.as_deref(), &case, t)?;
+        crate::telemetry::sla::check_decided(
+            &span, &r.account, benefit, d.contract, d.allowed, d.reason,
+        );
         Ok(pb::CheckEntitlementResponse {
-            allowed,
-            reason: pb_reason(reason),
-            explanation,
-            contract: contract.map(contract_ref),
+            allowed: d.allowed,
+            reason: pb_reason(d.reason),
+            explanation: d.explanation,
+            contract: d.contract.map(contract_ref),
             check_time: Some(ts(t)),
         })
     }
@@ -153,16 +143,19 @@ impl EntitlementService for EntitlementApi {
         let account = convert::account_id(&r.account, "account")?;
         let t = convert::time_or(&r.check_time, "check_time", Utc::now())?;
         let state = self.store.snapshot().read();
-        let (_, in_force) = state.in_force(account, t).map_err(ApiError::from)?;
-        let resp = match in_force {
-            InForce::Effective { contract, terms } => {
+        let resp = match entitlements::entitlements(&state, account, t).map_err(ApiError::from)? {
+            Entitlements::Entitled {
+                contract,
+                terms,
+                escalation,
+                explanation,
+            } => {
                 // The TAM is named only under the `technical_account_manager` benefit,
                 // exactly as in the escalation path (GetEntitlementsResponse).
-                let escalation = EscalationPath::of(contract, &terms);
                 pb::GetEntitlementsResponse {
                     entitled: true,
                     reason: pb_reason(DecisionReason::Granted),
-                    explanation: explain_denial(DecisionReason::Granted, Some(contract), t),
+                    explanation,
                     contract: Some(contract_ref(contract)),
                     benefits: terms.benefits.iter().map(|b| b.key().to_owned()).collect(),
                     channels: terms
@@ -191,10 +184,14 @@ impl EntitlementService for EntitlementApi {
                     escalation: Some(convert::pb_escalation(&escalation)),
                 }
             }
-            InForce::Denied { reason, contract } => pb::GetEntitlementsResponse {
+            Entitlements::Denied {
+                reason,
+                contract,
+                explanation,
+            } => pb::GetEntitlementsResponse {
                 entitled: false,
                 reason: pb_reason(reason),
-                explanation: explain_denial(reason, contract, t),
+                explanation,
                 contract: contract.map(contract_ref),
                 check_time: Some(ts(t)),
                 ..Default::default()
@@ -213,42 +210,42 @@ impl EntitlementService for EntitlementApi {
         let priority = convert::priority(r.priority, "priority")?;
         let t = convert::time_or(&r.check_time, "check_time", Utc::now())?;
         let state = self.store.snapshot().read();
-        let (account_rec, in_force) = state.in_force(account, t).map_err(ApiError::from)?;
-        let resp = match in_force {
-            InForce::Effective { contract, terms } => {
-                let calendar = state.account_calendar(account_rec);
-                let a = availability(contract, &terms, calendar, channel, priority, t)
-                    .in_field("check_time")?;
-                pb::CheckSupportAvailabilityResponse {
-                    available: a.available,
-                    reason: pb_availability_reason(a.reason),
-                    next_available_time: opt_ts(a.next_available),
-                    coverage: convert::pb_coverage(a.coverage),
-                    contract: Some(contract_ref(contract)),
-                    explanation: a.explanation,
-                    check_time: Some(ts(t)),
-                }
-            }
-            InForce::Denied { reason, contract } => {
-                let upcoming = match contract {
-                    Some(c) if reason == DecisionReason::ContractNotStarted => {
-                        let terms = state.terms_of(c).map_err(ApiError::from)?;
-                        let calendar = state.account_calendar(account_rec);
-                        first_available_from_start(c, &terms, calendar, channel, priority)
-                            .map_err(ApiError::from)?
-                    }
-                    _ => None,
-                };
-                pb::CheckSupportAvailabilityResponse {
-                    available: false,
-                    reason: pb_denied_availability(reason),
-                    next_available_time: opt_ts(upcoming),
-                    contract: contract.map(contract_ref),
-                    explanation: explain_denial(reason, contract, t),
-                    check_time: Some(ts(t)),
-                    ..Default::default()
-                }
-            }
+        let answer = entitlements::support_availability(&state, account, channel, priority, t)
+            .map_err(|e| match e {
+                AvailabilityError::Store(e) => ApiError::from(e),
+                AvailabilityError::CheckTime(e) => ApiError::DomainIn {
+                    field: "check_time".to_owned(),
+                    error: e,
+                },
+                AvailabilityError::Domain(e) => ApiError::from(e),
+            })?;
+        let resp = match answer {
+            SupportAvailability::Under {
+                contract,
+                availability: a,
+            } => pb::CheckSupportAvailabilityResponse {
+                available: a.available,
+                reason: pb_availability_reason(a.reason),
+                next_available_time: opt_ts(a.next_available),
+                coverage: convert::pb_coverage(a.coverage),
+                contract: Some(contract_ref(contract)),
+                explanation: a.explanation,
+                check_time: Some(ts(t)),
+            },
+            SupportAvailability::Denied {
+                reason,
+                contract,
+                next_available,
+                explanation,
+            } => pb::CheckSupportAvailabilityResponse {
+                available: false,
+                reason: pb_denied_availability(reason),
+                next_available_time: opt_ts(next_available),
+                contract: contract.map(contract_ref),
+                explanation,
+                check_time: Some(ts(t)),
+                ..Default::default()
+            },
         };
         Ok(Response::new(resp))
     }
