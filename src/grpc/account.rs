@@ -10,7 +10,7 @@ use super::guard::Caller;
 use super::pb;
 use super::pb::account_service_server::AccountService;
 use crate::names::Name;
-use crate::store::records::{AccountPatch, CalendarPatch};
+use crate::store::records::{AccountPatch, AccountRecord, CalendarPatch, CalendarRecord, Deleted};
 use crate::store::{Applied, Change, Store, StoreError};
 
 /// The account service over a store.
@@ -28,12 +28,16 @@ impl AccountApi {
 
     /// Applies `change` for `caller` (at most once per request id) and answers with
     /// `respond`.
-    async fn write<R: prost::Message + Default>(
+    async fn write<T, R>(
         &self,
         caller: &Caller,
         change: Change,
-        respond: impl Fn(Result<Applied, ApiError>) -> Result<R, ApiError> + Send + Sync,
-    ) -> Result<R, ApiError> {
+        respond: impl Fn(Result<T, ApiError>) -> Result<R, ApiError> + Send + Sync,
+    ) -> Result<R, ApiError>
+    where
+        T: TryFrom<Applied, Error = StoreError>,
+        R: prost::Message + Default,
+    {
         caller.write(self.store.as_ref(), change, respond).await
     }
 }
@@ -48,20 +52,6 @@ const CALENDAR_PATHS: &[&str] = &[
     "closed_dates",
     "special_dates",
 ];
-
-fn account_of(applied: Applied) -> Result<pb::Account, ApiError> {
-    match applied {
-        Applied::Account(a) => Ok(pb_account(&a)),
-        other => Err(StoreError::Internal(format!("expected an account, got {other:?}")).into()),
-    }
-}
-
-fn calendar_of(applied: Applied) -> Result<pb::Calendar, ApiError> {
-    match applied {
-        Applied::Calendar(c) => Ok(pb_calendar(&c)),
-        other => Err(StoreError::Internal(format!("expected a calendar, got {other:?}")).into()),
-    }
-}
 
 fn not_found(name: Name) -> ApiError {
     StoreError::NotFound(name).into()
@@ -96,9 +86,9 @@ impl AccountService for AccountApi {
             calendar_id: convert::calendar_ref(&a.calendar, "account.calendar")?,
         };
         let answer = self
-            .write(&caller, change, |done| {
+            .write(&caller, change, |done: Result<AccountRecord, _>| {
                 Ok(pb::CreateAccountResponse {
-                    account: Some(account_of(done.map_err(calendar_ref_error)?)?),
+                    account: Some(pb_account(&done.map_err(calendar_ref_error)?)),
                 })
             })
             .await?;
@@ -149,9 +139,9 @@ impl AccountService for AccountApi {
             etag: Some(a.etag.clone()),
         };
         let answer = self
-            .write(&caller, change, |done| {
+            .write(&caller, change, |done: Result<AccountRecord, _>| {
                 Ok(pb::UpdateAccountResponse {
-                    account: Some(account_of(done.map_err(calendar_ref_error)?)?),
+                    account: Some(pb_account(&done.map_err(calendar_ref_error)?)),
                 })
             })
             .await?;
@@ -190,7 +180,7 @@ impl AccountService for AccountApi {
             etag: Some(r.etag),
         };
         let answer = self
-            .write(&caller, change, |done| {
+            .write(&caller, change, |done: Result<Deleted, _>| {
                 done.map(|_| pb::DeleteAccountResponse {})
             })
             .await?;
@@ -212,9 +202,9 @@ impl AccountService for AccountApi {
             calendar: convert::shared_calendar(&c, "calendar")?,
         };
         let answer = self
-            .write(&caller, change, |done| {
+            .write(&caller, change, |done: Result<CalendarRecord, _>| {
                 Ok(pb::CreateCalendarResponse {
-                    calendar: Some(calendar_of(done?)?),
+                    calendar: Some(pb_calendar(&done?)),
                 })
             })
             .await?;
@@ -299,9 +289,9 @@ impl AccountService for AccountApi {
             etag: Some(etag),
         };
         let answer = self
-            .write(&caller, change, |done| {
+            .write(&caller, change, |done: Result<CalendarRecord, _>| {
                 Ok(pb::UpdateCalendarResponse {
-                    calendar: Some(calendar_of(done?)?),
+                    calendar: Some(pb_calendar(&done?)),
                 })
             })
             .await?;
@@ -340,7 +330,7 @@ impl AccountService for AccountApi {
             etag: Some(r.etag),
         };
         let answer = self
-            .write(&caller, change, |done| {
+            .write(&caller, change, |done: Result<Deleted, _>| {
                 done.map(|_| pb::DeleteCalendarResponse {})
             })
             .await?;

@@ -12,7 +12,8 @@ use super::pb::catalog_service_server::CatalogService;
 use crate::domain::{Channel, Plan};
 use crate::names::Name;
 use crate::store::records::PlanPatch;
-use crate::store::{Applied, Change, Store, StoreError};
+use crate::store::records::PlanRecord;
+use crate::store::{Change, Store, StoreError};
 
 /// The catalog service over a store.
 #[derive(Debug, Clone)]
@@ -49,13 +50,6 @@ fn with_channels(
         benefits.insert(convert::channel(*c, &format!("plan.channels[{i}]"))?.benefit());
     }
     Ok(benefits)
-}
-
-fn plan_of(applied: Applied) -> Result<pb::Plan, ApiError> {
-    match applied {
-        Applied::Plan(p) => Ok(pb_plan(&p)),
-        other => Err(StoreError::Internal(format!("expected a plan, got {other:?}")).into()),
-    }
 }
 
 #[tonic::async_trait]
@@ -124,11 +118,15 @@ impl CatalogService for CatalogApi {
         )
         .field("plan")?;
         let answer = caller
-            .write(self.store.as_ref(), Change::CreatePlan(plan), |done| {
-                Ok(pb::CreatePlanResponse {
-                    plan: Some(plan_of(done?)?),
-                })
-            })
+            .write(
+                self.store.as_ref(),
+                Change::CreatePlan(plan),
+                |done: Result<PlanRecord, _>| {
+                    Ok(pb::CreatePlanResponse {
+                        plan: Some(pb_plan(&done?)),
+                    })
+                },
+            )
             .await?;
         Ok(Response::new(answer))
     }
@@ -183,11 +181,15 @@ impl CatalogService for CatalogApi {
             etag: Some(p.etag.clone()),
         };
         let answer = caller
-            .write(self.store.as_ref(), change, |done| {
-                Ok(pb::UpdatePlanResponse {
-                    plan: Some(plan_of(done?)?),
-                })
-            })
+            .write(
+                self.store.as_ref(),
+                change,
+                |done: Result<PlanRecord, _>| {
+                    Ok(pb::UpdatePlanResponse {
+                        plan: Some(pb_plan(&done?)),
+                    })
+                },
+            )
             .await?;
         Ok(Response::new(answer))
     }

@@ -13,8 +13,9 @@ use super::pb;
 use super::pb::contract_service_server::ContractService;
 use crate::domain::ContractOverrides;
 use crate::names::Name;
+use crate::store::records::ContractRecord;
 use crate::store::records::{ContractPatch, OverridesPatch};
-use crate::store::{Applied, Change, Store, StoreError};
+use crate::store::{Change, Store, StoreError};
 
 /// The contract service over a store.
 #[derive(Debug, Clone)]
@@ -38,14 +39,11 @@ impl ContractApi {
         respond: impl Fn(Result<pb::Contract, ApiError>) -> Result<R, ApiError> + Send + Sync,
     ) -> Result<R, ApiError> {
         caller
-            .write(self.store.as_ref(), change, |done| {
-                respond(done.and_then(|applied| match applied {
-                    Applied::Contract(c) => Ok(pb_contract_record(&c)),
-                    other => Err(
-                        StoreError::Internal(format!("expected a contract, got {other:?}")).into(),
-                    ),
-                }))
-            })
+            .write(
+                self.store.as_ref(),
+                change,
+                |done: Result<ContractRecord, _>| respond(done.map(|c| pb_contract_record(&c))),
+            )
             .await
     }
 }

@@ -47,17 +47,22 @@ impl Caller {
         Ok(self)
     }
 
-    /// Applies `change` and answers with `respond` (given what was applied, or the
-    /// error); with a request id, at most once: a retry gets the first answer.
-    pub async fn write<R>(
+    /// Applies `change` and answers with `respond` (given the record written, of the
+    /// kind `T` the change writes, or the error); with a request id, at most once: a
+    /// retry gets the first answer.
+    pub async fn write<T, R>(
         &self,
         store: &dyn Store,
         change: Change,
-        respond: impl Fn(Result<Applied, ApiError>) -> Result<R, ApiError> + Send + Sync,
+        respond: impl Fn(Result<T, ApiError>) -> Result<R, ApiError> + Send + Sync,
     ) -> Result<R, ApiError>
     where
+        T: TryFrom<Applied, Error = StoreError>,
         R: Message + Default,
     {
+        let respond = |done: Result<Applied, ApiError>| {
+            respond(done.and_then(|applied| T::try_from(applied).map_err(ApiError::from)))
+        };
         let Some(key) = &self.request else {
             return respond(self.apply(store, change).await);
         };

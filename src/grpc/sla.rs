@@ -18,7 +18,8 @@ use crate::app::obligations;
 use crate::domain::obligation::ObligationReport;
 use crate::domain::{BusinessClock, Calendar, CaseTimeline, Completion, Contract, Milestone};
 use crate::names::{ContractName, Name};
-use crate::store::{Applied, Change, Store, StoreError};
+use crate::store::records::CompletionRecorded;
+use crate::store::{Change, Store, StoreError};
 
 /// The SLA service over a store.
 #[derive(Debug, Clone)]
@@ -398,29 +399,28 @@ impl SlaService for SlaApi {
             completion: completion.clone(),
         };
         let answer = caller
-            .write(self.store.as_ref(), change, |done| {
-                let rec = match done.map_err(|e| match e {
-                    // The only timeline check here is on completion_time (future, or
-                    // outside the contract's period).
-                    ApiError::Store(StoreError::Domain(
-                        crate::domain::DomainError::InvalidTimeline(m),
-                    )) => ApiError::field("completion_time", m),
-                    e => e,
-                })? {
-                    Applied::Completion(rec, _) => rec,
-                    other => {
-                        return Err(ApiError::from(StoreError::Internal(format!(
-                            "expected a completion, got {other:?}"
-                        ))));
-                    }
-                };
-                let state = self.store.snapshot().read();
-                let report = obligations::after_recording(&state, &rec, &completion, now);
-                Ok(pb::RecordObligationCompletionResponse {
-                    obligation: Some(pb_obligation(&report)),
-                    contract: Some(contract_ref(&rec.contract)),
-                })
-            })
+            .write(
+                self.store.as_ref(),
+                change,
+                |done: Result<CompletionRecorded, _>| {
+                    let rec = done
+                        .map_err(|e| match e {
+                            // The only timeline check here is on completion_time (future, or
+                            // outside the contract's period).
+                            ApiError::Store(StoreError::Domain(
+                                crate::domain::DomainError::InvalidTimeline(m),
+                            )) => ApiError::field("completion_time", m),
+                            e => e,
+                        })?
+                        .contract;
+                    let state = self.store.snapshot().read();
+                    let report = obligations::after_recording(&state, &rec, &completion, now);
+                    Ok(pb::RecordObligationCompletionResponse {
+                        obligation: Some(pb_obligation(&report)),
+                        contract: Some(contract_ref(&rec.contract)),
+                    })
+                },
+            )
             .await?;
         Ok(Response::new(answer))
     }

@@ -368,3 +368,47 @@ pub enum Applied {
     /// A resource was deleted.
     Deleted,
 }
+
+/// That a resource was deleted: what a delete's caller gets back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deleted;
+
+/// The contract an obligation completion was recorded on.
+#[derive(Debug, Clone)]
+pub struct CompletionRecorded {
+    /// The contract.
+    pub contract: ContractRecord,
+    /// Which obligation.
+    pub kind: ObligationKind,
+}
+
+/// What each kind of write produced, taken out of [`Applied`] in this one place: the
+/// store commits exactly the kind of record the use case decided, so a mismatch is a
+/// store bug (INTERNAL), never a client's mistake.
+macro_rules! written {
+    ($ty:ty, $what:literal, $pattern:pat => $value:expr) => {
+        impl TryFrom<Applied> for $ty {
+            type Error = crate::store::error::StoreError;
+            fn try_from(applied: Applied) -> Result<Self, Self::Error> {
+                match applied {
+                    $pattern => Ok($value),
+                    other => Err(crate::store::error::StoreError::Internal(format!(
+                        concat!("expected ", $what, ", got {:?}"),
+                        other
+                    ))),
+                }
+            }
+        }
+    };
+}
+
+written!(PlanRecord, "a plan", Applied::Plan(r) => r);
+written!(CalendarRecord, "a calendar", Applied::Calendar(r) => r);
+written!(AccountRecord, "an account", Applied::Account(r) => r);
+written!(ContractRecord, "a contract", Applied::Contract(r) => r);
+written!(
+    CompletionRecorded,
+    "a completion",
+    Applied::Completion(contract, kind) => CompletionRecorded { contract, kind }
+);
+written!(Deleted, "a deletion", Applied::Deleted => Deleted);
