@@ -3,11 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::rules::{contract_write, current, domain_to_store};
+use super::rules::{current, domain_to_store, next_version};
 use crate::domain::DesignatedContact;
 use crate::names::Name;
 use crate::store::StoreError;
-use crate::store::records::ContractRecord;
 use crate::store::state::{Prepared, State};
 
 /// The rules of `Change::AddContact`: what it writes, or why it is refused.
@@ -21,23 +20,16 @@ pub(crate) fn add(
 ) -> Result<Prepared, StoreError> {
     let name = || Name::contract(&account_id, &id);
     let cur = current(state.contract(&account_id, &id), name, &None)?;
-    let before = cur.contract.clone();
-    let terms = state.terms_of(&before)?;
-    let mut c = before.clone();
+    let terms = state.terms_of(&cur.contract)?;
+    let mut c = cur.contract.clone();
     c.add_contact(contact, &terms)
         .map_err(|e| domain_to_store(&account_id, &id, e))?;
-    c.version += 1;
-    let rec = ContractRecord {
-        contract: c,
-        created_at: cur.created_at,
-        updated_at: now,
-    };
-    Ok(contract_write(
+    Ok(next_version(
+        cur,
+        c,
         principal,
         now,
         "add_designated_contact",
-        Some(before),
-        rec,
     ))
 }
 
@@ -52,21 +44,14 @@ pub(crate) fn remove(
 ) -> Result<Prepared, StoreError> {
     let name = || Name::contract(&account_id, &id);
     let cur = current(state.contract(&account_id, &id), name, &None)?;
-    let before = cur.contract.clone();
-    let mut c = before.clone();
+    let mut c = cur.contract.clone();
     c.remove_contact(&email)
         .map_err(|e| domain_to_store(&account_id, &id, e))?;
-    c.version += 1;
-    let rec = ContractRecord {
-        contract: c,
-        created_at: cur.created_at,
-        updated_at: now,
-    };
-    Ok(contract_write(
+    Ok(next_version(
+        cur,
+        c,
         principal,
         now,
         "remove_designated_contact",
-        Some(before),
-        rec,
     ))
 }

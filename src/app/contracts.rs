@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::rules::{check_contract, contract_write, current, domain_to_store};
+use super::rules::{check_contract, contract_write, current, domain_to_store, next_version};
 use crate::domain::{Contract, ContractState, DomainError};
 use crate::names::Name;
 use crate::store::StoreError;
@@ -50,15 +50,14 @@ pub(crate) fn update(
 ) -> Result<Prepared, StoreError> {
     let name = || Name::contract(&account_id, &id);
     let cur = current(state.contract(&account_id, &id), name, &etag)?;
-    let before = cur.contract.clone();
-    let mut c = before.clone();
+    let mut c = cur.contract.clone();
     // Merged and checked ahead of the other rules: an overlap the merge makes
     // (a benefit both added and removed) is a problem with the request.
     if let Some(o) = patch.overrides {
         c.overrides = o.apply_to(&c.overrides);
         c.overrides.check().map_err(StoreError::InvalidOverrides)?;
     }
-    before
+    cur.contract
         .ensure_not_terminated()
         .map_err(|e| domain_to_store(&account_id, &id, e))?;
     if let Some(v) = patch.plan_id {
@@ -81,14 +80,8 @@ pub(crate) fn update(
     if let Some(v) = patch.technical_account_manager {
         c.technical_account_manager = v;
     }
-    c.version += 1;
     check_contract(state, &c)?;
-    let rec = ContractRecord {
-        contract: c,
-        created_at: cur.created_at,
-        updated_at: now,
-    };
-    Ok(contract_write(principal, now, "update", Some(before), rec))
+    Ok(next_version(cur, c, principal, now, "update"))
 }
 
 /// The rules of `Change::TerminateContract`: what it writes, or why it is refused.
@@ -103,21 +96,8 @@ pub(crate) fn terminate(
 ) -> Result<Prepared, StoreError> {
     let name = || Name::contract(&account_id, &id);
     let cur = current(state.contract(&account_id, &id), name, &etag)?;
-    let before = cur.contract.clone();
-    let mut c = before.clone();
+    let mut c = cur.contract.clone();
     c.terminate(at)
         .map_err(|e| domain_to_store(&account_id, &id, e))?;
-    c.version += 1;
-    let rec = ContractRecord {
-        contract: c,
-        created_at: cur.created_at,
-        updated_at: now,
-    };
-    Ok(contract_write(
-        principal,
-        now,
-        "terminate",
-        Some(before),
-        rec,
-    ))
+    Ok(next_version(cur, c, principal, now, "terminate"))
 }

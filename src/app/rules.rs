@@ -101,3 +101,21 @@ pub(crate) fn contract_write(
         revision,
     }
 }
+
+/// `c`, an edited copy of the stored contract `cur`, as its next version: the record to
+/// write, with the revision recording `action` by `principal` (before: `cur`).
+pub(crate) fn next_version(
+    cur: &ContractRecord,
+    mut c: Contract,
+    principal: &str,
+    now: DateTime<Utc>,
+    action: &str,
+) -> Prepared {
+    c.version += 1;
+    let rec = ContractRecord {
+        contract: c,
+        created_at: cur.created_at,
+        updated_at: now,
+    };
+    contract_write(principal, now, action, Some(cur.contract.clone()), rec)
+}
