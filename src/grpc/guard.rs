@@ -97,11 +97,36 @@ impl Caller {
 
     /// Applies `change` to `store` on the caller's behalf, within its deadline.
     pub async fn apply(&self, store: &dyn Store, change: Change) -> Result<Applied, ApiError> {
-        within(
-            self.deadline,
+        self.within_write(
+            store,
+            Instant::now(),
             crate::app::apply(store, change, &self.principal),
         )
         .await
+    }
+
+    /// Runs a write's store work within the caller's deadline and within the store's
+    /// write timeout counted from `started`: past the latter the work is dropped (an
+    /// uncommitted transaction rolls back) and the call fails UNAVAILABLE, saying the
+    /// write may have been applied (a retry with the same `request_id` is safe).
+    pub async fn within_write<T>(
+        &self,
+        store: &dyn Store,
+        started: Instant,
+        work: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, ApiError> {
+        let Some(limit) = store.write_timeout() else {
+            return within(self.deadline, work).await;
+        };
+        match tokio::time::timeout_at(started + limit, within(self.deadline, work)).await {
+            Ok(done) => done,
+            Err(_) => Err(StoreError::Unavailable(
+                "the write did not finish within the store's write timeout; it may have been \
+                 applied (a retry with the same request_id is safe)"
+                    .into(),
+            )
+            .into()),
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use tonic::{Code, Status};
 
 use super::error::{ApiError, invalid};
-use super::guard::{Caller, within};
+use super::guard::Caller;
 use crate::reason::Reason;
 use crate::store::request_ids::{Answer, Recorded, RequestKey};
 use crate::store::{Applied, Change, Store, StoreError};
@@ -66,7 +66,12 @@ impl Caller {
         let Some(key) = &self.request else {
             return respond(self.apply(store, change).await);
         };
-        if let Some(first) = within(self.deadline, store.recall(&key.id)).await? {
+        // Looking the id up, writing and recording share one write timeout.
+        let started = tokio::time::Instant::now();
+        if let Some(first) = self
+            .within_write(store, started, store.recall(&key.id))
+            .await?
+        {
             return replay(key, first);
         }
         let render = |applied: Applied| {
@@ -74,16 +79,21 @@ impl Caller {
                 .map(|r| r.encode_to_vec())
                 .map_err(|e| e.to_string())
         };
-        let written = within(
-            self.deadline,
-            crate::app::apply_once(store, change, &self.principal, key, &render),
-        )
-        .await;
+        let written = self
+            .within_write(
+                store,
+                started,
+                crate::app::apply_once(store, change, &self.principal, key, &render),
+            )
+            .await;
         match written {
             Ok(bytes) => R::decode(bytes.as_slice())
                 .map_err(|e| StoreError::Internal(format!("a recorded answer: {e}")).into()),
             Err(ApiError::Store(StoreError::Replayed)) => {
-                match within(self.deadline, store.recall(&key.id)).await? {
+                match self
+                    .within_write(store, started, store.recall(&key.id))
+                    .await?
+                {
                     Some(first) => replay(key, first),
                     None => Err(StoreError::Internal("a replayed answer is missing".into()).into()),
                 }
@@ -101,7 +111,10 @@ impl Caller {
                         message: status.message().to_owned(),
                         details: status.details().to_vec(),
                     };
-                    if let Err(e) = within(self.deadline, store.remember(key, answer)).await {
+                    let recorded = self
+                        .within_write(store, started, store.remember(key, answer))
+                        .await;
+                    if let Err(e) = recorded {
                         tracing::warn!(error = %e, "recording the error of a request id");
                     }
                 }

@@ -98,6 +98,13 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// if the change does not arrive in time.
     async fn wait_for(&self, token: u64) -> Result<(), StoreError>;
 
+    /// The longest a write through this store may take, from the caller's first look at
+    /// the store to its answer: the write fails UNAVAILABLE past it. `None`: no bound
+    /// (the memory store never waits).
+    fn write_timeout(&self) -> Option<Duration> {
+        None
+    }
+
     /// How long ago the snapshot was last confirmed current.
     fn snapshot_age(&self) -> Duration {
         Duration::ZERO

@@ -75,7 +75,9 @@ pub struct PostgresStore {
     /// Connections.
     pool: PgPool,
     /// Postgres' `statement_timeout` for write transactions, e.g. `5000ms`.
-    write_timeout: String,
+    statement_timeout: String,
+    /// The write timeout itself: the bound on a whole write, waits included.
+    write_timeout: Duration,
     /// The in-memory state every read is answered from.
     snapshot: Snapshot,
     /// The highest change-log id applied to the snapshot.
@@ -138,7 +140,9 @@ impl PostgresStore {
         let probe_options = options.clone();
         let pool = PgPoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(settings.write_timeout.min(MAX_ACQUIRE))
+            // Half the write timeout at most, so a write that waited for a connection
+            // still has time to run before its own bound.
+            .acquire_timeout((settings.write_timeout / 2).min(MAX_ACQUIRE))
             .connect_with(options)
             .await
             .map_err(|e| db_failure(e, "database"))?;
@@ -159,7 +163,8 @@ impl PostgresStore {
         let (writable, _) = watch::channel(true);
         let store = Arc::new(PostgresStore {
             pool,
-            write_timeout: format!("{write_timeout}ms"),
+            statement_timeout: format!("{write_timeout}ms"),
+            write_timeout: settings.write_timeout,
             snapshot: Snapshot::new(state),
             applied: AtomicU64::new(applied),
             written: AtomicU64::new(0),
@@ -412,7 +417,7 @@ impl PostgresStore {
         // Every statement below, the wait for the write lock included, is cancelled past
         // the write timeout (for this transaction only).
         sqlx::query("select set_config('statement_timeout', $1, true)")
-            .bind(&self.write_timeout)
+            .bind(&self.statement_timeout)
             .execute(&mut *tx)
             .await
             .map_err(|e| db_failure(e, "database"))?;
@@ -580,6 +585,10 @@ impl Store for PostgresStore {
 
     fn kind(&self) -> &'static str {
         "postgres"
+    }
+
+    fn write_timeout(&self) -> Option<Duration> {
+        Some(self.write_timeout)
     }
 
     fn consistency_token(&self) -> u64 {
