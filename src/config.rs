@@ -75,8 +75,9 @@ pub struct ServeArgs {
     /// Do not run database migrations at start (run `entitlements migrate` instead).
     #[arg(long, env = "ENTITLEMENTS_NO_MIGRATE")]
     pub no_migrate: bool,
-    /// How long each statement of a write may run or wait for a lock before Postgres
-    /// cancels it; the call then fails UNAVAILABLE and nothing is written.
+    /// The longest a write may take, waits included; past it the call fails UNAVAILABLE.
+    /// Each statement may run or wait for a lock four fifths of it before Postgres
+    /// cancels it (the call then fails UNAVAILABLE and nothing is written).
     #[arg(long, env = "ENTITLEMENTS_DATABASE_WRITE_TIMEOUT", default_value = "5s", value_parser = positive_duration)]
     pub database_write_timeout: Duration,
     /// Serve TLS with this PEM certificate chain (needs --tls-key).

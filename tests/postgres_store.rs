@@ -690,9 +690,10 @@ async fn twenty_kills_under_load() {
         "NOT_SERVING within 0.5 s in every kill: {detections:?}"
     );
     // The server bounds every write at the write timeout; the margin is the call's own
-    // round trip on a loaded 2-core machine.
+    // round trip and scheduling on a loaded 2-core machine (the test's client and the
+    // server share it).
     assert!(
-        slowest < write_timeout + Duration::from_millis(200),
+        slowest < write_timeout + Duration::from_millis(500),
         "no write waited longer than the write timeout ({write_timeout:?}): {slowest:?}"
     );
     assert!(answered > 100, "reads answered throughout: {answered}");

@@ -99,10 +99,12 @@ pub struct PostgresStore {
 pub struct PostgresSettings {
     /// Apply the migrations at start.
     pub migrate: bool,
-    /// How long each statement of a write transaction may run, or wait for a lock, before
-    /// Postgres cancels it and the write fails (nothing written). Without it, a write
-    /// blocked on a lock held elsewhere would hold its connection, and the global write
-    /// lock, long after its caller gave up. Snapshot loads are not bounded by it.
+    /// The longest a whole write may take (waiting for a connection, its transaction,
+    /// recording its request id); past it the write fails UNAVAILABLE. Each statement of
+    /// the transaction may run, or wait for a lock, four fifths of it before Postgres
+    /// cancels it and the write fails with nothing written (STORE_BUSY). Without it, a
+    /// write blocked on a lock held elsewhere would hold its connection, and the global
+    /// write lock, long after its caller gave up. Snapshot loads are not bounded by it.
     pub write_timeout: Duration,
 }
 
@@ -154,16 +156,16 @@ impl PostgresStore {
         }
         install_builtin_plans(&pool).await?;
         let (state, applied) = load_all(&pool).await?;
-        // Postgres' statement_timeout in milliseconds (0 would mean none).
-        let write_timeout = settings
-            .write_timeout
-            .as_millis()
-            .clamp(1, i32::MAX as u128);
+        // Postgres' statement_timeout in milliseconds (0 would mean none): four fifths of
+        // the write timeout, so that a statement stuck on a lock is cancelled by Postgres
+        // (nothing written, STORE_BUSY) before the bound on the whole write runs out.
+        let statement_timeout =
+            (settings.write_timeout.as_millis() * 4 / 5).clamp(1, i32::MAX as u128);
         let (applied_tx, _) = watch::channel(applied);
         let (writable, _) = watch::channel(true);
         let store = Arc::new(PostgresStore {
             pool,
-            statement_timeout: format!("{write_timeout}ms"),
+            statement_timeout: format!("{statement_timeout}ms"),
             write_timeout: settings.write_timeout,
             snapshot: Snapshot::new(state),
             applied: AtomicU64::new(applied),
