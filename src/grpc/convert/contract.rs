@@ -190,6 +190,6 @@ pub fn contract_ref(c: &Contract) -> pb::ContractRef {
     pb::ContractRef {
         contract: ContractName::new(&c.account_id, &c.id).to_name_string(),
         version: c.version,
-        plan: PlanName { id: &c.plan_id }.to_string(),
+        plan: PlanName { id: &c.plan_id }.to_name_string(),
     }
 }
