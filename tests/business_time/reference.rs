@@ -8,7 +8,8 @@ use std::time::Duration;
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use entitlements::domain::{
-    Calendar, ClosedDate, DateException, DomainError, OpenInterval, SpecialDate, TimeOfDay,
+    BusinessClock, Calendar, ClosedDate, DateException, DomainError, OpenInterval, SpecialDate,
+    TimeOfDay,
 };
 use proptest::test_runner::TestCaseError;
 
@@ -193,4 +194,33 @@ pub(crate) fn at(s: &str) -> DateTime<Utc> {
 /// Turns an engine error into a proptest failure that names it.
 pub(crate) fn ok<T>(r: Result<T, DomainError>) -> Result<T, TestCaseError> {
     r.map_err(|e| TestCaseError::fail(format!("engine error: {e} ({e:?})")))
+}
+
+/// `clock.add(a, d)`, or `None` when the answer would fall past the calendars' validity
+/// (2099): the engine then refuses with OutsideValidity, and must be right to, with less
+/// than `d` of business time left between `a` and the window's last day. (A calendar open
+/// 15 minutes a week holds only about 1,000 hours until 2099.)
+pub(crate) fn add_in_window(
+    clock: &BusinessClock<'_>,
+    a: DateTime<Utc>,
+    d: Duration,
+) -> Result<Option<DateTime<Utc>>, TestCaseError> {
+    match clock.add(a, d) {
+        Ok(due) => Ok(Some(due)),
+        Err(DomainError::OutsideValidity(_)) => {
+            let end: DateTime<Utc> = "2099-12-31T00:00:00Z".parse().expect("an instant");
+            let left = ok(clock.between(a, end))?;
+            let wanted = TimeDelta::from_std(d).expect("a test duration");
+            proptest::prop_assert!(
+                left < wanted,
+                "add({}, {:?}) refused as outside the validity, yet {} is left before {}",
+                a,
+                d,
+                left,
+                end
+            );
+            Ok(None)
+        }
+        Err(e) => Err(TestCaseError::fail(format!("engine error: {e} ({e:?})"))),
+    }
 }
