@@ -179,7 +179,7 @@ mod tests {
         assert!(explain(ok).headers().get("grpc-status").is_none());
         let with_details: Status = status(
             Code::NotFound,
-            "accounts/x not found".into(),
+            "the resource was not found".into(),
             Reason::NotFound,
             ErrorDetails::new(),
         );
