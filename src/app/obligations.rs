@@ -49,7 +49,7 @@ pub(crate) fn record_completion(
     let duplicate = state
         .completions(&account_id, &id)
         .iter()
-        .any(|c| c.kind == completion.kind && c.at == completion.at);
+        .any(|c| c.same_event(&completion));
     Ok(Prepared::Completion {
         contract: cur,
         completion,
@@ -106,10 +106,7 @@ pub fn after_recording(
 ) -> ObligationReport {
     let c = &rec.contract;
     let mut completions = state.completions(&c.account_id, &c.id).to_vec();
-    if !completions
-        .iter()
-        .any(|x| x.kind == completion.kind && x.at == completion.at)
-    {
+    if !completions.iter().any(|x| x.same_event(completion)) {
         completions.push(completion.clone());
     }
     let at = if c.is_effective(now) {

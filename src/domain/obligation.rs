@@ -139,6 +139,14 @@ pub struct Completion {
     pub note: String,
 }
 
+impl Completion {
+    /// True if `other` records the same event (same obligation, same instant): recording
+    /// it again is a retry and changes nothing, whatever its note.
+    pub fn same_event(&self, other: &Completion) -> bool {
+        self.kind == other.kind && self.at == other.at
+    }
+}
+
 /// Where an obligation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ObligationStatus {

@@ -59,6 +59,11 @@ pub struct Recorded {
 /// be stored in the write's transaction.
 pub type Render<'a> = &'a (dyn Fn(Applied) -> Result<Vec<u8>, String> + Send + Sync);
 
+/// Whether an id recorded at `at` is still remembered.
+fn live(at: &Instant) -> bool {
+    at.elapsed() < RETENTION
+}
+
 /// The memory store's request ids: in this process, for [`RETENTION`].
 #[derive(Debug, Default)]
 pub(crate) struct Ledger {
@@ -72,7 +77,7 @@ impl Ledger {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
             .get(id)
-            .filter(|(at, _)| at.elapsed() < RETENTION)
+            .filter(|(at, _)| live(at))
             .map(|(_, r)| r.clone())
     }
 
@@ -85,10 +90,7 @@ impl Ledger {
         write: impl FnOnce() -> Result<Vec<u8>, E>,
     ) -> Option<Result<Vec<u8>, E>> {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries
-            .get(&key.id)
-            .is_some_and(|(at, _)| at.elapsed() < RETENTION)
-        {
+        if entries.get(&key.id).is_some_and(|(at, _)| live(at)) {
             return None;
         }
         let done = write();
@@ -101,10 +103,7 @@ impl Ledger {
     /// Records an error as the first answer, unless one is already recorded.
     pub(crate) fn remember(&self, key: &RequestKey, answer: Answer) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries
-            .get(&key.id)
-            .is_none_or(|(at, _)| at.elapsed() >= RETENTION)
-        {
+        if entries.get(&key.id).is_none_or(|(at, _)| !live(at)) {
             Self::insert(&mut entries, key, answer);
         }
     }
@@ -112,7 +111,7 @@ impl Ledger {
     fn insert(entries: &mut HashMap<Uuid, (Instant, Recorded)>, key: &RequestKey, answer: Answer) {
         // Forget expired ids now and then, so the map does not grow without bound.
         if entries.len() % 1024 == 1023 {
-            entries.retain(|_, (at, _)| at.elapsed() < RETENTION);
+            entries.retain(|_, (at, _)| live(at));
         }
         entries.insert(
             key.id,
