@@ -6,13 +6,14 @@ use std::path::PathBuf;
 
 use prost::Message;
 
-const PROTOS: [&str; 6] = [
+const PROTOS: [&str; 7] = [
     "entitlements/v1/types.proto",
     "entitlements/v1/catalog_service.proto",
     "entitlements/v1/account_service.proto",
     "entitlements/v1/contract_service.proto",
     "entitlements/v1/entitlement_service.proto",
     "entitlements/v1/sla_service.proto",
+    "entitlements/v1/case_service.proto",
 ];
 
 fn main() -> Result<(), Box<dyn Error>> {

@@ -1,5 +1,6 @@
 //! Typed resource names: `plans/{id}`, `calendars/{id}`, `accounts/{id}`,
-//! `accounts/{a}/contracts/{c}` and `accounts/{a}/contracts/{c}/contacts/{email}`. Parsing
+//! `accounts/{a}/contracts/{c}`, `accounts/{a}/contracts/{c}/contacts/{email}` and
+//! `accounts/{a}/cases/{c}` (with `accounts/-` for a listing across accounts). Parsing
 //! and printing them happens here and nowhere else, so that no other module formats a
 //! collection prefix or matches one; errors carry a [`Name`] and callers tell resource
 //! types apart by its variant.
@@ -34,6 +35,39 @@ const PLANS: &str = "plans";
 const CALENDARS: &str = "calendars";
 /// The collection segment of account names.
 const ACCOUNTS: &str = "accounts";
+/// The collection segment of contract names, below an account.
+const CONTRACTS: &str = "contracts";
+/// The collection segment of case names, below an account.
+const CASES: &str = "cases";
+
+/// Parses `accounts/{a}/{collection}/{id}` given in request field `field`; `singular`
+/// names the id in the error (`contract`).
+fn account_child<'a>(
+    name: &'a str,
+    collection: &str,
+    singular: &str,
+    field: &str,
+) -> Result<(&'a str, &'a str)> {
+    let mut parts = name.split('/');
+    match (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) {
+        (Some(ACCOUNTS), Some(a), Some(c), Some(id), None) if c == collection => {
+            check_id(a).map_err(|e| NameError::new(field, e.to_string()))?;
+            check_id(id).map_err(|e| NameError::new(field, e.to_string()))?;
+            Ok((a, id))
+        }
+        (Some(""), None, ..) => Err(NameError::new(field, "is required")),
+        _ => Err(NameError::new(
+            field,
+            format!("must be a resource name accounts/{{account}}/{collection}/{{{singular}}}"),
+        )),
+    }
+}
 
 fn single_segment<'a>(name: &'a str, collection: &str, field: &str) -> Result<&'a str> {
     let id = name
@@ -137,25 +171,7 @@ impl<'a> ContractName<'a> {
 
     /// Parses `accounts/{a}/contracts/{c}` given in request field `field`.
     pub fn parse(name: &'a str, field: &str) -> Result<ContractName<'a>> {
-        let mut parts = name.split('/');
-        match (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) {
-            (Some(ACCOUNTS), Some(a), Some("contracts"), Some(c), None) => {
-                check_id(a).map_err(|e| NameError::new(field, e.to_string()))?;
-                check_id(c).map_err(|e| NameError::new(field, e.to_string()))?;
-                Ok(ContractName { account: a, id: c })
-            }
-            (Some(""), None, ..) => Err(NameError::new(field, "is required")),
-            _ => Err(NameError::new(
-                field,
-                "must be a resource name accounts/{account}/contracts/{contract}",
-            )),
-        }
+        account_child(name, CONTRACTS, "contract", field).map(|(account, id)| ContractName { account, id })
     }
 
     /// The name as a string, built without `format!` (every deadline and check answer
@@ -175,6 +191,70 @@ impl<'a> ContractName<'a> {
 impl fmt::Display for ContractName<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{ACCOUNTS}/{}/contracts/{}", self.account, self.id)
+    }
+}
+
+/// A tracked case's name, `accounts/{account}/cases/{id}`, borrowing its ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseName<'a> {
+    /// The id of the account the case belongs to.
+    pub account: &'a str,
+    /// The case's id within the account.
+    pub id: &'a str,
+}
+
+impl<'a> CaseName<'a> {
+    /// The name of case `id` of account `account`.
+    pub fn new(account: &'a str, id: &'a str) -> CaseName<'a> {
+        CaseName { account, id }
+    }
+
+    /// Parses `accounts/{a}/cases/{c}` given in request field `field`.
+    pub fn parse(name: &'a str, field: &str) -> Result<CaseName<'a>> {
+        account_child(name, CASES, "case", field).map(|(account, id)| CaseName { account, id })
+    }
+}
+
+impl fmt::Display for CaseName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{ACCOUNTS}/{}/{CASES}/{}", self.account, self.id)
+    }
+}
+
+/// The parent of a listing below accounts: one account, or every account
+/// (`accounts/-`, AIP-159).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountParent<'a> {
+    /// `accounts/{id}`.
+    One(&'a str),
+    /// `accounts/-`.
+    Every,
+}
+
+impl<'a> AccountParent<'a> {
+    /// Parses `accounts/{id}` or `accounts/-` given in request field `field`.
+    pub fn parse(name: &'a str, field: &str) -> Result<AccountParent<'a>> {
+        if name == "accounts/-" {
+            return Ok(AccountParent::Every);
+        }
+        AccountName::parse(name, field).map(|a| AccountParent::One(a.id))
+    }
+
+    /// The account, unless every account is meant.
+    pub fn account(self) -> Option<&'a str> {
+        match self {
+            AccountParent::One(a) => Some(a),
+            AccountParent::Every => None,
+        }
+    }
+}
+
+impl fmt::Display for AccountParent<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AccountParent::One(id) => AccountName { id }.fmt(f),
+            AccountParent::Every => write!(f, "{ACCOUNTS}/-"),
+        }
     }
 }
 
@@ -198,6 +278,13 @@ pub enum Name {
     /// `accounts/{account}/contracts/{id}/contacts/{email}` (boxed: errors carry names,
     /// and the rarest one should not make every error bigger).
     Contact(Box<ContactParts>),
+    /// `accounts/{account}/cases/{id}`.
+    Case {
+        /// The account's id.
+        account: String,
+        /// The case's id.
+        id: String,
+    },
 }
 
 /// The parts of a designated contact's name.
@@ -244,6 +331,14 @@ impl Name {
         }))
     }
 
+    /// `accounts/{account}/cases/{id}`.
+    pub fn case(account: &str, id: &str) -> Name {
+        Name::Case {
+            account: account.to_owned(),
+            id: id.to_owned(),
+        }
+    }
+
     /// The collection the resource is in (`plans`, `contracts`, ...): the resource type
     /// error details report.
     pub fn collection(&self) -> &'static str {
@@ -251,8 +346,9 @@ impl Name {
             Name::Plan(_) => PLANS,
             Name::Calendar(_) => CALENDARS,
             Name::Account(_) => ACCOUNTS,
-            Name::Contract { .. } => "contracts",
+            Name::Contract { .. } => CONTRACTS,
             Name::Contact(_) => "contacts",
+            Name::Case { .. } => CASES,
         }
     }
 }
@@ -281,6 +377,12 @@ impl From<ContractName<'_>> for Name {
     }
 }
 
+impl From<CaseName<'_>> for Name {
+    fn from(n: CaseName<'_>) -> Name {
+        Name::case(n.account, n.id)
+    }
+}
+
 impl fmt::Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -292,6 +394,7 @@ impl fmt::Display for Name {
                 let contract = ContractName::new(&c.account, &c.id);
                 write!(f, "{contract}/contacts/{}", c.email)
             }
+            Name::Case { account, id } => CaseName { account, id }.fmt(f),
         }
     }
 }
@@ -309,6 +412,13 @@ mod tests {
         assert_eq!(Name::from(c).to_string(), c.to_string());
         let a = AccountName::parse("accounts/acme", "account").unwrap();
         assert_eq!(a.to_string(), "accounts/acme");
+        let k = CaseName::parse("accounts/acme/cases/k1", "name").unwrap();
+        assert_eq!(Name::from(k).to_string(), "accounts/acme/cases/k1");
+        assert!(CaseName::parse("accounts/acme/contracts/k1", "name").is_err());
+        assert_eq!(
+            AccountParent::parse("accounts/-", "parent").unwrap(),
+            AccountParent::Every
+        );
         assert_eq!(
             Name::contact("a", "c", "x@y").to_string(),
             "accounts/a/contracts/c/contacts/x@y"

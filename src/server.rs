@@ -29,6 +29,7 @@ use crate::grpc::contract::ContractApi;
 use crate::grpc::entitlement::EntitlementApi;
 use crate::grpc::guard::GuardLayer;
 use crate::grpc::pb;
+use crate::grpc::case::CaseApi;
 use crate::grpc::sla::SlaApi;
 use crate::store::Store;
 
@@ -36,6 +37,7 @@ use pb::account_service_server::AccountServiceServer;
 use pb::catalog_service_server::CatalogServiceServer;
 use pb::contract_service_server::ContractServiceServer;
 use pb::entitlement_service_server::EntitlementServiceServer;
+use pb::case_service_server::CaseServiceServer;
 use pb::sla_service_server::SlaServiceServer;
 
 /// Why the server stopped with an error.
@@ -163,12 +165,13 @@ impl Default for ServerOptions {
 }
 
 /// The health service names this server reports, besides the overall "" entry.
-pub const SERVICE_NAMES: [&str; 5] = [
+pub const SERVICE_NAMES: [&str; 6] = [
     <EntitlementServiceServer<EntitlementApi> as NamedService>::NAME,
     <SlaServiceServer<SlaApi> as NamedService>::NAME,
     <CatalogServiceServer<CatalogApi> as NamedService>::NAME,
     <AccountServiceServer<AccountApi> as NamedService>::NAME,
     <ContractServiceServer<ContractApi> as NamedService>::NAME,
+    <CaseServiceServer<CaseApi> as NamedService>::NAME,
 ];
 
 async fn set_all(health: &HealthReporter, status: ServingStatus) {
@@ -180,10 +183,11 @@ async fn set_all(health: &HealthReporter, status: ServingStatus) {
 
 /// The services that write to the store: NOT_SERVING while the store cannot take writes
 /// (e.g. Postgres is down), while checks and deadlines go on from the snapshot.
-pub const WRITE_SERVICES: [&str; 3] = [
+pub const WRITE_SERVICES: [&str; 4] = [
     <CatalogServiceServer<CatalogApi> as NamedService>::NAME,
     <AccountServiceServer<AccountApi> as NamedService>::NAME,
     <ContractServiceServer<ContractApi> as NamedService>::NAME,
+    <CaseServiceServer<CaseApi> as NamedService>::NAME,
 ];
 
 /// Keeps the write services' health in step with the store's writability until the
@@ -340,8 +344,11 @@ pub async fn serve_with(
                 .max_decoding_message_size(max_message),
         )
         .add_service(
-            ContractServiceServer::new(ContractApi::new(store))
+            ContractServiceServer::new(ContractApi::new(store.clone()))
                 .max_decoding_message_size(max_message),
+        )
+        .add_service(
+            CaseServiceServer::new(CaseApi::new(store)).max_decoding_message_size(max_message),
         )
         // TCP_NODELAY: the builder's `tcp_nodelay` does not apply to an incoming stream, and
         // without it Nagle holds back a response's last segment until the client's delayed

@@ -1,13 +1,23 @@
-//! EvaluateCase: every milestone of a case timeline evaluated at an instant, under the
-//! terms of the contract in force when the case was opened (without one, every milestone
-//! has no target), with the escalation path. Read from the snapshot only.
+//! Tracked cases and EvaluateCase: every milestone of a case timeline evaluated at an
+//! instant, under the terms of the contract in force when the case was opened (without
+//! one, every milestone has no target), with the escalation path; and the rules of the
+//! writes on a tracked case (create, update, the small moves, delete). Evaluations are
+//! read from the snapshot only.
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::entitlement::InForce;
+use super::rules::current;
 use crate::domain::{
-    Calendar, CaseEvaluation, CaseTimeline, Contract, DomainError, EscalationPath, evaluate_case,
+    Calendar, CaseEvaluation, CaseMove, CaseOutlook, CaseTimeline, Contract, DomainError,
+    EscalationPath, MAX_TIMELINE_EVENTS, Moved, evaluate_case,
 };
+use crate::names::Name;
+use crate::reason::Reason;
+use crate::store::cases::{CasePatch, CaseRecord};
+use crate::store::records::{CaseAt, Meta};
+use crate::store::state::{Prepared, Write};
 use crate::store::{State, StoreError};
 
 /// The evaluation of a case.
@@ -21,6 +31,13 @@ pub struct CaseAnswer<'s> {
     pub evaluation: CaseEvaluation,
     /// Where the case escalates, when a contract applied.
     pub escalation: Option<EscalationPath>,
+}
+
+impl CaseAnswer<'_> {
+    /// The case's next due instant, as its evaluation gives it.
+    pub fn next_due(&self, resolved: bool) -> Option<DateTime<Utc>> {
+        CaseOutlook::of(&self.evaluation, resolved).next_due
+    }
 }
 
 /// Why a case could not be evaluated.
@@ -39,23 +56,159 @@ pub fn evaluate<'s>(
     case: &CaseTimeline,
     at: DateTime<Utc>,
 ) -> Result<CaseAnswer<'s>, CaseError> {
-    let (account, in_force) = state
-        .in_force(account, case.opened_at)
+    let under = state
+        .case_terms(account, case.opened_at)
         .map_err(CaseError::Store)?;
-    let (contract, terms) = match in_force {
-        InForce::Effective { contract, terms } => (Some(contract), Some(terms)),
-        InForce::Denied { .. } => (None, None),
-    };
-    let calendar = state.account_calendar(account);
-    let evaluation =
-        evaluate_case(terms.as_ref(), calendar, case, at).map_err(CaseError::Timeline)?;
-    let escalation = contract
-        .zip(terms.as_ref())
+    let evaluation = evaluate_case(under.terms.as_ref(), under.calendar, case, at)
+        .map_err(CaseError::Timeline)?;
+    let escalation = under
+        .contract
+        .zip(under.terms.as_ref())
         .map(|(c, t)| EscalationPath::of(c, t));
     Ok(CaseAnswer {
-        contract,
-        calendar,
+        contract: under.contract,
+        calendar: under.calendar,
         evaluation,
         escalation,
+    })
+}
+
+/// A timeline a tracked case may hold: every rule EvaluateCase enforces, and at most
+/// [`MAX_TIMELINE_EVENTS`] events.
+fn check_timeline(t: &CaseTimeline) -> Result<(), StoreError> {
+    if t.event_count() > MAX_TIMELINE_EVENTS {
+        return Err(StoreError::Domain(DomainError::InvalidTimeline(format!(
+            "the timeline holds {} events; a tracked case holds at most {MAX_TIMELINE_EVENTS}",
+            t.event_count()
+        ))));
+    }
+    t.validate().map_err(StoreError::Domain)
+}
+
+/// The case `at` names, from the snapshot or as read through, if the caller's `etag`
+/// (if any) is its current one.
+fn stored<'a>(
+    state: &'a State,
+    at: &'a CaseAt,
+    etag: &Option<String>,
+) -> Result<(&'a CaseRecord, bool), StoreError> {
+    let name = || Name::case(&at.account_id, &at.id);
+    match state.case(&at.account_id, &at.id) {
+        Some(rec) => Ok((current(Some(rec), name, etag)?, false)),
+        None => Ok((current(at.read_through.as_deref(), name, etag)?, true)),
+    }
+}
+
+/// The rules of `Change::CreateCase`: what it writes, or why it is refused.
+pub(crate) fn create(
+    state: &State,
+    account_id: String,
+    id: String,
+    external_reference: String,
+    timeline: CaseTimeline,
+    now: DateTime<Utc>,
+) -> Result<Prepared, StoreError> {
+    if state.account(&account_id).is_none() {
+        return Err(StoreError::NotFound(Name::account(&account_id)));
+    }
+    if state.case(&account_id, &id).is_some() {
+        return Err(StoreError::AlreadyExists(Name::case(&account_id, &id)));
+    }
+    check_timeline(&timeline)?;
+    Ok(Prepared::Case {
+        write: Write::create(CaseRecord {
+            account_id: Arc::from(account_id),
+            id: Arc::from(id),
+            external_reference,
+            timeline,
+            meta: Meta::new(now),
+            outlook: None,
+        }),
+        read_through: false,
+        unchanged: false,
+    })
+}
+
+/// The rules of `Change::UpdateCase`: what it writes, or why it is refused.
+pub(crate) fn update(
+    state: &State,
+    at: CaseAt,
+    patch: CasePatch,
+    etag: String,
+    now: DateTime<Utc>,
+) -> Result<Prepared, StoreError> {
+    let (cur, read_through) = stored(state, &at, &Some(etag))?;
+    let timeline = patch.apply_to(cur.timeline.clone());
+    check_timeline(&timeline)?;
+    Ok(Prepared::Case {
+        write: Write::update(
+            CaseRecord {
+                external_reference: patch
+                    .external_reference
+                    .unwrap_or_else(|| cur.external_reference.clone()),
+                timeline,
+                meta: cur.meta.bumped(now),
+                outlook: None,
+                ..cur.clone()
+            },
+            cur.meta.revision,
+        ),
+        read_through,
+        unchanged: false,
+    })
+}
+
+/// The rules of `Change::MoveCase`: what it writes (nothing when the same move is
+/// already recorded), or why it is refused.
+pub(crate) fn move_case(
+    state: &State,
+    at: CaseAt,
+    step: CaseMove,
+    now: DateTime<Utc>,
+) -> Result<Prepared, StoreError> {
+    let (cur, read_through) = stored(state, &at, &None)?;
+    let mut timeline = cur.timeline.clone();
+    let moved = timeline
+        .apply_move(step)
+        .map_err(|message| StoreError::FailedPrecondition {
+            reason: Reason::InvalidTimeline,
+            subject: Name::case(&at.account_id, &at.id),
+            message: format!("{}: {message}", Name::case(&at.account_id, &at.id)),
+        })?;
+    if moved == Moved::AlreadyRecorded {
+        return Ok(Prepared::Case {
+            write: Write::update(cur.clone(), cur.meta.revision),
+            read_through,
+            unchanged: true,
+        });
+    }
+    check_timeline(&timeline)?;
+    Ok(Prepared::Case {
+        write: Write::update(
+            CaseRecord {
+                timeline,
+                meta: cur.meta.bumped(now),
+                outlook: None,
+                ..cur.clone()
+            },
+            cur.meta.revision,
+        ),
+        read_through,
+        unchanged: false,
+    })
+}
+
+/// The rules of `Change::DeleteCase`: what it writes, or why it is refused.
+pub(crate) fn delete(
+    state: &State,
+    at: CaseAt,
+    etag: Option<String>,
+) -> Result<Prepared, StoreError> {
+    let (cur, read_through) = stored(state, &at, &etag)?;
+    Ok(Prepared::DeleteCase {
+        account_id: at.account_id.clone(),
+        id: at.id.clone(),
+        revision: cur.meta.revision,
+        read_through,
     })
 }

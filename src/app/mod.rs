@@ -1,5 +1,5 @@
 //! The use cases, one module each: the writes the API makes (plans, calendars, accounts,
-//! contracts, designated contacts, obligation completions), each taking parsed domain
+//! contracts, designated contacts, obligation completions, tracked cases), each taking parsed domain
 //! values and the state they are checked against and returning the records to write or
 //! why the write is refused; and the questions answered from the snapshot
 //! (`entitlements`, `deadlines`, `cases`, `obligations`), returning domain answers. This is the only place a write's rules live: the stores
@@ -12,6 +12,7 @@
 
 pub mod accounts;
 pub mod calendars;
+pub mod case_list;
 pub mod cases;
 pub mod contacts;
 pub mod contracts;
@@ -85,6 +86,15 @@ pub fn decide(
             id,
             completion,
         } => obligations::record_completion(state, account_id, id, completion, now),
+        Change::CreateCase {
+            account_id,
+            id,
+            external_reference,
+            timeline,
+        } => cases::create(state, account_id, id, external_reference, timeline, now),
+        Change::UpdateCase { case, patch, etag } => cases::update(state, case, patch, etag, now),
+        Change::MoveCase { case, step } => cases::move_case(state, case, step, now),
+        Change::DeleteCase { case, etag } => cases::delete(state, case, etag),
     }
 }
 

@@ -39,6 +39,8 @@ pub use obligation::{Completion, ObligationKind, ObligationReport, ObligationSta
 pub use pause::{Pause, Pauses};
 pub use sla::at_risk::{AtRisk, ThresholdCrossing};
 pub use sla::case::{
-    CaseEvaluation, CaseTimeline, MilestoneEvaluation, MilestoneStatus, evaluate_case,
+    CaseEvaluation, CaseOutlook, CaseStatus, CaseTimeline, MilestoneEvaluation, MilestoneStatus,
+    evaluate_case,
 };
 pub use sla::deadline::{ClockKind, Deadline, Milestone, deadline};
+pub use sla::moves::{CaseMove, MAX_TIMELINE_EVENTS, Moved};

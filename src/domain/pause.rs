@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use super::error::DomainError;
 
 /// An interval during which the case waits on the customer and no clock counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Pause {
     /// When the pause began.
     pub start: DateTime<Utc>,

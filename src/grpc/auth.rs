@@ -76,7 +76,16 @@ const OPEN_SERVICES: [&str; 3] = [
 ];
 
 /// Methods that need the writer role.
-const WRITER_METHODS: [&str; 12] = [
+const WRITER_METHODS: [&str; 21] = [
+    "/entitlements.v1.CaseService/CreateCase",
+    "/entitlements.v1.CaseService/UpdateCase",
+    "/entitlements.v1.CaseService/DeleteCase",
+    "/entitlements.v1.CaseService/RecordFirstResponse",
+    "/entitlements.v1.CaseService/RecordUpdate",
+    "/entitlements.v1.CaseService/PauseCase",
+    "/entitlements.v1.CaseService/ResumeCase",
+    "/entitlements.v1.CaseService/ChangeCasePriority",
+    "/entitlements.v1.CaseService/ResolveCase",
     "/entitlements.v1.AccountService/CreateAccount",
     "/entitlements.v1.AccountService/UpdateAccount",
     "/entitlements.v1.AccountService/DeleteAccount",
@@ -100,7 +109,9 @@ const ADMIN_METHODS: [&str; 2] = [
 ];
 
 /// Methods open to readers.
-const READER_METHODS: [&str; 19] = [
+const READER_METHODS: [&str; 21] = [
+    "/entitlements.v1.CaseService/GetCase",
+    "/entitlements.v1.CaseService/ListCases",
     "/entitlements.v1.EntitlementService/CheckEntitlement",
     "/entitlements.v1.EntitlementService/BatchCheckEntitlements",
     "/entitlements.v1.EntitlementService/GetEntitlements",

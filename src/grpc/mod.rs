@@ -5,6 +5,7 @@
 pub mod account;
 pub mod auth;
 pub mod batch;
+pub mod case;
 pub mod catalog;
 pub mod consistency;
 pub mod contract;

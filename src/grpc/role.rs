@@ -6,9 +6,11 @@ use std::fmt;
 /// What a caller may do; each role includes the ones before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
-    /// Checks, deadlines, evaluations, business time, obligations, gets and lists.
+    /// Checks, deadlines, evaluations, business time, obligations, tracked cases, gets
+    /// and lists.
     Reader,
-    /// Reader, plus accounts, calendars, contracts, contacts and obligation completions.
+    /// Reader, plus accounts, calendars, contracts, contacts, obligation completions and
+    /// tracked cases.
     Writer,
     /// Writer, plus plans.
     Admin,

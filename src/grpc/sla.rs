@@ -12,11 +12,11 @@ use super::error::{ApiError, FieldContext};
 use super::guard::Caller;
 use super::pb;
 use super::pb::sla_service_server::SlaService;
-use crate::app::cases::{self, CaseError};
+use crate::app::cases::{self, CaseAnswer, CaseError};
 use crate::app::deadlines::{self, DeadlineAnswer, DeadlineError, DeadlineQuestion};
 use crate::app::obligations;
 use crate::domain::obligation::ObligationReport;
-use crate::domain::{BusinessClock, Calendar, CaseTimeline, Completion, Contract, Milestone};
+use crate::domain::{BusinessClock, Calendar, Completion, Contract, Milestone};
 use crate::names::{ContractName, Name};
 use crate::store::records::CompletionRecorded;
 use crate::store::{Change, Store, StoreError};
@@ -193,31 +193,67 @@ fn between_source(
     })
 }
 
-fn case_timeline(c: &Option<pb::CaseTimeline>) -> Result<CaseTimeline, ApiError> {
-    let c = c.as_ref().ok_or_else(|| ApiError::required("case"))?;
-    let mut priority_changes = Vec::with_capacity(c.priority_changes.len());
-    for (i, p) in c.priority_changes.iter().enumerate() {
-        let f = format!("case.priority_changes[{i}]");
-        priority_changes.push((
-            convert::time(&p.change_time, &format!("{f}.change_time"))?,
-            convert::priority(p.priority, &format!("{f}.priority"))?,
-        ));
-    }
-    let updates = c
-        .update_times
+/// EvaluateCase's answer for a case of account `account` (its resource name), evaluated
+/// at `now`; also what GetCase answers for a tracked case.
+pub(super) fn evaluation_response(
+    account: &str,
+    answer: &CaseAnswer<'_>,
+    now: DateTime<Utc>,
+) -> pb::EvaluateCaseResponse {
+    let (contract, eval) = (answer.contract, &answer.evaluation);
+    crate::telemetry::sla::case_evaluated(
+        account,
+        contract,
+        eval.priority,
+        &eval.milestones,
+        eval.evaluated_at,
+    );
+    let milestones = eval
+        .milestones
         .iter()
-        .enumerate()
-        .map(|(i, u)| convert::time(&Some(*u), &format!("case.update_times[{i}]")))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(CaseTimeline {
-        opened_at: convert::time(&c.open_time, "case.open_time")?,
-        priority: convert::priority(c.priority, "case.priority")?,
-        priority_changes,
-        pauses: convert::pause_list(&c.pauses, "case.pauses")?,
-        first_response_at: convert::opt_time(&c.first_response_time, "case.first_response_time")?,
-        updates,
-        resolved_at: convert::opt_time(&c.resolve_time, "case.resolve_time")?,
-    })
+        .map(|m| pb::MilestoneEvaluation {
+            milestone: convert::pb_milestone(m.milestone),
+            sequence: m.sequence as i32,
+            start_time: Some(ts(m.start)),
+            due_time: opt_ts(m.due),
+            status: convert::pb_milestone_status(m.status),
+            event_time: opt_ts(m.event_at),
+            margin: m.margin.map(pb_delta),
+            clock: if m.target.is_some() {
+                convert::pb_clock(m.clock)
+            } else {
+                0
+            },
+            target: m.target.map(pb_duration),
+            explanation: match contract {
+                Some(c) => {
+                    let mut text = m.explanation.clone();
+                    push_under(&mut text, c);
+                    text
+                }
+                None => m.explanation.clone(),
+            },
+            at_risk: m.at_risk.as_ref().map(convert::pb_at_risk),
+        })
+        .collect();
+    pb::EvaluateCaseResponse {
+        priority: convert::pb_priority(eval.priority),
+        milestones,
+        contract: contract.map(contract_ref),
+        evaluate_time: Some(ts(now)),
+        escalation: answer.escalation.as_ref().map(convert::pb_escalation),
+    }
+}
+
+/// A case evaluation's error, its timeline given in request field `field`.
+pub(super) fn case_error(e: CaseError, field: &str) -> ApiError {
+    match e {
+        CaseError::Store(e) => ApiError::from(e),
+        CaseError::Timeline(e) => ApiError::DomainIn {
+            field: field.to_owned(),
+            error: e,
+        },
+    }
 }
 
 #[tonic::async_trait]
@@ -253,7 +289,7 @@ impl SlaService for SlaApi {
     ) -> Result<Response<pb::EvaluateCaseResponse>, Status> {
         let r = request.into_inner();
         let account = convert::account_id(&r.account, "account")?;
-        let case = case_timeline(&r.case)?;
+        let case = convert::case_timeline(&r.case, "case")?;
         let now = convert::time_or(&r.evaluate_time, "evaluate_time", Utc::now())?;
         if now < case.opened_at {
             return Err(
@@ -261,57 +297,9 @@ impl SlaService for SlaApi {
             );
         }
         let state = self.store.snapshot().read();
-        let answer = cases::evaluate(&state, account, &case, now).map_err(|e| match e {
-            CaseError::Store(e) => ApiError::from(e),
-            CaseError::Timeline(e) => ApiError::DomainIn {
-                field: "case".to_owned(),
-                error: e,
-            },
-        })?;
-        let (contract, eval) = (answer.contract, answer.evaluation);
-        crate::telemetry::sla::case_evaluated(
-            &r.account,
-            contract,
-            eval.priority,
-            &eval.milestones,
-            eval.evaluated_at,
-        );
-        let milestones = eval
-            .milestones
-            .iter()
-            .map(|m| pb::MilestoneEvaluation {
-                milestone: convert::pb_milestone(m.milestone),
-                sequence: m.sequence as i32,
-                start_time: Some(ts(m.start)),
-                due_time: opt_ts(m.due),
-                status: convert::pb_milestone_status(m.status),
-                event_time: opt_ts(m.event_at),
-                margin: m.margin.map(pb_delta),
-                clock: if m.target.is_some() {
-                    convert::pb_clock(m.clock)
-                } else {
-                    0
-                },
-                target: m.target.map(pb_duration),
-                explanation: match contract {
-                    Some(c) => {
-                        let mut text = m.explanation.clone();
-                        push_under(&mut text, c);
-                        text
-                    }
-                    None => m.explanation.clone(),
-                },
-                at_risk: m.at_risk.as_ref().map(convert::pb_at_risk),
-            })
-            .collect();
-        let escalation = answer.escalation.as_ref().map(convert::pb_escalation);
-        Ok(Response::new(pb::EvaluateCaseResponse {
-            priority: convert::pb_priority(eval.priority),
-            milestones,
-            contract: contract.map(contract_ref),
-            evaluate_time: Some(ts(now)),
-            escalation,
-        }))
+        let answer =
+            cases::evaluate(&state, account, &case, now).map_err(|e| case_error(e, "case"))?;
+        Ok(Response::new(evaluation_response(&r.account, &answer, now)))
     }
 
     async fn add_business_time(

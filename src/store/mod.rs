@@ -5,6 +5,7 @@
 //! memory and answers checks and deadlines from it. Writes go through [`Store::apply`] as a
 //! [`Change`], so every backend validates them the same way.
 
+pub mod cases;
 pub mod error;
 pub mod memory;
 pub mod postgres;
@@ -112,6 +113,33 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// Whether writes can currently succeed; changes as the backend comes and goes.
     fn writable(&self) -> watch::Receiver<bool>;
+
+    /// A tracked case, from the snapshot or, when the snapshot does not hold it (a
+    /// resolved case in the Postgres store), read through to the source of truth.
+    async fn read_case(
+        &self,
+        account_id: &str,
+        id: &str,
+    ) -> Result<Option<cases::CaseRecord>, StoreError> {
+        Ok(self.snapshot().read().case(account_id, id).cloned())
+    }
+
+    /// Up to `limit` resolved cases of `account` (every account when `None`) after the
+    /// case `after` names (account id, case id), in name order; their outlooks are not
+    /// worked out.
+    async fn resolved_cases(
+        &self,
+        account: Option<&str>,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<cases::CaseRecord>, StoreError> {
+        let state = self.snapshot().read();
+        Ok(state
+            .resolved_cases_after(account, after)
+            .take(limit)
+            .cloned()
+            .collect())
+    }
 
     /// A contract's revisions, oldest first.
     async fn revisions(&self, account_id: &str, id: &str) -> Result<Vec<Revision>, StoreError> {

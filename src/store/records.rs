@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+pub use super::cases::{CasePatch, CaseRecord};
 use crate::domain::{
-    BenefitSet, Calendar, Completion, Contract, ContractOverrides, DesignatedContact,
-    ObligationKind, Plan, PriorityTerms,
+    BenefitSet, Calendar, CaseMove, CaseTimeline, Completion, Contract, ContractOverrides,
+    DesignatedContact, ObligationKind, Plan, PriorityTerms,
 };
 
 /// Bookkeeping every stored resource carries.
@@ -350,6 +351,52 @@ pub enum Change {
         /// The completion.
         completion: Completion,
     },
+    /// Start tracking a case.
+    CreateCase {
+        /// Account id.
+        account_id: String,
+        /// Case id.
+        id: String,
+        /// The caller's reference.
+        external_reference: String,
+        /// Its timeline.
+        timeline: CaseTimeline,
+    },
+    /// Replace fields of a tracked case.
+    UpdateCase {
+        /// Which case.
+        case: CaseAt,
+        /// The fields to replace.
+        patch: CasePatch,
+        /// The caller's etag (required).
+        etag: String,
+    },
+    /// One small move on a tracked case's timeline.
+    MoveCase {
+        /// Which case.
+        case: CaseAt,
+        /// The move.
+        step: CaseMove,
+    },
+    /// Stop tracking a case.
+    DeleteCase {
+        /// Which case.
+        case: CaseAt,
+        /// Expected etag.
+        etag: Option<String>,
+    },
+}
+
+/// The case a write is about, with the record read through to the source of truth
+/// when the snapshot does not hold it (a resolved case in the Postgres store).
+#[derive(Debug, Clone)]
+pub struct CaseAt {
+    /// Account id.
+    pub account_id: String,
+    /// Case id.
+    pub id: String,
+    /// The case as read from the source of truth, when the snapshot does not hold it.
+    pub read_through: Option<Box<CaseRecord>>,
 }
 
 /// What a change produced, for the response.
@@ -365,6 +412,8 @@ pub enum Applied {
     Contract(ContractRecord),
     /// An obligation completion was recorded on this contract.
     Completion(ContractRecord, ObligationKind),
+    /// A case was created or changed.
+    Case(Box<CaseRecord>),
     /// A resource was deleted.
     Deleted,
 }
@@ -412,3 +461,4 @@ written!(
     Applied::Completion(contract, kind) => CompletionRecorded { contract, kind }
 );
 written!(Deleted, "a deletion", Applied::Deleted => Deleted);
+written!(CaseRecord, "a case", Applied::Case(r) => *r);

@@ -14,8 +14,10 @@ use super::records::{
     AccountRecord, Applied, CalendarRecord, ContractRecord, Meta, PlanRecord, Revision,
 };
 use crate::domain::entitlement::InForce;
+use super::cases::{CaseRecord, Cases};
 use crate::domain::{
-    Calendar, Completion, Contract, ContractAt, catalog::builtin_plans, contract_at,
+    Calendar, CaseOutlook, Completion, Contract, ContractAt, Terms, catalog::builtin_plans,
+    contract_at, evaluate_case,
 };
 use crate::names::Name;
 
@@ -39,6 +41,24 @@ pub struct State {
     completions: BTreeMap<(String, String), Vec<Completion>>,
     /// Contract revisions by (account id, contract id), oldest first.
     revisions: BTreeMap<(String, String), Vec<Revision>>,
+    /// Tracked cases: every open one, indexed by due instant, and the resolved ones
+    /// unless `drop_resolved_cases`.
+    cases: Cases,
+    /// Resolved cases are kept only in the source of truth (the Postgres store), not
+    /// here.
+    drop_resolved_cases: bool,
+}
+
+/// What a case of an account is evaluated under: the contract in force at its opening
+/// (if any) with its terms, and the account's calendar.
+#[derive(Debug)]
+pub struct CaseTerms<'a> {
+    /// The contract in force at the opening.
+    pub contract: Option<&'a Contract>,
+    /// Its terms.
+    pub terms: Option<Terms>,
+    /// The account's calendar.
+    pub calendar: &'a Calendar,
 }
 
 impl State {
@@ -162,6 +182,144 @@ impl State {
         self.accounts.len()
     }
 
+    /// The tracked cases held.
+    pub fn cases(&self) -> &Cases {
+        &self.cases
+    }
+
+    /// A tracked case by account and id, if this state holds it.
+    pub fn case(&self, account_id: &str, id: &str) -> Option<&CaseRecord> {
+        self.cases.get(account_id, id)
+    }
+
+    /// Keep resolved cases only in the source of truth from now on (the Postgres store).
+    pub(crate) fn drop_resolved_cases(&mut self) {
+        self.drop_resolved_cases = true;
+    }
+
+    /// Whether this state holds every resolved case (else they are read through).
+    pub fn holds_resolved_cases(&self) -> bool {
+        !self.drop_resolved_cases
+    }
+
+    /// The resolved cases this state holds, of `account` (every account when `None`),
+    /// after the case `after` names (account id, case id), in name order.
+    pub fn resolved_cases_after<'a>(
+        &'a self,
+        account: Option<&'a str>,
+        after: Option<(&'a str, &'a str)>,
+    ) -> impl Iterator<Item = &'a CaseRecord> + 'a {
+        let (after_account, after_id) = after.unwrap_or(("", ""));
+        let accounts: Box<dyn Iterator<Item = &'a str> + 'a> = match account {
+            Some(a) => Box::new(std::iter::once(a)),
+            None => Box::new(
+                self.account_ids
+                    .range::<str, _>((Bound::Included(after_account), Bound::Unbounded))
+                    .map(String::as_str),
+            ),
+        };
+        accounts.flat_map(move |a| {
+            self.cases
+                .of_account(a)
+                .iter()
+                .filter(move |c| c.resolved() && (a, &*c.id) > (after_account, after_id))
+        })
+    }
+
+    /// What a case of `account_id` opened at `opened_at` is evaluated under.
+    pub fn case_terms<'a>(
+        &'a self,
+        account_id: &'a str,
+        opened_at: DateTime<Utc>,
+    ) -> Result<CaseTerms<'a>, StoreError> {
+        let (account, in_force) = self.in_force(account_id, opened_at)?;
+        let (contract, terms) = match in_force {
+            InForce::Effective { contract, terms } => (Some(contract), Some(terms)),
+            InForce::Denied { .. } => (None, None),
+        };
+        Ok(CaseTerms {
+            contract,
+            terms,
+            calendar: self.account_calendar(account),
+        })
+    }
+
+    /// The outlook of a case from `now` on (from its last recorded event if later);
+    /// `None` if it cannot be evaluated.
+    pub fn outlook_of(&self, rec: &CaseRecord, now: DateTime<Utc>) -> Option<CaseOutlook> {
+        let under = self.case_terms(&rec.account_id, rec.timeline.opened_at).ok()?;
+        let at = now.max(rec.timeline.last_recorded());
+        let eval = evaluate_case(under.terms.as_ref(), under.calendar, &rec.timeline, at).ok()?;
+        Some(CaseOutlook::of(&eval, rec.resolved()))
+    }
+
+    /// Puts a case in, with its outlook worked out (or takes it out, when resolved
+    /// cases are not held here).
+    fn put_case_record(&mut self, mut rec: CaseRecord) {
+        if rec.resolved() && self.drop_resolved_cases {
+            self.cases.remove(&rec.account_id, &rec.id);
+            return;
+        }
+        rec.outlook = self.outlook_of(&rec, Utc::now());
+        self.cases.put(rec);
+    }
+
+    /// Replaces (or, with `None`, removes) one case as loaded from elsewhere.
+    pub fn put_case(&mut self, account_id: &str, id: &str, rec: Option<CaseRecord>) {
+        match rec {
+            Some(r) => self.put_case_record(r),
+            None => {
+                self.cases.remove(account_id, id);
+            }
+        }
+    }
+
+    /// Works the outlook of every case of `account_id` out again (its terms or
+    /// calendar changed).
+    fn refresh_cases_of(&mut self, account_id: &str) {
+        if self.cases.of_account(account_id).is_empty() {
+            return;
+        }
+        let now = Utc::now();
+        let fresh: Vec<_> = self
+            .cases
+            .of_account(account_id)
+            .iter()
+            .map(|r| self.outlook_of(r, now))
+            .collect();
+        let mut fresh = fresh.into_iter();
+        self.cases
+            .refresh(account_id, |_| fresh.next().unwrap_or_default());
+    }
+
+    /// Works the outlook of the cases of every account `touched` selects out again.
+    fn refresh_cases_where(&mut self, touched: impl Fn(&State, &str) -> bool) {
+        let accounts: Vec<String> = self
+            .cases
+            .accounts()
+            .filter(|a| touched(self, a))
+            .map(|a| a.to_string())
+            .collect();
+        for a in accounts {
+            self.refresh_cases_of(&a);
+        }
+    }
+
+    /// After a plan changed: every account with a contract on it.
+    fn refresh_cases_on_plan(&mut self, plan_id: &str) {
+        self.refresh_cases_where(|s, a| {
+            s.contracts_of(a).any(|c| c.contract.plan_id == plan_id)
+        });
+    }
+
+    /// After a calendar changed: every account using it.
+    fn refresh_cases_on_calendar(&mut self, calendar_id: &str) {
+        self.refresh_cases_where(|s, a| {
+            s.account(a)
+                .is_some_and(|r| r.calendar_id.as_deref() == Some(calendar_id))
+        });
+    }
+
     /// The account and the contract in force for it at `t`, with that contract's terms.
     pub fn in_force<'a>(
         &'a self,
@@ -198,10 +356,12 @@ impl State {
             Prepared::Plan(w) => {
                 self.plans
                     .insert(w.record.plan.id.clone(), w.record.clone());
+                self.refresh_cases_on_plan(&w.record.plan.id);
                 Applied::Plan(w.record)
             }
             Prepared::Calendar(w) => {
                 self.calendars.insert(w.record.id.clone(), w.record.clone());
+                self.refresh_cases_on_calendar(&w.record.id);
                 Applied::Calendar(w.record)
             }
             Prepared::DeleteCalendar { id, .. } => {
@@ -210,6 +370,7 @@ impl State {
             }
             Prepared::Account(w) => {
                 self.put_account_record(w.record.clone());
+                self.refresh_cases_of(&w.record.id);
                 Applied::Account(w.record)
             }
             Prepared::DeleteAccount { id, .. } => {
@@ -222,6 +383,7 @@ impl State {
                 }
                 self.accounts.remove(&id);
                 self.account_ids.remove(&id);
+                self.cases.remove_account(&id);
                 Applied::Deleted
             }
             Prepared::Contract { write, revision } => {
@@ -232,6 +394,7 @@ impl State {
                     .or_default()
                     .push(revision);
                 self.put_contract_record(rec.clone());
+                self.refresh_cases_of(&rec.contract.account_id);
                 Applied::Contract(rec)
             }
             Prepared::Completion {
@@ -248,6 +411,21 @@ impl State {
                     self.completions.entry(key).or_default().push(completion);
                 }
                 Applied::Completion(contract, kind)
+            }
+            Prepared::Case { write, unchanged, .. } => {
+                if unchanged {
+                    return Applied::Case(Box::new(write.record));
+                }
+                self.put_case_record(write.record.clone());
+                let rec = self
+                    .case(&write.record.account_id, &write.record.id)
+                    .cloned()
+                    .unwrap_or(write.record);
+                Applied::Case(Box::new(rec))
+            }
+            Prepared::DeleteCase { account_id, id, .. } => {
+                self.cases.remove(&account_id, &id);
+                Applied::Deleted
             }
         }
     }
@@ -284,6 +462,7 @@ impl State {
                 self.completions.remove(&key);
             }
         }
+        self.refresh_cases_of(account_id);
     }
 
     /// Replaces or removes one plan as loaded from elsewhere.
@@ -292,6 +471,7 @@ impl State {
             Some(r) => self.plans.insert(id.to_owned(), r),
             None => self.plans.remove(id),
         };
+        self.refresh_cases_on_plan(id);
     }
 
     /// Replaces or removes one calendar as loaded from elsewhere.
@@ -300,6 +480,7 @@ impl State {
             Some(r) => self.calendars.insert(id.to_owned(), r),
             None => self.calendars.remove(id),
         };
+        self.refresh_cases_on_calendar(id);
     }
 
     /// Replaces or removes one account as loaded from elsewhere (removing it removes its
@@ -308,6 +489,7 @@ impl State {
         match rec {
             Some(r) => {
                 self.put_account_record(r);
+                self.refresh_cases_of(id);
             }
             None => {
                 self.commit(Prepared::DeleteAccount {
@@ -361,6 +543,8 @@ impl Prepared {
                 completion,
                 ..
             } => Applied::Completion(contract.clone(), completion.kind),
+            Prepared::Case { write, .. } => Applied::Case(Box::new(write.record.clone())),
+            Prepared::DeleteCase { .. } => Applied::Deleted,
         }
     }
 }
@@ -405,5 +589,26 @@ pub enum Prepared {
         completion: Completion,
         /// True if the same completion is already recorded (a retry): nothing to write.
         duplicate: bool,
+    },
+    /// Create or replace a tracked case.
+    Case {
+        /// The case (its outlook is worked out when it is committed).
+        write: Write<CaseRecord>,
+        /// The stored case was read through to the source of truth, not the snapshot:
+        /// a write that finds it changed cannot catch up and decide again.
+        read_through: bool,
+        /// The move is already recorded (a retry): nothing to write.
+        unchanged: bool,
+    },
+    /// Stop tracking a case.
+    DeleteCase {
+        /// Account id.
+        account_id: String,
+        /// Case id.
+        id: String,
+        /// The revision checked.
+        revision: i64,
+        /// As for [`Prepared::Case`].
+        read_through: bool,
     },
 }

@@ -21,7 +21,7 @@ use crate::domain::error::{CaseEvent, DomainError};
 use crate::domain::pause::{Pause, Pauses};
 
 /// What happened on a case, as the ticketing system recorded it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CaseTimeline {
     /// When the case was opened; every target of the case counts from here.
     pub opened_at: DateTime<Utc>,
@@ -282,4 +282,156 @@ pub fn evaluate_case(
         evaluated_at: at,
         milestones,
     })
+}
+
+/// A case's SLA status at an instant: the worst of its milestones' statuses there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CaseStatus {
+    /// Nothing breached or at risk, and a milestone is still open (pending or paused).
+    Pending,
+    /// Nothing breached, and an open milestone has crossed an at-risk threshold.
+    AtRisk,
+    /// A milestone is breached.
+    Breached,
+    /// Nothing breached and nothing open: every milestone met, cancelled or without a
+    /// target.
+    Compliant,
+}
+
+impl CaseStatus {
+    /// Stable snake_case name.
+    pub fn key(self) -> &'static str {
+        match self {
+            CaseStatus::Pending => "pending",
+            CaseStatus::AtRisk => "at_risk",
+            CaseStatus::Breached => "breached",
+            CaseStatus::Compliant => "compliant",
+        }
+    }
+}
+
+impl CaseEvaluation {
+    /// The case's status at the evaluation instant.
+    pub fn status(&self) -> CaseStatus {
+        let open = |m: &&MilestoneEvaluation| {
+            matches!(
+                m.status,
+                MilestoneStatus::Pending | MilestoneStatus::Paused
+            )
+        };
+        if self
+            .milestones
+            .iter()
+            .any(|m| m.status == MilestoneStatus::Breached)
+        {
+            CaseStatus::Breached
+        } else if self.milestones.iter().filter(open).any(|m| {
+            m.at_risk
+                .as_ref()
+                .is_some_and(|a| a.highest_crossed().is_some())
+        }) {
+            CaseStatus::AtRisk
+        } else if self.milestones.iter().any(|m| open(&m)) {
+            CaseStatus::Pending
+        } else {
+            CaseStatus::Compliant
+        }
+    }
+}
+
+/// What a case's evaluation says about every later instant, as long as its timeline and
+/// terms stay as they are: when its next milestone falls due, whether it is breached
+/// for good, and when it becomes at risk. Lets a tracked case be listed by status and
+/// next due time from an index, without evaluating every case again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseOutlook {
+    /// The instant evaluated: the outlook holds for every instant from here on.
+    pub settled: DateTime<Utc>,
+    /// The earliest due instant among the milestones without an event (pending, or
+    /// breached and still not done); `None` when nothing is due, or the case is
+    /// resolved.
+    pub next_due: Option<DateTime<Utc>>,
+    /// A milestone is breached at `settled`: breaches never heal.
+    pub breached: bool,
+    /// The earliest instant an open milestone crosses an at-risk threshold.
+    pub at_risk_from: Option<DateTime<Utc>>,
+    /// A milestone is open (pending or paused) at `settled`.
+    pub open: bool,
+}
+
+impl CaseOutlook {
+    /// The outlook of `eval`, an evaluation of a case that is `resolved` or not at its
+    /// evaluation instant.
+    pub fn of(eval: &CaseEvaluation, resolved: bool) -> CaseOutlook {
+        let open = |m: &MilestoneEvaluation| {
+            matches!(
+                m.status,
+                MilestoneStatus::Pending | MilestoneStatus::Paused
+            )
+        };
+        let next_due = if resolved {
+            None
+        } else {
+            eval.milestones
+                .iter()
+                .filter(|m| m.event_at.is_none())
+                .filter_map(|m| m.due)
+                .min()
+        };
+        let at_risk_from = eval
+            .milestones
+            .iter()
+            .filter(|m| open(m))
+            .filter_map(|m| m.at_risk.as_ref())
+            .filter_map(|a| a.thresholds.iter().filter_map(|t| t.at).min())
+            .min();
+        CaseOutlook {
+            settled: eval.evaluated_at,
+            next_due,
+            breached: eval
+                .milestones
+                .iter()
+                .any(|m| m.status == MilestoneStatus::Breached),
+            at_risk_from,
+            open: eval.milestones.iter().any(open),
+        }
+    }
+
+    /// The case's status at `t`, at or after [`CaseOutlook::settled`].
+    pub fn status_at(&self, t: DateTime<Utc>) -> CaseStatus {
+        if self.breached || self.next_due.is_some_and(|d| t > d) {
+            CaseStatus::Breached
+        } else if self.at_risk_from.is_some_and(|r| r <= t) {
+            CaseStatus::AtRisk
+        } else if self.open {
+            CaseStatus::Pending
+        } else {
+            CaseStatus::Compliant
+        }
+    }
+}
+
+impl CaseTimeline {
+    /// The latest instant the timeline records (the opening at least): an evaluation at
+    /// or after it sees every recorded event.
+    pub fn last_recorded(&self) -> DateTime<Utc> {
+        let mut last = self.opened_at;
+        let mut see = |t: DateTime<Utc>| last = last.max(t);
+        self.priority_changes.iter().for_each(|(t, _)| see(*t));
+        for p in &self.pauses {
+            see(p.start);
+            p.end.into_iter().for_each(&mut see);
+        }
+        self.first_response_at.into_iter().for_each(&mut see);
+        self.updates.iter().copied().for_each(&mut see);
+        self.resolved_at.into_iter().for_each(&mut see);
+        last
+    }
+
+    /// Checks the timeline's rules (every event at or after the opening, updates after
+    /// the first response, no inverted pause), as [`evaluate_case`] does.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        self.check()?;
+        Pauses::new(self.pauses.clone()).map(|_| ())
+    }
 }

@@ -5,12 +5,13 @@
 //! One module per topic, each re-exported here so callers name `convert::x`:
 //! `time` (instants and durations), `names` (resource ids, display names), `page`
 //! (page sizes and tokens), `terms` (priorities, channels, plans and their terms),
-//! `calendar` (calendars, time zones), `account`, `contract` (contracts,
+//! `calendar` (calendars, time zones), `account`, `case` (tracked cases, their filter), `contract` (contracts,
 //! overrides, contacts, the TAM), `sla` (milestones, obligations, escalation, at-risk,
 //! pauses) and `mask` (update masks).
 
 mod account;
 mod calendar;
+mod case;
 mod contract;
 mod mask;
 mod names;
@@ -21,6 +22,7 @@ mod time;
 
 pub use account::*;
 pub use calendar::*;
+pub use case::*;
 pub use contract::*;
 pub use mask::*;
 pub use names::*;

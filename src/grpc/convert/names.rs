@@ -4,7 +4,7 @@
 
 use crate::domain::catalog::check_id;
 use crate::grpc::error::{ApiError, FieldContext};
-use crate::names::{AccountName, CalendarName, ContractName, PlanName};
+use crate::names::{AccountParent, CaseName, AccountName, CalendarName, ContractName, PlanName};
 
 type Result<T> = std::result::Result<T, ApiError>;
 
@@ -27,6 +27,16 @@ pub fn account_id<'a>(name: &'a str, field: &str) -> Result<&'a str> {
 pub fn contract_ids<'a>(name: &'a str, field: &str) -> Result<(&'a str, &'a str)> {
     let n = ContractName::parse(name, field)?;
     Ok((n.account, n.id))
+}
+
+/// A tracked case's name, `accounts/{a}/cases/{c}`.
+pub fn case_name<'a>(name: &'a str, field: &str) -> Result<CaseName<'a>> {
+    Ok(CaseName::parse(name, field)?)
+}
+
+/// A listing's parent below accounts: `accounts/{a}` or `accounts/-`.
+pub fn account_parent<'a>(name: &'a str, field: &str) -> Result<AccountParent<'a>> {
+    Ok(AccountParent::parse(name, field)?)
 }
 
 /// A new resource's id given in a create request.

@@ -59,6 +59,13 @@ pub fn page(page_size: i32, page_token: &str, scope: &str) -> Result<Page> {
     })
 }
 
+impl Page {
+    /// The token of the page that starts after `key`.
+    pub fn token_after(&self, key: &str) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{}\n{key}", self.scope))
+    }
+}
+
 /// Collects one page from an iterator of (key, item) in key order after `page.after`,
 /// returning the items and the next page token.
 pub fn paginate<T>(page: &Page, items: impl Iterator<Item = (String, T)>) -> (Vec<T>, String) {
@@ -74,7 +81,7 @@ pub fn paginate<T>(page: &Page, items: impl Iterator<Item = (String, T)>) -> (Ve
         out.push(item);
     }
     let token = if more {
-        URL_SAFE_NO_PAD.encode(format!("{}\n{last}", page.scope))
+        page.token_after(&last)
     } else {
         String::new()
     };

@@ -78,6 +78,14 @@ pub(super) async fn load_all(pool: &PgPool) -> Result<(State, u64), StoreError> 
         state.put_contract(&account, &id, Some((rec, revisions, completions)));
     })
     .await?;
+    // Resolved cases stay in Postgres; the open ones go last, evaluated under the terms
+    // and calendars loaded above.
+    state.drop_resolved_cases();
+    super::cases::load_open_cases(&mut tx, |rec| {
+        let (account, id) = (rec.account_id.clone(), rec.id.clone());
+        state.put_case(&account, &id, Some(rec));
+    })
+    .await?;
     tx.commit().await.map_err(|e| db_failure(e, "database"))?;
     Ok((state, applied as u64))
 }

@@ -25,10 +25,12 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolO
 use sqlx::types::Json;
 use tokio::sync::watch;
 
+mod cases;
 mod load;
 mod sql;
 mod write;
 
+use super::cases::CaseRecord;
 use super::records::Revision;
 use super::request_ids::{Answer, Recorded, Render, RequestKey};
 use super::state::Prepared;
@@ -285,6 +287,13 @@ impl PostgresStore {
                 let mut rec = None;
                 load_accounts(db, Some(key), |a| rec = Some(a)).await?;
                 self.snapshot.write().put_account(key, rec);
+            }
+            "case" => {
+                let (account, id) = key
+                    .split_once('/')
+                    .ok_or_else(|| internal("change log", format!("bad case key {key}")))?;
+                let rec = cases::load_case(db, account, id).await?;
+                self.snapshot.write().put_case(account, id, rec);
             }
             "contract" => {
                 let (account, id) = key
@@ -631,6 +640,42 @@ impl Store for PostgresStore {
 
     async fn revisions(&self, account_id: &str, id: &str) -> Result<Vec<Revision>, StoreError> {
         self.load_revisions(account_id, id).await
+    }
+
+    async fn read_case(
+        &self,
+        account_id: &str,
+        id: &str,
+    ) -> Result<Option<CaseRecord>, StoreError> {
+        if let Some(rec) = self.snapshot.read().case(account_id, id) {
+            return Ok(Some(rec.clone()));
+        }
+        self.while_up(async {
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(|e| db_failure(e, "database"))?;
+            cases::load_case(&mut conn, account_id, id).await
+        })
+        .await
+    }
+
+    async fn resolved_cases(
+        &self,
+        account: Option<&str>,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<CaseRecord>, StoreError> {
+        self.while_up(async {
+            let mut conn = self
+                .pool
+                .acquire()
+                .await
+                .map_err(|e| db_failure(e, "database"))?;
+            cases::load_resolved_cases(&mut conn, account, after, limit).await
+        })
+        .await
     }
 }
 

@@ -5,6 +5,7 @@
 use sqlx::types::Json;
 use sqlx::{Postgres, Transaction};
 
+use super::cases;
 use super::sql::{WeeklyRow, WriteError, db_error, state_key, touched};
 use crate::domain::{Calendar, ClosedDate, Contract, DateException, SpecialDate};
 use crate::names::Name;
@@ -205,6 +206,23 @@ pub(super) async fn write_prepared(
             .map_err(|e| db_error(e, &name))?;
             Ok(("contract", format!("{}/{}", c.account_id, c.id)))
         }
+        Prepared::Case {
+            write,
+            read_through,
+            unchanged,
+        } => {
+            let rec = &write.record;
+            if *unchanged {
+                return Ok(("case", cases::log_key(&rec.account_id, &rec.id)));
+            }
+            cases::write_case(tx, rec, write.expected, *read_through).await
+        }
+        Prepared::DeleteCase {
+            account_id,
+            id,
+            revision,
+            read_through,
+        } => cases::delete_case(tx, account_id, id, *revision, *read_through).await,
     }
 }
 

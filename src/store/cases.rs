@@ -1,0 +1,278 @@
+//! Tracked cases as the snapshot holds them: each [`CaseRecord`] by account and id, and
+//! the open ones indexed by next due instant (and the breached ones apart), so that a
+//! listing by status or due time reads one range of an index instead of every case.
+//!
+//! A record's [`CaseOutlook`] is worked out by the state when the record goes in (the
+//! state knows the terms and the calendar), and again whenever those change; the index
+//! follows it.
+
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::records::{Etagged, Meta};
+use crate::domain::{CaseOutlook, CaseTimeline, Priority};
+
+/// A tracked case as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRecord {
+    /// The account's id (shared with the index's entries).
+    pub account_id: Arc<str>,
+    /// The case's id within the account (shared with the index's entries).
+    pub id: Arc<str>,
+    /// The caller's own reference for the case.
+    pub external_reference: String,
+    /// What happened on the case.
+    pub timeline: CaseTimeline,
+    /// Bookkeeping.
+    pub meta: Meta,
+    /// What its evaluation says about later instants; `None` until the state worked it
+    /// out, or when the case cannot be evaluated (its calendar has no open time left).
+    pub outlook: Option<CaseOutlook>,
+}
+
+impl CaseRecord {
+    /// Whether the case is resolved.
+    pub fn resolved(&self) -> bool {
+        self.timeline.resolved_at.is_some()
+    }
+}
+
+impl Etagged for CaseRecord {
+    fn etag(&self) -> String {
+        self.meta.etag()
+    }
+}
+
+/// An edit of some of a case's fields (UpdateCase); `None` keeps the stored value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CasePatch {
+    /// A new external reference.
+    pub external_reference: Option<String>,
+    /// A new opening instant.
+    pub opened_at: Option<DateTime<Utc>>,
+    /// A new initial priority.
+    pub priority: Option<Priority>,
+    /// New priority changes.
+    pub priority_changes: Option<Vec<(DateTime<Utc>, Priority)>>,
+    /// New pauses.
+    pub pauses: Option<Vec<crate::domain::Pause>>,
+    /// A new first response (`Some(None)` clears it).
+    pub first_response_at: Option<Option<DateTime<Utc>>>,
+    /// New updates.
+    pub updates: Option<Vec<DateTime<Utc>>>,
+    /// A new resolution (`Some(None)` reopens the case).
+    pub resolved_at: Option<Option<DateTime<Utc>>>,
+}
+
+impl CasePatch {
+    /// `timeline` with the patch's timeline fields applied.
+    pub fn apply_to(&self, mut t: CaseTimeline) -> CaseTimeline {
+        if let Some(v) = self.opened_at {
+            t.opened_at = v;
+        }
+        if let Some(v) = self.priority {
+            t.priority = v;
+        }
+        if let Some(v) = &self.priority_changes {
+            t.priority_changes = v.clone();
+        }
+        if let Some(v) = &self.pauses {
+            t.pauses = v.clone();
+        }
+        if let Some(v) = self.first_response_at {
+            t.first_response_at = v;
+        }
+        if let Some(v) = &self.updates {
+            t.updates = v.clone();
+        }
+        if let Some(v) = self.resolved_at {
+            t.resolved_at = v;
+        }
+        t
+    }
+}
+
+/// Where an open case stands in the due index: its next due instant in microseconds
+/// ([`NOTHING_DUE`] when nothing is due), then its account and id.
+pub type DueKey = (i64, Arc<str>, Arc<str>);
+
+/// The due-index position of an open case with nothing due: after every due instant.
+pub const NOTHING_DUE: i64 = i64::MAX;
+
+/// The due-index position of an instant.
+pub fn due_position(t: Option<DateTime<Utc>>) -> i64 {
+    t.map_or(NOTHING_DUE, |t| t.timestamp_micros())
+}
+
+/// The cases a state holds, and the index of the open ones.
+#[derive(Debug, Default)]
+pub struct Cases {
+    /// Every case held, by account, sorted by id.
+    by_account: HashMap<Arc<str>, Vec<CaseRecord>>,
+    /// Every open case, by [`DueKey`].
+    due: BTreeSet<DueKey>,
+    /// The open cases breached for good (a milestone met late), by [`DueKey`].
+    breached: BTreeSet<DueKey>,
+    /// How many cases are held.
+    count: usize,
+}
+
+fn key_of(rec: &CaseRecord) -> DueKey {
+    let due = rec.outlook.and_then(|o| o.next_due);
+    (
+        due_position(due),
+        rec.account_id.clone(),
+        rec.id.clone(),
+    )
+}
+
+impl Cases {
+    /// A case by account and id.
+    pub fn get(&self, account_id: &str, id: &str) -> Option<&CaseRecord> {
+        let list = self.by_account.get(account_id)?;
+        list.binary_search_by(|c| (*c.id).cmp(id))
+            .ok()
+            .map(|i| &list[i])
+    }
+
+    /// An account's cases, by id.
+    pub fn of_account(&self, account_id: &str) -> &[CaseRecord] {
+        self.by_account.get(account_id).map_or(&[], Vec::as_slice)
+    }
+
+    /// How many cases are held.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether no case is held.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// How many open cases are held.
+    pub fn open_len(&self) -> usize {
+        self.due.len()
+    }
+
+    fn unindex(&mut self, rec: &CaseRecord) {
+        if !rec.resolved() {
+            let key = key_of(rec);
+            self.due.remove(&key);
+            self.breached.remove(&key);
+        }
+    }
+
+    /// Inserts or replaces a case.
+    pub fn put(&mut self, rec: CaseRecord) {
+        let key = key_of(&rec);
+        let open = !rec.resolved();
+        let breached = rec.outlook.is_some_and(|o| o.breached);
+        let list = self.by_account.entry(rec.account_id.clone()).or_default();
+        let old = match list.binary_search_by(|c| c.id.cmp(&rec.id)) {
+            Ok(i) => Some(std::mem::replace(&mut list[i], rec)),
+            Err(i) => {
+                list.insert(i, rec);
+                None
+            }
+        };
+        match old {
+            Some(old) => self.unindex(&old),
+            None => self.count += 1,
+        }
+        if open {
+            if breached {
+                self.breached.insert(key.clone());
+            }
+            self.due.insert(key);
+        }
+    }
+
+    /// Removes a case; returns it if it was held.
+    pub fn remove(&mut self, account_id: &str, id: &str) -> Option<CaseRecord> {
+        let list = self.by_account.get_mut(account_id)?;
+        let i = list.binary_search_by(|c| (*c.id).cmp(id)).ok()?;
+        let rec = list.remove(i);
+        if list.is_empty() {
+            self.by_account.remove(account_id);
+        }
+        self.count -= 1;
+        self.unindex(&rec);
+        Some(rec)
+    }
+
+    /// Removes every case of an account.
+    pub fn remove_account(&mut self, account_id: &str) {
+        for rec in self.by_account.remove(account_id).unwrap_or_default() {
+            self.count -= 1;
+            self.unindex(&rec);
+        }
+    }
+
+    /// The ids of the accounts holding cases.
+    pub fn accounts(&self) -> impl Iterator<Item = &Arc<str>> {
+        self.by_account.keys()
+    }
+
+    /// Replaces the outlook of every case of `account_id` with what `outlook` says.
+    pub fn refresh(
+        &mut self,
+        account_id: &str,
+        mut outlook: impl FnMut(&CaseRecord) -> Option<CaseOutlook>,
+    ) {
+        let Some(list) = self.by_account.get(account_id) else {
+            return;
+        };
+        let fresh: Vec<CaseRecord> = list
+            .iter()
+            .filter_map(|r| {
+                let o = outlook(r);
+                (o != r.outlook).then(|| CaseRecord {
+                    outlook: o,
+                    ..r.clone()
+                })
+            })
+            .collect();
+        for rec in fresh {
+            self.put(rec);
+        }
+    }
+
+    /// Open cases of every account after `after`, in [`DueKey`] order.
+    pub fn open_after<'a>(
+        &'a self,
+        after: Option<&DueKey>,
+    ) -> impl Iterator<Item = &'a CaseRecord> + use<'a> {
+        self.range(&self.due, after)
+    }
+
+    /// Open cases breached for good, of every account, after `after`, in [`DueKey`]
+    /// order.
+    pub fn breached_after<'a>(
+        &'a self,
+        after: Option<&DueKey>,
+    ) -> impl Iterator<Item = &'a CaseRecord> + use<'a> {
+        self.range(&self.breached, after)
+    }
+
+    fn range<'a>(
+        &'a self,
+        set: &'a BTreeSet<DueKey>,
+        after: Option<&DueKey>,
+    ) -> impl Iterator<Item = &'a CaseRecord> + use<'a> {
+        let lower = match after {
+            Some(k) => Bound::Excluded(k.clone()),
+            None => Bound::Unbounded,
+        };
+        set.range((lower, Bound::Unbounded))
+            .filter_map(|(_, a, id)| self.get(a, id))
+    }
+}
+
+/// The [`DueKey`] of an open case.
+pub fn due_key(rec: &CaseRecord) -> DueKey {
+    key_of(rec)
+}

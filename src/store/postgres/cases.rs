@@ -1,0 +1,172 @@
+//! Tracked cases in Postgres: writing a decided case change (conditional on the revision
+//! it was decided on), loading the open cases into the snapshot, and reading resolved
+//! cases through, one or a page in name order, since the snapshot holds only open ones.
+
+use std::sync::Arc;
+
+use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::types::Json;
+use sqlx::{Postgres, Row, Transaction};
+
+use super::sql::{WriteError, db_error, db_failure, internal};
+use crate::domain::CaseTimeline;
+use crate::names::Name;
+use crate::store::StoreError;
+use crate::store::cases::CaseRecord;
+use crate::store::records::Meta;
+
+/// `select` with the columns every case query reads (a macro, so that each query stays a
+/// literal string).
+macro_rules! select_cases {
+    ($rest:literal) => {
+        concat!(
+            "select account_id, id, external_reference, timeline, revision, created_at, \
+             updated_at from cases ",
+            $rest
+        )
+    };
+}
+
+/// The change-log key of a case.
+pub(super) fn log_key(account_id: &str, id: &str) -> String {
+    format!("{account_id}/{id}")
+}
+
+/// A conditional write on a case that touched no row: the case changed since it was
+/// read. Decided on the snapshot, the store catches up and decides again; decided on a
+/// case read through (not in the snapshot), it cannot, and the caller retries.
+fn changed(done: sqlx::postgres::PgQueryResult, read_through: bool, name: &Name) -> Result<(), WriteError> {
+    match (done.rows_affected(), read_through) {
+        (0, false) => Err(WriteError::Stale),
+        (0, true) => Err(WriteError::Failed(StoreError::EtagMismatch {
+            name: name.clone(),
+            current: "(changed concurrently; read it again)".into(),
+        })),
+        _ => Ok(()),
+    }
+}
+
+/// Writes a case (created, or replacing revision `expected`).
+pub(super) async fn write_case(
+    tx: &mut Transaction<'_, Postgres>,
+    rec: &CaseRecord,
+    expected: Option<i64>,
+    read_through: bool,
+) -> Result<(&'static str, String), WriteError> {
+    let name = Name::case(&rec.account_id, &rec.id);
+    let done = match expected {
+        None => sqlx::query(
+            "insert into cases (account_id, id, external_reference, timeline, resolved_at, \
+             revision, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $7)",
+        ),
+        Some(_) => sqlx::query(
+            "update cases set external_reference = $3, timeline = $4, resolved_at = $5, \
+             revision = $6, updated_at = $7 where account_id = $1 and id = $2 and revision = $8",
+        ),
+    }
+    .bind(&*rec.account_id)
+    .bind(&*rec.id)
+    .bind(&rec.external_reference)
+    .bind(Json(&rec.timeline))
+    .bind(rec.timeline.resolved_at)
+    .bind(rec.meta.revision)
+    .bind(rec.meta.updated_at)
+    .bind(expected.unwrap_or_default())
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| db_error(e, &name))?;
+    changed(done, read_through, &name)?;
+    Ok(("case", log_key(&rec.account_id, &rec.id)))
+}
+
+/// Deletes a case at revision `revision`.
+pub(super) async fn delete_case(
+    tx: &mut Transaction<'_, Postgres>,
+    account_id: &str,
+    id: &str,
+    revision: i64,
+    read_through: bool,
+) -> Result<(&'static str, String), WriteError> {
+    let name = Name::case(account_id, id);
+    let done = sqlx::query("delete from cases where account_id = $1 and id = $2 and revision = $3")
+        .bind(account_id)
+        .bind(id)
+        .bind(revision)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| db_error(e, &name))?;
+    changed(done, read_through, &name)?;
+    Ok(("case", log_key(account_id, id)))
+}
+
+fn case_record(r: &PgRow) -> Result<CaseRecord, StoreError> {
+    let account_id: String = r.get("account_id");
+    let id: String = r.get("id");
+    let timeline: Json<CaseTimeline> = r
+        .try_get("timeline")
+        .map_err(|e| internal(&log_key(&account_id, &id), e))?;
+    Ok(CaseRecord {
+        account_id: Arc::from(account_id),
+        id: Arc::from(id),
+        external_reference: r.get("external_reference"),
+        timeline: timeline.0,
+        meta: Meta {
+            revision: r.get("revision"),
+            created_at: r.get("created_at"),
+            updated_at: r.get("updated_at"),
+        },
+        outlook: None,
+    })
+}
+
+/// Streams every open case to `sink`.
+pub(super) async fn load_open_cases(
+    db: &mut PgConnection,
+    mut sink: impl FnMut(CaseRecord),
+) -> Result<(), StoreError> {
+    use tokio_stream::StreamExt as _;
+    let mut rows = sqlx::query(select_cases!("where resolved_at is null")).fetch(db);
+    while let Some(row) = rows.next().await {
+        let r = row.map_err(|e| db_failure(e, "cases"))?;
+        sink(case_record(&r)?);
+    }
+    Ok(())
+}
+
+/// One case, open or resolved.
+pub(super) async fn load_case(
+    db: &mut PgConnection,
+    account_id: &str,
+    id: &str,
+) -> Result<Option<CaseRecord>, StoreError> {
+    let row = sqlx::query(select_cases!("where account_id = $1 and id = $2"))
+        .bind(account_id)
+        .bind(id)
+        .fetch_optional(db)
+        .await
+        .map_err(|e| db_failure(e, "cases"))?;
+    row.as_ref().map(case_record).transpose()
+}
+
+/// Up to `limit` resolved cases of `account` (every account when `None`) after the
+/// case named `after` (account id, case id), in name order.
+pub(super) async fn load_resolved_cases(
+    db: &mut PgConnection,
+    account: Option<&str>,
+    after: Option<(&str, &str)>,
+    limit: usize,
+) -> Result<Vec<CaseRecord>, StoreError> {
+    let (after_account, after_id) = after.unwrap_or(("", ""));
+    let rows = sqlx::query(select_cases!(
+        "where resolved_at is not null and ($1::text is null or account_id = $1) \
+         and (account_id, id) > ($2, $3) order by account_id, id limit $4"
+    ))
+        .bind(account)
+        .bind(after_account)
+        .bind(after_id)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(db)
+        .await
+        .map_err(|e| db_failure(e, "cases"))?;
+    rows.iter().map(case_record).collect()
+}
