@@ -17,3 +17,8 @@ create table cases (
 
 create index cases_open on cases (account_id, id) where resolved_at is null;
 create index cases_resolved on cases (account_id, id) where resolved_at is not null;
+
+-- Case writes are logged like every other entity, so every server's snapshot follows.
+alter table change_log drop constraint change_log_entity_check;
+alter table change_log add constraint change_log_entity_check
+    check (entity in ('plan', 'calendar', 'account', 'contract', 'case'));

@@ -171,7 +171,8 @@ impl<'a> ContractName<'a> {
 
     /// Parses `accounts/{a}/contracts/{c}` given in request field `field`.
     pub fn parse(name: &'a str, field: &str) -> Result<ContractName<'a>> {
-        account_child(name, CONTRACTS, "contract", field).map(|(account, id)| ContractName { account, id })
+        account_child(name, CONTRACTS, "contract", field)
+            .map(|(account, id)| ContractName { account, id })
     }
 
     /// The name as a string, built without `format!` (every deadline and check answer

@@ -23,21 +23,21 @@ use tonic_health::server::HealthReporter;
 
 use crate::grpc::account::AccountApi;
 use crate::grpc::auth::{AuthLayer, Authenticator, CertificateRoles, TokenTable};
+use crate::grpc::case::CaseApi;
 use crate::grpc::catalog::CatalogApi;
 use crate::grpc::consistency::ConsistencyLayer;
 use crate::grpc::contract::ContractApi;
 use crate::grpc::entitlement::EntitlementApi;
 use crate::grpc::guard::GuardLayer;
 use crate::grpc::pb;
-use crate::grpc::case::CaseApi;
 use crate::grpc::sla::SlaApi;
 use crate::store::Store;
 
 use pb::account_service_server::AccountServiceServer;
+use pb::case_service_server::CaseServiceServer;
 use pb::catalog_service_server::CatalogServiceServer;
 use pb::contract_service_server::ContractServiceServer;
 use pb::entitlement_service_server::EntitlementServiceServer;
-use pb::case_service_server::CaseServiceServer;
 use pb::sla_service_server::SlaServiceServer;
 
 /// Why the server stopped with an error.

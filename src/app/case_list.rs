@@ -156,8 +156,11 @@ fn open_candidates<'a>(
 ) -> Box<dyn Iterator<Item = &'a CaseRecord> + 'a> {
     let cases = state.cases();
     if let AccountParent::One(a) = parent {
-        let mut open: Vec<&CaseRecord> =
-            cases.of_account(a).iter().filter(|c| !c.resolved()).collect();
+        let mut open: Vec<&CaseRecord> = cases
+            .of_account(a)
+            .iter()
+            .filter(|c| !c.resolved())
+            .collect();
         open.sort_by_cached_key(|c| due_key(c));
         return Box::new(
             open.into_iter()

@@ -46,7 +46,8 @@ fn in_timeline(e: ApiError, field: &str) -> ApiError {
 fn in_move(e: ApiError, field: &str) -> ApiError {
     match e {
         ApiError::Store(StoreError::Domain(
-            DomainError::CaseEventOutOfOrder { message, .. } | DomainError::InvalidTimeline(message),
+            DomainError::CaseEventOutOfOrder { message, .. }
+            | DomainError::InvalidTimeline(message),
         )) => ApiError::field(field, message),
         e => e,
     }
@@ -69,7 +70,12 @@ impl CaseApi {
     /// The case a write is about: named, and read through when the snapshot does not
     /// hold it (a resolved case in the Postgres store).
     async fn case_at(&self, name: CaseName<'_>) -> Result<CaseAt, ApiError> {
-        let held = self.store.snapshot().read().case(name.account, name.id).is_some();
+        let held = self
+            .store
+            .snapshot()
+            .read()
+            .case(name.account, name.id)
+            .is_some();
         let read_through = if held {
             None
         } else {
@@ -319,7 +325,13 @@ impl CaseService for CaseApi {
         let r = request.into_inner();
         let caller = caller.with_request_id("CaseService/PauseCase", &r, &r.request_id)?;
         let case = self
-            .step(&caller, &r.name, "pause_time", &r.pause_time, CaseMove::Pause)
+            .step(
+                &caller,
+                &r.name,
+                "pause_time",
+                &r.pause_time,
+                CaseMove::Pause,
+            )
             .await?;
         Ok(Response::new(pb::PauseCaseResponse { case: Some(case) }))
     }
@@ -349,8 +361,7 @@ impl CaseService for CaseApi {
     ) -> Result<Response<pb::ChangeCasePriorityResponse>, Status> {
         let caller = Caller::of(&request);
         let r = request.into_inner();
-        let caller =
-            caller.with_request_id("CaseService/ChangeCasePriority", &r, &r.request_id)?;
+        let caller = caller.with_request_id("CaseService/ChangeCasePriority", &r, &r.request_id)?;
         let priority = convert::priority(r.priority, "priority")?;
         let case = self
             .step(&caller, &r.name, "change_time", &r.change_time, |t| {

@@ -122,11 +122,7 @@ pub struct Cases {
 
 fn key_of(rec: &CaseRecord) -> DueKey {
     let due = rec.outlook.and_then(|o| o.next_due);
-    (
-        due_position(due),
-        rec.account_id.clone(),
-        rec.id.clone(),
-    )
+    (due_position(due), rec.account_id.clone(), rec.id.clone())
 }
 
 impl Cases {

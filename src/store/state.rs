@@ -9,12 +9,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::cases::{CaseRecord, Cases};
 use super::error::StoreError;
 use super::records::{
     AccountRecord, Applied, CalendarRecord, ContractRecord, Meta, PlanRecord, Revision,
 };
 use crate::domain::entitlement::InForce;
-use super::cases::{CaseRecord, Cases};
 use crate::domain::{
     Calendar, CaseOutlook, Completion, Contract, ContractAt, Terms, catalog::builtin_plans,
     contract_at, evaluate_case,
@@ -247,7 +247,9 @@ impl State {
     /// The outlook of a case from `now` on (from its last recorded event if later);
     /// `None` if it cannot be evaluated.
     pub fn outlook_of(&self, rec: &CaseRecord, now: DateTime<Utc>) -> Option<CaseOutlook> {
-        let under = self.case_terms(&rec.account_id, rec.timeline.opened_at).ok()?;
+        let under = self
+            .case_terms(&rec.account_id, rec.timeline.opened_at)
+            .ok()?;
         let at = now.max(rec.timeline.last_recorded());
         let eval = evaluate_case(under.terms.as_ref(), under.calendar, &rec.timeline, at).ok()?;
         Some(CaseOutlook::of(&eval, rec.resolved()))
@@ -307,9 +309,7 @@ impl State {
 
     /// After a plan changed: every account with a contract on it.
     fn refresh_cases_on_plan(&mut self, plan_id: &str) {
-        self.refresh_cases_where(|s, a| {
-            s.contracts_of(a).any(|c| c.contract.plan_id == plan_id)
-        });
+        self.refresh_cases_where(|s, a| s.contracts_of(a).any(|c| c.contract.plan_id == plan_id));
     }
 
     /// After a calendar changed: every account using it.
@@ -412,7 +412,9 @@ impl State {
                 }
                 Applied::Completion(contract, kind)
             }
-            Prepared::Case { write, unchanged, .. } => {
+            Prepared::Case {
+                write, unchanged, ..
+            } => {
                 if unchanged {
                     return Applied::Case(Box::new(write.record));
                 }

@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod case_conformance;
 pub mod conformance;
 pub mod fixtures;
 
@@ -100,6 +101,9 @@ impl TestServer {
     }
     pub fn contracts(&self) -> pb::contract_service_client::ContractServiceClient<Channel> {
         pb::contract_service_client::ContractServiceClient::new(self.channel.clone())
+    }
+    pub fn cases(&self) -> pb::case_service_client::CaseServiceClient<Channel> {
+        pb::case_service_client::CaseServiceClient::new(self.channel.clone())
     }
 }
 

@@ -314,10 +314,7 @@ impl CaseEvaluation {
     /// The case's status at the evaluation instant.
     pub fn status(&self) -> CaseStatus {
         let open = |m: &&MilestoneEvaluation| {
-            matches!(
-                m.status,
-                MilestoneStatus::Pending | MilestoneStatus::Paused
-            )
+            matches!(m.status, MilestoneStatus::Pending | MilestoneStatus::Paused)
         };
         if self
             .milestones
@@ -364,10 +361,7 @@ impl CaseOutlook {
     /// evaluation instant.
     pub fn of(eval: &CaseEvaluation, resolved: bool) -> CaseOutlook {
         let open = |m: &MilestoneEvaluation| {
-            matches!(
-                m.status,
-                MilestoneStatus::Pending | MilestoneStatus::Paused
-            )
+            matches!(m.status, MilestoneStatus::Pending | MilestoneStatus::Paused)
         };
         let next_due = if resolved {
             None

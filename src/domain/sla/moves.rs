@@ -85,17 +85,19 @@ impl CaseTimeline {
                 Some(p) if p.start == t => Ok(AlreadyRecorded),
                 Some(p) => Err(format!("the case is already paused since {}", p.start)),
                 None => {
-                    self.pauses.push(Pause { start: t, end: None });
+                    self.pauses.push(Pause {
+                        start: t,
+                        end: None,
+                    });
                     Ok(Changed)
                 }
             },
             CaseMove::Resume(t) => {
                 let ended_then = self.pauses.iter().any(|p| p.end == Some(t));
                 match self.running_pause() {
-                    Some(p) if t < p.start => Err(format!(
-                        "the running pause began at {}, after {t}",
-                        p.start
-                    )),
+                    Some(p) if t < p.start => {
+                        Err(format!("the running pause began at {}, after {t}", p.start))
+                    }
                     Some(p) => {
                         p.end = Some(t);
                         Ok(Changed)
@@ -172,13 +174,22 @@ mod tests {
     #[test]
     fn moves_the_state_does_not_allow_are_refused() {
         let mut t = opened();
-        assert!(t.apply_move(CaseMove::Update(at(1))).is_err(), "before a response");
+        assert!(
+            t.apply_move(CaseMove::Update(at(1))).is_err(),
+            "before a response"
+        );
         assert!(t.apply_move(CaseMove::Resume(at(1))).is_err(), "not paused");
         t.apply_move(CaseMove::FirstResponse(at(1))).expect("first");
         assert!(t.apply_move(CaseMove::FirstResponse(at(2))).is_err());
         t.apply_move(CaseMove::Pause(at(3))).expect("pause");
-        assert!(t.apply_move(CaseMove::Pause(at(4))).is_err(), "already paused");
-        assert!(t.apply_move(CaseMove::Resume(at(2))).is_err(), "before the pause");
+        assert!(
+            t.apply_move(CaseMove::Pause(at(4))).is_err(),
+            "already paused"
+        );
+        assert!(
+            t.apply_move(CaseMove::Resume(at(2))).is_err(),
+            "before the pause"
+        );
         t.apply_move(CaseMove::Resolve(at(5))).expect("resolve");
         assert_eq!(t.pauses[0].end, Some(at(5)), "resolving ends the pause");
         assert!(t.apply_move(CaseMove::Resolve(at(6))).is_err());

@@ -4,7 +4,7 @@
 
 use crate::domain::catalog::check_id;
 use crate::grpc::error::{ApiError, FieldContext};
-use crate::names::{AccountParent, CaseName, AccountName, CalendarName, ContractName, PlanName};
+use crate::names::{AccountName, AccountParent, CalendarName, CaseName, ContractName, PlanName};
 
 type Result<T> = std::result::Result<T, ApiError>;
 

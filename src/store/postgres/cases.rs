@@ -35,7 +35,11 @@ pub(super) fn log_key(account_id: &str, id: &str) -> String {
 /// A conditional write on a case that touched no row: the case changed since it was
 /// read. Decided on the snapshot, the store catches up and decides again; decided on a
 /// case read through (not in the snapshot), it cannot, and the caller retries.
-fn changed(done: sqlx::postgres::PgQueryResult, read_through: bool, name: &Name) -> Result<(), WriteError> {
+fn changed(
+    done: sqlx::postgres::PgQueryResult,
+    read_through: bool,
+    name: &Name,
+) -> Result<(), WriteError> {
     match (done.rows_affected(), read_through) {
         (0, false) => Err(WriteError::Stale),
         (0, true) => Err(WriteError::Failed(StoreError::EtagMismatch {
@@ -161,12 +165,12 @@ pub(super) async fn load_resolved_cases(
         "where resolved_at is not null and ($1::text is null or account_id = $1) \
          and (account_id, id) > ($2, $3) order by account_id, id limit $4"
     ))
-        .bind(account)
-        .bind(after_account)
-        .bind(after_id)
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(db)
-        .await
-        .map_err(|e| db_failure(e, "cases"))?;
+    .bind(account)
+    .bind(after_account)
+    .bind(after_id)
+    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .fetch_all(db)
+    .await
+    .map_err(|e| db_failure(e, "cases"))?;
     rows.iter().map(case_record).collect()
 }
