@@ -196,23 +196,20 @@ fn merge_by_due<'a>(
 ) -> impl Iterator<Item = &'a CaseRecord> + 'a {
     let mut a = a.peekable();
     let mut b = b.peekable();
-    std::iter::from_fn(move || {
-        let next = match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) => {
-                let (kx, ky) = (due_key(x), due_key(y));
-                if kx == ky {
-                    b.next();
-                    a.next()
-                } else if kx < ky {
-                    a.next()
-                } else {
-                    b.next()
-                }
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) => {
+            let (kx, ky) = (due_key(x), due_key(y));
+            if kx == ky {
+                b.next();
+                a.next()
+            } else if kx < ky {
+                a.next()
+            } else {
+                b.next()
             }
-            (Some(_), None) => a.next(),
-            (None, _) => b.next(),
-        };
-        next
+        }
+        (Some(_), None) => a.next(),
+        (None, _) => b.next(),
     })
 }
 
@@ -241,10 +238,10 @@ pub async fn list(
         Some(Position::Resolved(a, id)) => Some((a, id)),
         open_from => {
             let state = store.snapshot().read();
-            if let AccountParent::One(a) = parent {
-                if state.account(a).is_none() {
-                    return Err(StoreError::NotFound(Name::account(a)));
-                }
+            if let AccountParent::One(a) = parent
+                && state.account(a).is_none()
+            {
+                return Err(StoreError::NotFound(Name::account(a)));
             }
             if filter.state != Some(CaseState::Resolved) {
                 let after = match open_from {

@@ -28,25 +28,26 @@ async fn postgres_store_conforms(_: PgPoolOptions, options: PgConnectOptions) {
     let reloaded = PostgresStore::connect_with(options, PostgresSettings::new(true))
         .await
         .unwrap();
-    let state = entitlements::store::Store::snapshot(reloaded.as_ref()).read();
-    let c = state.contract("acme", "2026").expect("contract persisted");
-    assert_eq!(c.contract.contacts.len(), 5);
-    assert_eq!(c.contract.version, 7);
-    assert_eq!(state.completions("acme", "2026").len(), 1);
-    assert_eq!(
-        state.account("acme").unwrap().calendar_id.as_deref(),
-        Some("berlin")
-    );
-    // Open cases are in the snapshot again; resolved ones only in Postgres, read
-    // through.
     use entitlements::store::Store as _;
     let account = crate::common::case_conformance::ACCOUNT;
-    assert!(state.case(account, "k2").is_some(), "open case loaded");
-    assert!(
-        state.case(account, "k1").is_none(),
-        "resolved case not in memory"
-    );
-    drop(state);
+    {
+        let state = entitlements::store::Store::snapshot(reloaded.as_ref()).read();
+        let c = state.contract("acme", "2026").expect("contract persisted");
+        assert_eq!(c.contract.contacts.len(), 5);
+        assert_eq!(c.contract.version, 7);
+        assert_eq!(state.completions("acme", "2026").len(), 1);
+        assert_eq!(
+            state.account("acme").unwrap().calendar_id.as_deref(),
+            Some("berlin")
+        );
+        // Open cases are in the snapshot again; resolved ones only in Postgres, read
+        // through.
+        assert!(state.case(account, "k2").is_some(), "open case loaded");
+        assert!(
+            state.case(account, "k1").is_none(),
+            "resolved case not in memory"
+        );
+    }
     let k1 = reloaded
         .read_case(account, "k1")
         .await
