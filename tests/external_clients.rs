@@ -108,6 +108,7 @@ fn python_grpcio_client() {
         "entitlements.v1.CatalogService",
         "entitlements.v1.AccountService",
         "entitlements.v1.ContractService",
+        "entitlements.v1.CaseService",
         "grpc.health.v1.Health",
     ] {
         assert!(
@@ -127,6 +128,30 @@ fn python_grpcio_client() {
     assert_eq!(v["deadline"]["dueTime"], "2026-12-28T08:30:00Z");
     assert_eq!(v["deadline"]["clock"], "CLOCK_BUSINESS_HOURS");
     assert_eq!(v["bad_benefit"], "INVALID_ARGUMENT");
+    // The tracked case, created and read back through grpcio.
+    assert_eq!(v["case_created"]["name"], "accounts/acme/cases/py-1");
+    assert_eq!(v["case_created"]["state"], "CASE_STATE_OPEN");
+    let case = &v["case"]["case"];
+    assert_eq!(case["externalReference"], "PY-1");
+    assert_eq!(
+        case["timeline"]["firstResponseTime"],
+        "2026-06-01T10:20:00Z"
+    );
+    let first = &v["case"]["evaluation"]["milestones"][0];
+    assert_eq!(first["milestone"], "MILESTONE_FIRST_RESPONSE");
+    assert_eq!(first["status"], "MILESTONE_STATUS_MET");
+    assert_eq!(first["dueTime"], "2026-06-01T10:30:00Z");
+    assert_eq!(
+        v["case"]["evaluation"]["contract"]["contract"],
+        "accounts/acme/contracts/2026"
+    );
+    let listed: Vec<&str> = v["cases_listed"]["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["accounts/acme/cases/py-1"]);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{CaseOutlook, CaseStatus, Priority, evaluate_case};
 use crate::names::{AccountParent, Name};
-use crate::store::cases::{CaseRecord, DueKey, due_key};
+use crate::store::cases::{CaseRecord, DueKey, due_key, due_position};
 use crate::store::{State, Store, StoreError};
 
 /// The most cases one page examines.
@@ -146,36 +146,69 @@ fn open_position(k: &DueKey) -> Position {
     Position::Open(k.0, k.1.to_string(), k.2.to_string())
 }
 
-/// Candidates among the open cases, in due order after `after`.
+/// Whether `rec`'s outlook (and so its place in the due index) holds at `now`.
+fn settled(rec: &CaseRecord, now: DateTime<Utc>) -> bool {
+    rec.outlook.is_none_or(|o| o.settled <= now)
+}
+
+/// Where an open case stands at `now` among the open cases: its index entry once its
+/// outlook holds, else by its next due instant evaluated at `now`.
+fn position_at(state: &State, rec: &CaseRecord, now: DateTime<Utc>) -> DueKey {
+    if settled(rec, now) {
+        due_key(rec)
+    } else {
+        (
+            due_position(standing(state, rec, now).1),
+            rec.account_id.clone(),
+            rec.id.clone(),
+        )
+    }
+}
+
+/// Candidates among the open cases, with their positions, in due order after `after`.
 fn open_candidates<'a>(
     state: &'a State,
     parent: AccountParent<'_>,
     filter: &CaseFilter,
     after: Option<DueKey>,
     now: DateTime<Utc>,
-) -> Box<dyn Iterator<Item = &'a CaseRecord> + 'a> {
+) -> Box<dyn Iterator<Item = (DueKey, &'a CaseRecord)> + 'a> {
     let cases = state.cases();
+    let bound = after.clone();
+    let later = move |k: &DueKey| bound.as_ref().is_none_or(|a| k > a);
     if let AccountParent::One(a) = parent {
-        let mut open: Vec<&CaseRecord> = cases
+        let mut open: Vec<(DueKey, &CaseRecord)> = cases
             .of_account(a)
             .iter()
             .filter(|c| !c.resolved())
+            .map(|c| (position_at(state, c, now), c))
+            .filter(|(k, _)| later(k))
             .collect();
-        open.sort_by_cached_key(|c| due_key(c));
-        return Box::new(
-            open.into_iter()
-                .filter(move |c| after.as_ref().is_none_or(|k| due_key(c) > *k)),
-        );
+        open.sort_by(|x, y| x.0.cmp(&y.0));
+        return Box::new(open.into_iter());
     }
+    // Cases whose index entry does not hold yet are placed by an evaluation now.
+    let mut unsettled: Vec<(DueKey, &CaseRecord)> = cases
+        .unsettled_at(now)
+        .map(|c| (position_at(state, c, now), c))
+        .filter(|(k, _)| later(k))
+        .collect();
+    unsettled.sort_by(|x, y| x.0.cmp(&y.0));
+    let indexed = |it: Box<dyn Iterator<Item = &'a CaseRecord> + 'a>| {
+        it.filter(move |c| settled(c, now)).map(|c| (due_key(c), c))
+    };
     let now_key: DueKey = (now.timestamp_micros(), "".into(), "".into());
-    match filter.status {
+    let from_index: Box<dyn Iterator<Item = (DueKey, &'a CaseRecord)> + 'a> = match filter.status {
         // Breached at `now`: due before it, or breached for good; merged in due order.
         Some(CaseStatus::Breached) => {
             let overdue = cases
                 .open_after(after.as_ref())
                 .take_while(move |c| due_key(c).0 < now.timestamp_micros());
             let late = cases.breached_after(after.as_ref());
-            Box::new(merge_by_due(overdue, late))
+            Box::new(merge_by_due(
+                indexed(Box::new(overdue)),
+                indexed(Box::new(late)),
+            ))
         }
         // Not breached: nothing due before `now`.
         Some(CaseStatus::Pending | CaseStatus::AtRisk) => {
@@ -183,31 +216,29 @@ fn open_candidates<'a>(
                 Some(k) if k > now_key => k,
                 _ => now_key,
             };
-            Box::new(cases.open_after(Some(&from)))
+            Box::new(indexed(Box::new(cases.open_after(Some(&from)))))
         }
-        _ => Box::new(cases.open_after(after.as_ref())),
-    }
+        _ => Box::new(indexed(Box::new(cases.open_after(after.as_ref())))),
+    };
+    Box::new(merge_by_due(from_index, unsettled.into_iter()))
 }
 
-/// Two due-ordered runs of open cases merged into one, each case once.
+/// Two runs of open cases in due order merged into one, each case once.
 fn merge_by_due<'a>(
-    a: impl Iterator<Item = &'a CaseRecord> + 'a,
-    b: impl Iterator<Item = &'a CaseRecord> + 'a,
-) -> impl Iterator<Item = &'a CaseRecord> + 'a {
+    a: impl Iterator<Item = (DueKey, &'a CaseRecord)> + 'a,
+    b: impl Iterator<Item = (DueKey, &'a CaseRecord)> + 'a,
+) -> impl Iterator<Item = (DueKey, &'a CaseRecord)> + 'a {
     let mut a = a.peekable();
     let mut b = b.peekable();
     std::iter::from_fn(move || match (a.peek(), b.peek()) {
-        (Some(x), Some(y)) => {
-            let (kx, ky) = (due_key(x), due_key(y));
-            if kx == ky {
+        (Some(x), Some(y)) => match x.0.cmp(&y.0) {
+            std::cmp::Ordering::Equal => {
                 b.next();
                 a.next()
-            } else if kx < ky {
-                a.next()
-            } else {
-                b.next()
             }
-        }
+            std::cmp::Ordering::Less => a.next(),
+            std::cmp::Ordering::Greater => b.next(),
+        },
         (Some(_), None) => a.next(),
         (None, _) => b.next(),
     })
@@ -248,8 +279,8 @@ pub async fn list(
                     Some(Position::Open(due, a, id)) => Some((due, a.into(), id.into())),
                     _ => None,
                 };
-                for rec in open_candidates(&state, parent, filter, after, now) {
-                    if !c.offer(&state, rec, || open_position(&due_key(rec))) {
+                for (key, rec) in open_candidates(&state, parent, filter, after, now) {
+                    if !c.offer(&state, rec, || open_position(&key)) {
                         return Ok(c.page);
                     }
                 }

@@ -116,6 +116,10 @@ pub struct Cases {
     due: BTreeSet<DueKey>,
     /// The open cases breached for good (a milestone met late), by [`DueKey`].
     breached: BTreeSet<DueKey>,
+    /// The open cases whose timeline records instants after the write (their outlook
+    /// holds only from its `settled` instant on), by that instant, account and id: until
+    /// then a listing evaluates them one by one instead of trusting their index entry.
+    unsettled: BTreeSet<(i64, Arc<str>, Arc<str>)>,
     /// How many cases are held.
     count: usize,
 }
@@ -159,6 +163,9 @@ impl Cases {
             let key = key_of(rec);
             self.due.remove(&key);
             self.breached.remove(&key);
+            if let Some(u) = unsettled_key(rec) {
+                self.unsettled.remove(&u);
+            }
         }
     }
 
@@ -167,6 +174,7 @@ impl Cases {
         let key = key_of(&rec);
         let open = !rec.resolved();
         let breached = rec.outlook.is_some_and(|o| o.breached);
+        let unsettled = unsettled_key(&rec);
         let list = self.by_account.entry(rec.account_id.clone()).or_default();
         let old = match list.binary_search_by(|c| c.id.cmp(&rec.id)) {
             Ok(i) => Some(std::mem::replace(&mut list[i], rec)),
@@ -182,6 +190,9 @@ impl Cases {
         if open {
             if breached {
                 self.breached.insert(key.clone());
+            }
+            if let Some(u) = unsettled {
+                self.unsettled.insert(u);
             }
             self.due.insert(key);
         }
@@ -254,6 +265,18 @@ impl Cases {
         self.range(&self.breached, after)
     }
 
+    /// Open cases whose outlook does not hold yet at `now` (their timeline records
+    /// later instants), of every account, in no useful order.
+    pub fn unsettled_at<'a>(
+        &'a self,
+        now: DateTime<Utc>,
+    ) -> impl Iterator<Item = &'a CaseRecord> + use<'a> {
+        let from = (now.timestamp_micros(), Arc::from(""), Arc::from(""));
+        self.unsettled
+            .range((Bound::Excluded(from), Bound::Unbounded))
+            .filter_map(|(_, a, id)| self.get(a, id))
+    }
+
     fn range<'a>(
         &'a self,
         set: &'a BTreeSet<DueKey>,
@@ -266,6 +289,21 @@ impl Cases {
         set.range((lower, Bound::Unbounded))
             .filter_map(|(_, a, id)| self.get(a, id))
     }
+}
+
+/// The unsettled-set entry of a case whose outlook was worked out for a later instant
+/// than its write (its timeline records instants after it).
+fn unsettled_key(rec: &CaseRecord) -> Option<(i64, Arc<str>, Arc<str>)> {
+    let o = rec.outlook?;
+    // Worked out at its last recorded instant rather than at the write: that instant
+    // was not past yet.
+    (o.settled <= rec.timeline.last_recorded()).then(|| {
+        (
+            o.settled.timestamp_micros(),
+            rec.account_id.clone(),
+            rec.id.clone(),
+        )
+    })
 }
 
 /// The [`DueKey`] of an open case.

@@ -31,3 +31,4 @@ mod plans;
 mod request_ids;
 mod revisions;
 mod store_conformance;
+mod tracked_cases;

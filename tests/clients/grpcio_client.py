@@ -76,6 +76,38 @@ def main():
                 "milestone": "MILESTONE_FIRST_RESPONSE",
             },
         )
+        # A tracked case: created, a first response recorded, read back and listed.
+        out["case_created"] = call(
+            channel,
+            pool,
+            "entitlements.v1.CaseService/CreateCase",
+            {
+                "parent": "accounts/acme",
+                "caseId": "py-1",
+                "case": {
+                    "externalReference": "PY-1",
+                    "timeline": {"openTime": "2026-06-01T10:00:00Z", "priority": "PRIORITY_P1"},
+                },
+            },
+        )
+        call(
+            channel,
+            pool,
+            "entitlements.v1.CaseService/RecordFirstResponse",
+            {"name": "accounts/acme/cases/py-1", "firstResponseTime": "2026-06-01T10:20:00Z"},
+        )
+        out["case"] = call(
+            channel,
+            pool,
+            "entitlements.v1.CaseService/GetCase",
+            {"name": "accounts/acme/cases/py-1", "evaluateTime": "2026-06-01T10:25:00Z"},
+        )
+        out["cases_listed"] = call(
+            channel,
+            pool,
+            "entitlements.v1.CaseService/ListCases",
+            {"parent": "accounts/-", "filter": "state = OPEN"},
+        )
         try:
             call(
                 channel,

@@ -167,7 +167,11 @@ mod tests {
             assert_eq!(t.apply_move(m), Ok(Moved::AlreadyRecorded), "{m:?}");
             assert_eq!(t, before, "{m:?}");
         }
-        assert_eq!(t.event_count(), 7);
+        assert_eq!(
+            t.event_count(),
+            6,
+            "open, response, update, pause, change, resolution"
+        );
         assert_eq!(t.updates, [at(2)]);
     }
 
