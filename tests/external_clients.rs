@@ -129,8 +129,11 @@ fn python_grpcio_client() {
     assert_eq!(v["deadline"]["clock"], "CLOCK_BUSINESS_HOURS");
     assert_eq!(v["bad_benefit"], "INVALID_ARGUMENT");
     // The tracked case, created and read back through grpcio.
-    assert_eq!(v["case_created"]["name"], "accounts/acme/cases/py-1");
-    assert_eq!(v["case_created"]["state"], "CASE_STATE_OPEN");
+    assert_eq!(
+        v["case_created"]["case"]["name"],
+        "accounts/acme/cases/py-1"
+    );
+    assert_eq!(v["case_created"]["case"]["state"], "CASE_STATE_OPEN");
     let case = &v["case"]["case"];
     assert_eq!(case["externalReference"], "PY-1");
     assert_eq!(
