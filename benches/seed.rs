@@ -12,7 +12,13 @@
 //! ```
 //!
 //! The database is created if missing and emptied first. With `--no-measure` it only
-//! loads (the load generator uses the same data set).
+//! loads (the load generator uses the same data set). With `--cases N` it also loads N
+//! open tracked cases spread evenly over the accounts (CaseService), opened over the
+//! last 30 days with every priority, a third with a first response and some updates,
+//! a tenth paused: the figures then include loading and indexing them.
+
+#[path = "common/case_mix.rs"]
+mod case_mix;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -103,7 +109,7 @@ async fn main() {
     let pool = PgPoolOptions::new().connect_with(options).await.unwrap();
     pool.execute(
         "truncate change_log, contract_revisions, obligation_completions, designated_contacts, \
-         contracts, accounts, calendars restart identity",
+         cases, contracts, accounts, calendars restart identity",
     )
     .await
     .unwrap();
@@ -211,10 +217,45 @@ async fn main() {
         "seed: loaded {accounts} accounts with contracts in {:.1?}",
         started.elapsed()
     );
+    let cases: usize = arg("--cases").map_or(0, |n| n.parse().expect("--cases N"));
+    if cases > 0 {
+        let started = Instant::now();
+        load_cases(&pool, accounts, cases).await;
+        println!(
+            "seed: loaded {cases} open cases in {:.1?}",
+            started.elapsed()
+        );
+    }
     if std::env::args().any(|a| a == "--no-measure") {
         return;
     }
     measure(&url).await;
+}
+
+/// Loads `cases` open cases, spread evenly over `accounts` accounts.
+async fn load_cases(pool: &sqlx::PgPool, accounts: usize, cases: usize) {
+    let now = Utc::now();
+    for chunk in (0..cases).collect::<Vec<_>>().chunks(10_000) {
+        let account_ids: Vec<String> = chunk
+            .iter()
+            .map(|i| format!("acct-{:06}", i % accounts))
+            .collect();
+        let ids: Vec<String> = chunk.iter().map(|i| format!("case-{i:07}")).collect();
+        let timelines: Vec<serde_json::Value> = chunk
+            .iter()
+            .map(|&i| serde_json::to_value(case_mix::timeline(i, now)).unwrap())
+            .collect();
+        sqlx::query(
+            "insert into cases (account_id, id, external_reference, timeline) \
+             select a, c, c, t from unnest($1::text[], $2::text[], $3::jsonb[]) as u(a, c, t)",
+        )
+        .bind(&account_ids)
+        .bind(&ids)
+        .bind(&timelines)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
 }
 
 /// Starts the release binary on the data set and reports cold start to SERVING and RSS.
