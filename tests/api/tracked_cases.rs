@@ -211,3 +211,55 @@ proptest! {
             .block_on(check_against_evaluate_case(cases));
     }
 }
+
+/// A tracked case holds at most 10,000 events: the opening, the first response and
+/// 9,998 updates fit; one more update is refused on `case.timeline`, on create and on
+/// a move.
+#[tokio::test]
+async fn a_timeline_holds_at_most_ten_thousand_events() {
+    let server = TestServer::start_demo().await;
+    let open = DateTime::parse_from_rfc3339("2026-06-01T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    let with_updates = |n: i64| pb::CaseTimeline {
+        open_time: Some(pb_time(open)),
+        priority: pb::Priority::P2 as i32,
+        first_response_time: Some(pb_time(open)),
+        update_times: (0..n)
+            .map(|i| pb_time(open + Duration::seconds(i)))
+            .collect(),
+        ..Default::default()
+    };
+    let create = |id: &str, t: pb::CaseTimeline| pb::CreateCaseRequest {
+        parent: "accounts/acme".into(),
+        case_id: id.into(),
+        case: Some(pb::Case {
+            timeline: Some(t),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    };
+    let err = server
+        .cases()
+        .create_case(create("big", with_updates(9_999)))
+        .await
+        .unwrap_err();
+    assert_invalid_field(&err, "case.timeline");
+    assert!(err.message().contains("10000"), "{}", err.message());
+    server
+        .cases()
+        .create_case(create("full", with_updates(9_998)))
+        .await
+        .unwrap();
+    let err = server
+        .cases()
+        .record_update(pb::RecordUpdateRequest {
+            name: "accounts/acme/cases/full".into(),
+            update_time: Some(pb_time(open + Duration::hours(5))),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_invalid_field(&err, "update_time");
+    server.stop().await;
+}
