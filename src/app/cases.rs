@@ -139,13 +139,26 @@ pub(crate) fn update(
 ) -> Result<Prepared, StoreError> {
     let (cur, read_through) = stored(state, &at, &Some(etag))?;
     let timeline = patch.apply_to(cur.timeline.clone());
+    let external_reference = patch
+        .external_reference
+        .unwrap_or_else(|| cur.external_reference.clone());
+    next_revision(cur, external_reference, timeline, read_through, now)
+}
+
+/// `cur` with a new reference and timeline, as its next revision: the record to write,
+/// once the timeline passes its checks.
+fn next_revision(
+    cur: &CaseRecord,
+    external_reference: String,
+    timeline: CaseTimeline,
+    read_through: bool,
+    now: DateTime<Utc>,
+) -> Result<Prepared, StoreError> {
     check_timeline(&timeline)?;
     Ok(Prepared::Case {
         write: Write::update(
             CaseRecord {
-                external_reference: patch
-                    .external_reference
-                    .unwrap_or_else(|| cur.external_reference.clone()),
+                external_reference,
                 timeline,
                 meta: cur.meta.bumped(now),
                 outlook: None,
@@ -182,20 +195,13 @@ pub(crate) fn move_case(
             unchanged: true,
         });
     }
-    check_timeline(&timeline)?;
-    Ok(Prepared::Case {
-        write: Write::update(
-            CaseRecord {
-                timeline,
-                meta: cur.meta.bumped(now),
-                outlook: None,
-                ..cur.clone()
-            },
-            cur.meta.revision,
-        ),
+    next_revision(
+        cur,
+        cur.external_reference.clone(),
+        timeline,
         read_through,
-        unchanged: false,
-    })
+        now,
+    )
 }
 
 /// The rules of `Change::DeleteCase`: what it writes, or why it is refused.

@@ -170,7 +170,11 @@ impl Cases {
     }
 
     /// Inserts or replaces a case.
-    pub fn put(&mut self, rec: CaseRecord) {
+    pub fn put(&mut self, mut rec: CaseRecord) {
+        // One copy of the account id for all its cases (and their index entries).
+        if let Some((shared, _)) = self.by_account.get_key_value(&*rec.account_id) {
+            rec.account_id = shared.clone();
+        }
         let key = key_of(&rec);
         let open = !rec.resolved();
         let breached = rec.outlook.is_some_and(|o| o.breached);
@@ -179,6 +183,9 @@ impl Cases {
         let old = match list.binary_search_by(|c| c.id.cmp(&rec.id)) {
             Ok(i) => Some(std::mem::replace(&mut list[i], rec)),
             Err(i) => {
+                // Exactly as long as needed: a doubling Vec per account would leave a
+                // third of the space of a million cases unused.
+                list.reserve_exact(1);
                 list.insert(i, rec);
                 None
             }
