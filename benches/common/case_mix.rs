@@ -8,12 +8,17 @@ use entitlements::domain::{CaseTimeline, Pause, Priority};
 pub(crate) fn timeline(i: usize, now: DateTime<Utc>) -> CaseTimeline {
     let opened = now - chrono::Duration::minutes((i * 7919 % (30 * 24 * 60)) as i64);
     let priority = [Priority::P1, Priority::P2, Priority::P3, Priority::P4][i % 4];
-    let first_response_at = (i % 3 == 0).then(|| opened + chrono::Duration::minutes(25));
+    // Only what has happened by `now`: a tracked case records no later instant.
+    let first_response_at =
+        Some(opened + chrono::Duration::minutes(25)).filter(|r| i % 3 == 0 && *r <= now);
     let updates = match first_response_at {
         Some(r) if i % 2 == 0 => vec![r + chrono::Duration::hours(6)],
         _ => Vec::new(),
-    };
-    let pauses = if i % 10 == 1 {
+    }
+    .into_iter()
+    .filter(|u| *u <= now)
+    .collect();
+    let pauses = if i % 10 == 1 && opened + chrono::Duration::minutes(5) <= now {
         vec![Pause {
             start: opened + chrono::Duration::minutes(5),
             end: None,

@@ -73,16 +73,19 @@ pub fn evaluate<'s>(
     })
 }
 
-/// A timeline a tracked case may hold: every rule EvaluateCase enforces, and at most
-/// [`MAX_TIMELINE_EVENTS`] events.
-fn check_timeline(t: &CaseTimeline) -> Result<(), StoreError> {
+/// A timeline a tracked case may hold at `now`: every rule EvaluateCase enforces, at
+/// most [`MAX_TIMELINE_EVENTS`] events, and nothing after `now` (give or take the clock
+/// skew): a tracked case records what happened, and its place in the due index holds
+/// from its last instant on.
+fn check_timeline(t: &CaseTimeline, now: DateTime<Utc>) -> Result<(), StoreError> {
     if t.event_count() > MAX_TIMELINE_EVENTS {
         return Err(StoreError::Domain(DomainError::InvalidTimeline(format!(
             "the timeline holds {} events; a tracked case holds at most {MAX_TIMELINE_EVENTS}",
             t.event_count()
         ))));
     }
-    t.validate().map_err(StoreError::Domain)
+    t.validate().map_err(StoreError::Domain)?;
+    t.check_recorded_by(now).map_err(StoreError::Domain)
 }
 
 /// The case `at` names, from the snapshot or as read through, if the caller's `etag`
@@ -114,7 +117,7 @@ pub(crate) fn create(
     if state.case(&account_id, &id).is_some() {
         return Err(StoreError::AlreadyExists(Name::case(&account_id, &id)));
     }
-    check_timeline(&timeline)?;
+    check_timeline(&timeline, now)?;
     Ok(Prepared::Case {
         write: Write::create(CaseRecord {
             account_id: Arc::from(account_id),
@@ -154,7 +157,7 @@ fn next_revision(
     read_through: bool,
     now: DateTime<Utc>,
 ) -> Result<Prepared, StoreError> {
-    check_timeline(&timeline)?;
+    check_timeline(&timeline, now)?;
     Ok(Prepared::Case {
         write: Write::update(
             CaseRecord {

@@ -129,10 +129,14 @@ pub enum CalendarPart {
 /// from 0 in the order the events were given).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CaseEvent {
+    /// The opening.
+    Opening,
     /// The `i`th priority change.
     PriorityChange(usize),
-    /// The `i`th pause.
+    /// The `i`th pause (its start).
     Pause(usize),
+    /// The end of the `i`th pause.
+    PauseEnd(usize),
     /// The first response.
     FirstResponse,
     /// The resolution.

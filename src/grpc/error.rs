@@ -200,7 +200,9 @@ fn domain_status(e: DomainError, field: Option<&str>) -> Status {
                 CaseEvent::PriorityChange(i) => {
                     format!("{case}.priority_changes[{i}].change_time")
                 }
+                CaseEvent::Opening => format!("{case}.open_time"),
                 CaseEvent::Pause(i) => format!("{case}.pauses[{i}].start_time"),
+                CaseEvent::PauseEnd(i) => format!("{case}.pauses[{i}].end_time"),
                 CaseEvent::FirstResponse => format!("{case}.first_response_time"),
                 CaseEvent::Resolution => format!("{case}.resolve_time"),
                 CaseEvent::Update(i) => format!("{case}.update_times[{i}]"),

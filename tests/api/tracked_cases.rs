@@ -2,7 +2,8 @@
 //! accounts (premium, extended and standard, three zones and calendars):
 //! - a tracked case's GetCase evaluation is exactly EvaluateCase's for the same
 //!   timeline and instant, and CreateCase refuses exactly the timelines EvaluateCase
-//!   refuses, naming the same field;
+//!   refuses, naming the same field, plus those recording an instant after the
+//!   service's clock (a tracked case records what happened);
 //! - ListCases with a status filter returns exactly the cases whose GetCase status at
 //!   the listing's instant is that status (the reference evaluates every case; the
 //!   listing reads the due index).
@@ -84,6 +85,23 @@ fn cases() -> impl Strategy<Value = Vec<(usize, pb::CaseTimeline, i64)>> {
     )
 }
 
+/// The latest instant a timeline records, in seconds.
+fn latest_instant(t: &pb::CaseTimeline) -> i64 {
+    let mut all: Vec<&Timestamp> = t.open_time.iter().collect();
+    all.extend(
+        t.priority_changes
+            .iter()
+            .filter_map(|c| c.change_time.as_ref()),
+    );
+    for p in &t.pauses {
+        all.extend(p.start_time.iter().chain(p.end_time.iter()));
+    }
+    all.extend(t.first_response_time.iter());
+    all.extend(t.update_times.iter());
+    all.extend(t.resolve_time.iter());
+    all.iter().map(|x| x.seconds).max().unwrap_or(0)
+}
+
 fn field_of(status: &tonic::Status) -> Option<String> {
     details(status)
         .bad_request()
@@ -120,6 +138,21 @@ async fn check_against_evaluate_case(cases: Vec<(usize, pb::CaseTimeline, i64)>)
                 request_id: String::new(),
             })
             .await;
+        // A tracked case records what happened: an instant past the service's clock
+        // (beyond its 5 minutes of skew) is refused, naming it. Instants within 10 s of
+        // that bound are not judged (the two clocks are read at different moments).
+        let bound = Utc::now().timestamp() + 300;
+        let latest = latest_instant(&t);
+        if latest > bound - 10 && latest < bound + 10 {
+            continue;
+        }
+        if latest >= bound + 10 {
+            let refused = made.expect_err("a case with instants after the clock");
+            assert_eq!(refused.code(), Code::InvalidArgument, "{t:?}");
+            let field = field_of(&refused).unwrap_or_default();
+            assert!(field.starts_with("case.timeline."), "{field} for {t:?}");
+            continue;
+        }
         let direct = match (direct, made) {
             (Ok(d), Ok(_)) => d.into_inner(),
             (Err(e), Err(c)) => {

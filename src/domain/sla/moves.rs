@@ -6,15 +6,22 @@
 //! with a sentence; a move that breaks a timeline rule (an update before the first
 //! response) is left for the timeline's own check to name.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use super::case::CaseTimeline;
 use crate::domain::catalog::Priority;
+use crate::domain::error::{CaseEvent, DomainError};
 use crate::domain::pause::Pause;
 
 /// The most events a tracked case's timeline may hold: the opening, the first response
 /// and the resolution, plus every priority change, pause and update.
 pub const MAX_TIMELINE_EVENTS: usize = 10_000;
+
+/// How far after the service's clock a tracked case's instants may lie: the clock skew
+/// allowed between the case system and this service. A tracked case records what
+/// happened; an instant later than that is refused (EvaluateCase, which answers
+/// questions about any timeline, takes them).
+pub const CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
 
 /// One small edit of a timeline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +57,50 @@ impl CaseTimeline {
             + self.priority_changes.len()
             + self.pauses.len()
             + self.updates.len()
+    }
+
+    /// Every recorded instant with the event it belongs to.
+    fn instants(&self) -> impl Iterator<Item = (CaseEvent, DateTime<Utc>)> + '_ {
+        let pauses = self.pauses.iter().enumerate().flat_map(|(i, p)| {
+            std::iter::once((CaseEvent::Pause(i), p.start))
+                .chain(p.end.map(|e| (CaseEvent::PauseEnd(i), e)))
+        });
+        std::iter::once((CaseEvent::Opening, self.opened_at))
+            .chain(
+                self.priority_changes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (t, _))| (CaseEvent::PriorityChange(i), *t)),
+            )
+            .chain(pauses)
+            .chain(
+                self.first_response_at
+                    .map(|t| (CaseEvent::FirstResponse, t)),
+            )
+            .chain(
+                self.updates
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (CaseEvent::Update(i), *t)),
+            )
+            .chain(self.resolved_at.map(|t| (CaseEvent::Resolution, t)))
+    }
+
+    /// Checks that a tracked case records only what happened by `now` (give or take
+    /// [`CLOCK_SKEW`]).
+    pub fn check_recorded_by(&self, now: DateTime<Utc>) -> Result<(), DomainError> {
+        let limit = now + CLOCK_SKEW;
+        match self.instants().find(|(_, t)| *t > limit) {
+            Some((event, t)) => Err(DomainError::CaseEventOutOfOrder {
+                event,
+                message: format!(
+                    "{t} is after the service's clock ({now}, allowing {} minutes of skew): \
+                     a tracked case records what happened",
+                    CLOCK_SKEW.num_minutes()
+                ),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// The pause still running, if any (the one without an end).
@@ -173,6 +224,33 @@ mod tests {
             "open, response, update, pause, change, resolution"
         );
         assert_eq!(t.updates, [at(2)]);
+    }
+
+    #[test]
+    fn instants_after_the_clock_are_named() {
+        let mut t = opened();
+        assert_eq!(t.check_recorded_by(at(0)), Ok(()));
+        t.pauses.push(Pause {
+            start: at(1),
+            end: Some(at(3)),
+        });
+        assert_eq!(t.check_recorded_by(at(3)), Ok(()));
+        let e = t.check_recorded_by(at(2)).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                DomainError::CaseEventOutOfOrder {
+                    event: CaseEvent::PauseEnd(0),
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert_eq!(
+            t.check_recorded_by(at(3) - CLOCK_SKEW),
+            Ok(()),
+            "within the skew"
+        );
     }
 
     #[test]
