@@ -10,9 +10,9 @@ pub(crate) fn timeline(i: usize, now: DateTime<Utc>) -> CaseTimeline {
     let priority = [Priority::P1, Priority::P2, Priority::P3, Priority::P4][i % 4];
     // Only what has happened by `now`: a tracked case records no later instant.
     let first_response_at =
-        Some(opened + chrono::Duration::minutes(25)).filter(|r| i % 3 == 0 && *r <= now);
+        Some(opened + chrono::Duration::minutes(25)).filter(|r| i.is_multiple_of(3) && *r <= now);
     let updates = match first_response_at {
-        Some(r) if i % 2 == 0 => vec![r + chrono::Duration::hours(6)],
+        Some(r) if i.is_multiple_of(2) => vec![r + chrono::Duration::hours(6)],
         _ => Vec::new(),
     }
     .into_iter()
