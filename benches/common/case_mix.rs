@@ -6,6 +6,8 @@ use entitlements::domain::{CaseTimeline, Pause, Priority};
 
 /// The timeline of the `i`th generated case: opened over the last 30 days.
 pub(crate) fn timeline(i: usize, now: DateTime<Utc>) -> CaseTimeline {
+    // Whole seconds, as instants on the wire are.
+    let now = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
     let opened = now - chrono::Duration::minutes((i * 7919 % (30 * 24 * 60)) as i64);
     let priority = [Priority::P1, Priority::P2, Priority::P3, Priority::P4][i % 4];
     // Only what has happened by `now`: a tracked case records no later instant.

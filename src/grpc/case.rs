@@ -20,7 +20,7 @@ use crate::domain::{CaseMove, DomainError};
 use crate::names::{AccountName, CaseName, Name};
 use crate::store::cases::CaseRecord;
 use crate::store::records::{CaseAt, Deleted};
-use crate::store::{Change, Store, StoreError};
+use crate::store::{Change, State, Store, StoreError};
 
 /// The case service over a store.
 #[derive(Debug, Clone)]
@@ -119,6 +119,35 @@ impl CaseApi {
     }
 }
 
+/// GetCase's answer for `rec`, evaluated at `now` against `state`.
+fn get_answer(
+    state: &State,
+    name: CaseName<'_>,
+    rec: &CaseRecord,
+    now: DateTime<Utc>,
+) -> Result<pb::GetCaseResponse, ApiError> {
+    if now < rec.timeline.opened_at {
+        return Err(ApiError::field(
+            "evaluate_time",
+            "must not be before the case's timeline.open_time",
+        ));
+    }
+    let answer = cases::evaluate(state, name.account, &rec.timeline, now)
+        .map_err(|e| case_error(e, "case.timeline"))?;
+    let resolved = rec.timeline.resolved_at.is_some_and(|t| t <= now);
+    let case = pb_case(
+        rec,
+        Some(answer.evaluation.status()),
+        answer.next_due(resolved),
+        now,
+    );
+    let account = AccountName { id: name.account }.to_string();
+    Ok(pb::GetCaseResponse {
+        case: Some(case),
+        evaluation: Some(evaluation_response(&account, &answer, now)),
+    })
+}
+
 #[tonic::async_trait]
 impl CaseService for CaseApi {
     async fn create_case(
@@ -159,34 +188,28 @@ impl CaseService for CaseApi {
         let r = request.into_inner();
         let name = convert::case_name(&r.name, "name")?;
         let now = convert::time_or(&r.evaluate_time, "evaluate_time", Utc::now())?;
-        let rec = self
-            .store
-            .read_case(name.account, name.id)
-            .await
-            .map_err(ApiError::from)?
-            .ok_or_else(|| ApiError::from(StoreError::NotFound(Name::from(name))))?;
-        if now < rec.timeline.opened_at {
-            return Err(ApiError::field(
-                "evaluate_time",
-                "must not be before the case's timeline.open_time",
-            )
-            .into());
-        }
-        let state = self.store.snapshot().read();
-        let answer = cases::evaluate(&state, name.account, &rec.timeline, now)
-            .map_err(|e| case_error(e, "case.timeline"))?;
-        let resolved = rec.timeline.resolved_at.is_some_and(|t| t <= now);
-        let case = pb_case(
-            &rec,
-            Some(answer.evaluation.status()),
-            answer.next_due(resolved),
-            now,
-        );
-        let account = AccountName { id: name.account }.to_string();
-        Ok(Response::new(pb::GetCaseResponse {
-            case: Some(case),
-            evaluation: Some(evaluation_response(&account, &answer, now)),
-        }))
+        // An open case is answered in place, under the snapshot's read lock; a case the
+        // snapshot does not hold (resolved, Postgres store) is read through first.
+        let answer = {
+            let state = self.store.snapshot().read();
+            state
+                .case(name.account, name.id)
+                .map(|rec| get_answer(&state, name, rec, now))
+        };
+        let answer = match answer {
+            Some(answer) => answer,
+            None => {
+                let rec = self
+                    .store
+                    .read_case(name.account, name.id)
+                    .await
+                    .map_err(ApiError::from)?
+                    .ok_or_else(|| ApiError::from(StoreError::NotFound(Name::from(name))))?;
+                let state = self.store.snapshot().read();
+                get_answer(&state, name, &rec, now)
+            }
+        };
+        Ok(Response::new(answer?))
     }
 
     async fn update_case(
