@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::records::{Etagged, Meta};
+use super::meta::{Etagged, Meta};
 use crate::domain::{CaseOutlook, CaseTimeline, Priority};
 
 /// A tracked case as stored.

@@ -8,6 +8,7 @@
 pub mod cases;
 pub mod error;
 pub mod memory;
+pub mod meta;
 pub mod postgres;
 pub mod records;
 pub mod request_ids;

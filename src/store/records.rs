@@ -11,48 +11,7 @@ use crate::domain::{
     DesignatedContact, ObligationKind, Plan, PriorityTerms,
 };
 
-/// Bookkeeping every stored resource carries.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Meta {
-    /// Incremented on every change; the etag is derived from it.
-    pub revision: i64,
-    /// When the resource was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-}
-
-impl Meta {
-    /// Metadata of a resource created at `now`.
-    pub fn new(now: DateTime<Utc>) -> Meta {
-        Meta {
-            revision: 1,
-            created_at: now,
-            updated_at: now,
-        }
-    }
-
-    /// The opaque etag clients send back for optimistic concurrency.
-    pub fn etag(&self) -> String {
-        format!("\"{}\"", self.revision)
-    }
-
-    /// The metadata after a change at `now`.
-    pub fn bumped(&self, now: DateTime<Utc>) -> Meta {
-        Meta {
-            revision: self.revision + 1,
-            created_at: self.created_at,
-            updated_at: now,
-        }
-    }
-}
-
-/// A stored resource as a change sees it: something with an etag to check the caller's
-/// against.
-pub trait Etagged {
-    /// The opaque etag clients send back for optimistic concurrency.
-    fn etag(&self) -> String;
-}
+pub use super::meta::{Etagged, Meta};
 
 /// A plan as stored.
 #[derive(Debug, Clone)]

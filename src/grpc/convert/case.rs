@@ -4,7 +4,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{opt_time, opt_ts, pause_list, pb_priority, priority, time, ts};
+use super::mask::UpdateMask;
+use super::sla::pause_list;
+use super::terms::{pb_priority, priority};
+use super::time::{opt_time, opt_ts, time, ts};
 use crate::app::case_list::{CaseFilter, CaseState, Position};
 use crate::domain::{CaseStatus, CaseTimeline, Priority};
 use crate::grpc::error::ApiError;
@@ -129,7 +132,7 @@ pub const CASE_OUTPUT_ONLY: &[&str] = &[
 ];
 
 /// The edit UpdateCase makes: the fields `mask` selects, from `c`.
-pub fn case_patch(c: &pb::Case, mask: &super::UpdateMask) -> Result<CasePatch> {
+pub fn case_patch(c: &pb::Case, mask: &UpdateMask) -> Result<CasePatch> {
     let mut patch = CasePatch::default();
     if mask.wants("external_reference", !c.external_reference.is_empty()) {
         patch.external_reference = Some(external_reference(
