@@ -120,6 +120,9 @@ pub struct Cases {
     /// holds only from its `settled` instant on), by that instant, account and id: until
     /// then a listing evaluates them one by one instead of trusting their index entry.
     unsettled: BTreeSet<(i64, Arc<str>, Arc<str>)>,
+    /// The resolved cases held (by the memory store only), by account and id: listing
+    /// them reads a range instead of every account.
+    resolved: BTreeSet<(Arc<str>, Arc<str>)>,
     /// How many cases are held.
     count: usize,
 }
@@ -159,7 +162,10 @@ impl Cases {
     }
 
     fn unindex(&mut self, rec: &CaseRecord) {
-        if !rec.resolved() {
+        if rec.resolved() {
+            self.resolved
+                .remove(&(rec.account_id.clone(), rec.id.clone()));
+        } else {
             let key = key_of(rec);
             self.due.remove(&key);
             self.breached.remove(&key);
@@ -202,7 +208,27 @@ impl Cases {
                 self.unsettled.insert(u);
             }
             self.due.insert(key);
+        } else {
+            self.resolved.insert((key.1, key.2));
         }
+    }
+
+    /// Resolved cases after the case `after` names (account id, case id), of `account`
+    /// only when given, in name order.
+    pub fn resolved_after<'a>(
+        &'a self,
+        account: Option<&'a str>,
+        after: Option<(&str, &str)>,
+    ) -> impl Iterator<Item = &'a CaseRecord> + use<'a> {
+        let lower = match (after, account) {
+            (Some((a, id)), _) => Bound::Excluded((Arc::from(a), Arc::from(id))),
+            (None, Some(a)) => Bound::Included((Arc::from(a), Arc::from(""))),
+            (None, None) => Bound::Unbounded,
+        };
+        self.resolved
+            .range((lower, Bound::Unbounded))
+            .take_while(move |(a, _)| account.is_none_or(|want| **a == *want))
+            .filter_map(|(a, id)| self.get(a, id))
     }
 
     /// Removes a case; returns it if it was held.

@@ -207,23 +207,9 @@ impl State {
     pub fn resolved_cases_after<'a>(
         &'a self,
         account: Option<&'a str>,
-        after: Option<(&'a str, &'a str)>,
-    ) -> impl Iterator<Item = &'a CaseRecord> + 'a {
-        let (after_account, after_id) = after.unwrap_or(("", ""));
-        let accounts: Box<dyn Iterator<Item = &'a str> + 'a> = match account {
-            Some(a) => Box::new(std::iter::once(a)),
-            None => Box::new(
-                self.account_ids
-                    .range::<str, _>((Bound::Included(after_account), Bound::Unbounded))
-                    .map(String::as_str),
-            ),
-        };
-        accounts.flat_map(move |a| {
-            self.cases
-                .of_account(a)
-                .iter()
-                .filter(move |c| c.resolved() && (a, &*c.id) > (after_account, after_id))
-        })
+        after: Option<(&str, &str)>,
+    ) -> impl Iterator<Item = &'a CaseRecord> + use<'a> {
+        self.cases.resolved_after(account, after)
     }
 
     /// What a case of `account_id` opened at `opened_at` is evaluated under.
