@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{CaseOutlook, CaseStatus, Priority, evaluate_case};
+use crate::domain::{CaseOutlook, CaseStatus, Priority};
 use crate::names::{AccountParent, Name};
 use crate::store::cases::{CaseRecord, DueKey, due_key, due_position};
 use crate::store::{State, Store, StoreError};
@@ -84,11 +84,8 @@ fn evaluated(
     rec: &CaseRecord,
     now: DateTime<Utc>,
 ) -> Option<(CaseStatus, Option<DateTime<Utc>>)> {
-    let under = state
-        .case_terms(&rec.account_id, rec.timeline.opened_at)
-        .ok()?;
     let at = now.max(rec.timeline.opened_at);
-    let eval = evaluate_case(under.terms.as_ref(), under.calendar, &rec.timeline, at).ok()?;
+    let eval = state.evaluation_of(rec, at)?;
     let resolved = rec.timeline.resolved_at.is_some_and(|r| r <= at);
     Some((eval.status(), CaseOutlook::of(&eval, resolved).next_due))
 }

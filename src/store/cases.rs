@@ -127,7 +127,8 @@ pub struct Cases {
     count: usize,
 }
 
-fn key_of(rec: &CaseRecord) -> DueKey {
+/// The [`DueKey`] of an open case.
+pub fn due_key(rec: &CaseRecord) -> DueKey {
     let due = rec.outlook.and_then(|o| o.next_due);
     (due_position(due), rec.account_id.clone(), rec.id.clone())
 }
@@ -166,7 +167,7 @@ impl Cases {
             self.resolved
                 .remove(&(rec.account_id.clone(), rec.id.clone()));
         } else {
-            let key = key_of(rec);
+            let key = due_key(rec);
             self.due.remove(&key);
             self.breached.remove(&key);
             if let Some(u) = unsettled_key(rec) {
@@ -181,7 +182,7 @@ impl Cases {
         if let Some((shared, _)) = self.by_account.get_key_value(&*rec.account_id) {
             rec.account_id = shared.clone();
         }
-        let key = key_of(&rec);
+        let key = due_key(&rec);
         let open = !rec.resolved();
         let breached = rec.outlook.is_some_and(|o| o.breached);
         let unsettled = unsettled_key(&rec);
@@ -337,9 +338,4 @@ fn unsettled_key(rec: &CaseRecord) -> Option<(i64, Arc<str>, Arc<str>)> {
             rec.id.clone(),
         )
     })
-}
-
-/// The [`DueKey`] of an open case.
-pub fn due_key(rec: &CaseRecord) -> DueKey {
-    key_of(rec)
 }

@@ -136,7 +136,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Vec<cases::CaseRecord>, StoreError> {
         let state = self.snapshot().read();
         Ok(state
-            .resolved_cases_after(account, after)
+            .cases()
+            .resolved_after(account, after)
             .take(limit)
             .cloned()
             .collect())

@@ -16,8 +16,8 @@ use super::records::{
 };
 use crate::domain::entitlement::InForce;
 use crate::domain::{
-    Calendar, CaseOutlook, Completion, Contract, ContractAt, Terms, catalog::builtin_plans,
-    contract_at, evaluate_case,
+    Calendar, CaseEvaluation, CaseOutlook, Completion, Contract, ContractAt, Terms,
+    catalog::builtin_plans, contract_at, evaluate_case,
 };
 use crate::names::Name;
 
@@ -202,16 +202,6 @@ impl State {
         !self.drop_resolved_cases
     }
 
-    /// The resolved cases this state holds, of `account` (every account when `None`),
-    /// after the case `after` names (account id, case id), in name order.
-    pub fn resolved_cases_after<'a>(
-        &'a self,
-        account: Option<&'a str>,
-        after: Option<(&str, &str)>,
-    ) -> impl Iterator<Item = &'a CaseRecord> + use<'a> {
-        self.cases.resolved_after(account, after)
-    }
-
     /// What a case of `account_id` opened at `opened_at` is evaluated under.
     pub fn case_terms<'a>(
         &'a self,
@@ -233,12 +223,16 @@ impl State {
     /// The outlook of a case from `now` on (from its last recorded event if later);
     /// `None` if it cannot be evaluated.
     pub fn outlook_of(&self, rec: &CaseRecord, now: DateTime<Utc>) -> Option<CaseOutlook> {
+        let eval = self.evaluation_of(rec, now.max(rec.timeline.last_recorded()))?;
+        Some(CaseOutlook::of(&eval, rec.resolved()))
+    }
+
+    /// A stored case evaluated at `at` under the terms in force; `None` if it cannot be.
+    pub fn evaluation_of(&self, rec: &CaseRecord, at: DateTime<Utc>) -> Option<CaseEvaluation> {
         let under = self
             .case_terms(&rec.account_id, rec.timeline.opened_at)
             .ok()?;
-        let at = now.max(rec.timeline.last_recorded());
-        let eval = evaluate_case(under.terms.as_ref(), under.calendar, &rec.timeline, at).ok()?;
-        Some(CaseOutlook::of(&eval, rec.resolved()))
+        evaluate_case(under.terms.as_ref(), under.calendar, &rec.timeline, at).ok()
     }
 
     /// Puts a case in, with its outlook worked out (or takes it out, when resolved
