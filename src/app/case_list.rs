@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{CaseOutlook, CaseStatus, Priority};
 use crate::names::{AccountParent, Name};
-use crate::store::cases::{CaseRecord, DueKey, due_key, due_position};
+use crate::store::cases::{CaseIds, CaseRecord, DueKey, due_key, due_position};
 use crate::store::{State, Store, StoreError};
 
 /// The most cases one page examines.
@@ -84,25 +84,27 @@ fn evaluated(
     rec: &CaseRecord,
     now: DateTime<Utc>,
 ) -> Option<(CaseStatus, Option<DateTime<Utc>>)> {
-    let at = now.max(rec.timeline.opened_at);
+    let at = now.max(rec.timeline.opened_at());
     let eval = state.evaluation_of(rec, at)?;
-    let resolved = rec.timeline.resolved_at.is_some_and(|r| r <= at);
+    let resolved = rec.timeline.resolved_at().is_some_and(|r| r <= at);
     Some((eval.status(), CaseOutlook::of(&eval, resolved).next_due))
 }
 
 impl CaseFilter {
     fn admits(&self, rec: &CaseRecord, status: Option<CaseStatus>, now: DateTime<Utc>) -> bool {
         let t = &rec.timeline;
-        let resolved = t.resolved_at.is_some();
+        let resolved = t.resolved_at().is_some();
         let state_ok = match self.state {
             Some(CaseState::Open) => !resolved,
             Some(CaseState::Resolved) => resolved,
             None => true,
         };
-        let at = t.resolved_at.map_or(now, |r| r.min(now));
+        let at = t.resolved_at().map_or(now, |r| r.min(now));
         state_ok
             && self.status.is_none_or(|s| status == Some(s))
-            && self.priority.is_none_or(|p| t.priority_at(at) == p)
+            && self
+                .priority
+                .is_none_or(|p| rec.case_timeline().priority_at(at) == p)
     }
 }
 
@@ -140,7 +142,7 @@ impl Collector<'_> {
 }
 
 fn open_position(k: &DueKey) -> Position {
-    Position::Open(k.0, k.1.to_string(), k.2.to_string())
+    Position::Open(k.0, k.1.account_id().to_string(), k.1.id().to_string())
 }
 
 /// Whether `rec`'s outlook (and so its place in the due index) holds at `now`.
@@ -154,11 +156,7 @@ fn position_at(state: &State, rec: &CaseRecord, now: DateTime<Utc>) -> DueKey {
     if settled(rec, now) {
         due_key(rec)
     } else {
-        (
-            due_position(standing(state, rec, now).1),
-            rec.account_id.clone(),
-            rec.id.clone(),
-        )
+        (due_position(standing(state, rec, now).1), rec.ids.clone())
     }
 }
 
@@ -194,7 +192,7 @@ fn open_candidates<'a>(
     let indexed = |it: Box<dyn Iterator<Item = &'a CaseRecord> + 'a>| {
         it.filter(move |c| settled(c, now)).map(|c| (due_key(c), c))
     };
-    let now_key: DueKey = (now.timestamp_micros(), "".into(), "".into());
+    let now_key: DueKey = (now.timestamp_micros(), CaseIds::lowest());
     let from_index: Box<dyn Iterator<Item = (DueKey, &'a CaseRecord)> + 'a> = match filter.status {
         // Breached at `now`: due before it, or breached for good; merged in due order.
         Some(CaseStatus::Breached) => {
@@ -273,7 +271,7 @@ pub async fn list(
             }
             if filter.state != Some(CaseState::Resolved) {
                 let after = match open_from {
-                    Some(Position::Open(due, a, id)) => Some((due, a.into(), id.into())),
+                    Some(Position::Open(due, a, id)) => Some((due, CaseIds::of(&a, &id))),
                     _ => None,
                 };
                 for (key, rec) in open_candidates(&state, parent, filter, after, now) {
@@ -301,14 +299,14 @@ pub async fn list(
         let done = batch.len() < RESOLVED_BATCH;
         let state = store.snapshot().read();
         for rec in &batch {
-            let at = || Position::Resolved(rec.account_id.to_string(), rec.id.to_string());
+            let at = || Position::Resolved(rec.account_id().to_string(), rec.id().to_string());
             if !c.offer(&state, rec, at) {
                 return Ok(c.page);
             }
         }
         match batch.last() {
             Some(rec) if !done => {
-                after = Some((rec.account_id.to_string(), rec.id.to_string()));
+                after = Some((rec.account_id().to_string(), rec.id().to_string()));
             }
             _ => return Ok(c.page),
         }

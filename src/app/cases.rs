@@ -4,8 +4,6 @@
 //! writes on a tracked case (create, update, the small moves, delete). Evaluations are
 //! read from the snapshot only.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 
 use super::rules::current;
@@ -119,14 +117,13 @@ pub(crate) fn create(
     }
     check_timeline(&timeline, now)?;
     Ok(Prepared::Case {
-        write: Write::create(CaseRecord {
-            account_id: Arc::from(account_id),
-            id: Arc::from(id),
-            external_reference,
-            timeline,
-            meta: Meta::new(now),
-            outlook: None,
-        }),
+        write: Write::create(CaseRecord::new(
+            &account_id,
+            &id,
+            &external_reference,
+            &timeline,
+            Meta::new(now),
+        )),
         read_through: false,
         unchanged: false,
     })
@@ -141,10 +138,11 @@ pub(crate) fn update(
     now: DateTime<Utc>,
 ) -> Result<Prepared, StoreError> {
     let (cur, read_through) = stored(state, &at, &Some(etag))?;
-    let timeline = patch.apply_to(cur.timeline.clone());
+    let timeline = patch.apply_to(cur.case_timeline());
     let external_reference = patch
         .external_reference
-        .unwrap_or_else(|| cur.external_reference.clone());
+        .as_deref()
+        .unwrap_or(cur.external_reference());
     next_revision(cur, external_reference, timeline, read_through, now)
 }
 
@@ -152,7 +150,7 @@ pub(crate) fn update(
 /// once the timeline passes its checks.
 fn next_revision(
     cur: &CaseRecord,
-    external_reference: String,
+    external_reference: &str,
     timeline: CaseTimeline,
     read_through: bool,
     now: DateTime<Utc>,
@@ -160,13 +158,13 @@ fn next_revision(
     check_timeline(&timeline, now)?;
     Ok(Prepared::Case {
         write: Write::update(
-            CaseRecord {
+            CaseRecord::new(
+                cur.account_id(),
+                cur.id(),
                 external_reference,
-                timeline,
-                meta: cur.meta.bumped(now),
-                outlook: None,
-                ..cur.clone()
-            },
+                &timeline,
+                cur.meta.bumped(now),
+            ),
             cur.meta.revision,
         ),
         read_through,
@@ -183,7 +181,7 @@ pub(crate) fn move_case(
     now: DateTime<Utc>,
 ) -> Result<Prepared, StoreError> {
     let (cur, read_through) = stored(state, &at, &None)?;
-    let mut timeline = cur.timeline.clone();
+    let mut timeline = cur.case_timeline();
     let moved = timeline
         .apply_move(step)
         .map_err(|message| StoreError::FailedPrecondition {
@@ -198,13 +196,7 @@ pub(crate) fn move_case(
             unchanged: true,
         });
     }
-    next_revision(
-        cur,
-        cur.external_reference.clone(),
-        timeline,
-        read_through,
-        now,
-    )
+    next_revision(cur, cur.external_reference(), timeline, read_through, now)
 }
 
 /// The rules of `Change::DeleteCase`: what it writes, or why it is refused.

@@ -126,15 +126,15 @@ fn get_answer(
     rec: &CaseRecord,
     now: DateTime<Utc>,
 ) -> Result<pb::GetCaseResponse, ApiError> {
-    if now < rec.timeline.opened_at {
+    if now < rec.timeline.opened_at() {
         return Err(ApiError::field(
             "evaluate_time",
             "must not be before the case's timeline.open_time",
         ));
     }
-    let answer = cases::evaluate(state, name.account, &rec.timeline, now)
+    let answer = cases::evaluate(state, name.account, &rec.case_timeline(), now)
         .map_err(|e| case_error(e, "case.timeline"))?;
-    let resolved = rec.timeline.resolved_at.is_some_and(|t| t <= now);
+    let resolved = rec.timeline.resolved_at().is_some_and(|t| t <= now);
     let case = pb_case(
         rec,
         Some(answer.evaluation.status()),

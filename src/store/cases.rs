@@ -12,39 +12,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::meta::{Etagged, Meta};
+pub use super::case_record::{CaseIds, CaseRecord, StoredTimeline};
 use crate::domain::{CaseOutlook, CaseTimeline, Priority};
-
-/// A tracked case as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseRecord {
-    /// The account's id (shared with the index's entries).
-    pub account_id: Arc<str>,
-    /// The case's id within the account (shared with the index's entries).
-    pub id: Arc<str>,
-    /// The caller's own reference for the case.
-    pub external_reference: String,
-    /// What happened on the case.
-    pub timeline: CaseTimeline,
-    /// Bookkeeping.
-    pub meta: Meta,
-    /// What its evaluation says about later instants; `None` until the state worked it
-    /// out, or when the case cannot be evaluated (its calendar has no open time left).
-    pub outlook: Option<CaseOutlook>,
-}
-
-impl CaseRecord {
-    /// Whether the case is resolved.
-    pub fn resolved(&self) -> bool {
-        self.timeline.resolved_at.is_some()
-    }
-}
-
-impl Etagged for CaseRecord {
-    fn etag(&self) -> String {
-        self.meta.etag()
-    }
-}
 
 /// An edit of some of a case's fields (UpdateCase); `None` keeps the stored value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -96,8 +65,8 @@ impl CasePatch {
 }
 
 /// Where an open case stands in the due index: its next due instant in microseconds
-/// ([`NOTHING_DUE`] when nothing is due), then its account and id.
-pub type DueKey = (i64, Arc<str>, Arc<str>);
+/// ([`NOTHING_DUE`] when nothing is due), then its ids.
+pub type DueKey = (i64, CaseIds);
 
 /// The due-index position of an open case with nothing due: after every due instant.
 pub const NOTHING_DUE: i64 = i64::MAX;
@@ -119,10 +88,10 @@ pub struct Cases {
     /// The open cases whose timeline records instants after the write (their outlook
     /// holds only from its `settled` instant on), by that instant, account and id: until
     /// then a listing evaluates them one by one instead of trusting their index entry.
-    unsettled: BTreeSet<(i64, Arc<str>, Arc<str>)>,
+    unsettled: BTreeSet<(i64, CaseIds)>,
     /// The resolved cases held (by the memory store only), by account and id: listing
     /// them reads a range instead of every account.
-    resolved: BTreeSet<(Arc<str>, Arc<str>)>,
+    resolved: BTreeSet<CaseIds>,
     /// How many cases are held.
     count: usize,
 }
@@ -130,14 +99,14 @@ pub struct Cases {
 /// The [`DueKey`] of an open case.
 pub fn due_key(rec: &CaseRecord) -> DueKey {
     let due = rec.outlook.and_then(|o| o.next_due);
-    (due_position(due), rec.account_id.clone(), rec.id.clone())
+    (due_position(due), rec.ids.clone())
 }
 
 impl Cases {
     /// A case by account and id.
     pub fn get(&self, account_id: &str, id: &str) -> Option<&CaseRecord> {
         let list = self.by_account.get(account_id)?;
-        list.binary_search_by(|c| (*c.id).cmp(id))
+        list.binary_search_by(|c| c.id().cmp(id))
             .ok()
             .map(|i| &list[i])
     }
@@ -164,8 +133,7 @@ impl Cases {
 
     fn unindex(&mut self, rec: &CaseRecord) {
         if rec.resolved() {
-            self.resolved
-                .remove(&(rec.account_id.clone(), rec.id.clone()));
+            self.resolved.remove(&rec.ids);
         } else {
             let key = due_key(rec);
             self.due.remove(&key);
@@ -177,17 +145,19 @@ impl Cases {
     }
 
     /// Inserts or replaces a case.
-    pub fn put(&mut self, mut rec: CaseRecord) {
-        // One copy of the account id for all its cases (and their index entries).
-        if let Some((shared, _)) = self.by_account.get_key_value(&*rec.account_id) {
-            rec.account_id = shared.clone();
-        }
+    pub fn put(&mut self, rec: CaseRecord) {
         let key = due_key(&rec);
         let open = !rec.resolved();
         let breached = rec.outlook.is_some_and(|o| o.breached);
         let unsettled = unsettled_key(&rec);
-        let list = self.by_account.entry(rec.account_id.clone()).or_default();
-        let old = match list.binary_search_by(|c| c.id.cmp(&rec.id)) {
+        let list = match self.by_account.get_mut(rec.account_id()) {
+            Some(list) => list,
+            None => self
+                .by_account
+                .entry(Arc::from(rec.account_id()))
+                .or_default(),
+        };
+        let old = match list.binary_search_by(|c| c.id().cmp(rec.id())) {
             Ok(i) => Some(std::mem::replace(&mut list[i], rec)),
             Err(i) => {
                 // Exactly as long as needed: a doubling Vec per account would leave a
@@ -210,7 +180,7 @@ impl Cases {
             }
             self.due.insert(key);
         } else {
-            self.resolved.insert((key.1, key.2));
+            self.resolved.insert(key.1);
         }
     }
 
@@ -222,20 +192,20 @@ impl Cases {
         after: Option<(&str, &str)>,
     ) -> impl Iterator<Item = &'a CaseRecord> + use<'a> {
         let lower = match (after, account) {
-            (Some((a, id)), _) => Bound::Excluded((Arc::from(a), Arc::from(id))),
-            (None, Some(a)) => Bound::Included((Arc::from(a), Arc::from(""))),
+            (Some((a, id)), _) => Bound::Excluded(CaseIds::of(a, id)),
+            (None, Some(a)) => Bound::Included(CaseIds::of(a, "")),
             (None, None) => Bound::Unbounded,
         };
         self.resolved
             .range((lower, Bound::Unbounded))
-            .take_while(move |(a, _)| account.is_none_or(|want| **a == *want))
-            .filter_map(|(a, id)| self.get(a, id))
+            .take_while(move |ids| account.is_none_or(|want| ids.account_id() == want))
+            .filter_map(|ids| self.get(ids.account_id(), ids.id()))
     }
 
     /// Removes a case; returns it if it was held.
     pub fn remove(&mut self, account_id: &str, id: &str) -> Option<CaseRecord> {
         let list = self.by_account.get_mut(account_id)?;
-        let i = list.binary_search_by(|c| (*c.id).cmp(id)).ok()?;
+        let i = list.binary_search_by(|c| c.id().cmp(id)).ok()?;
         let rec = list.remove(i);
         if list.is_empty() {
             self.by_account.remove(account_id);
@@ -305,10 +275,10 @@ impl Cases {
         &'a self,
         now: DateTime<Utc>,
     ) -> impl Iterator<Item = &'a CaseRecord> + use<'a> {
-        let from = (now.timestamp_micros(), Arc::from(""), Arc::from(""));
+        let from = (now.timestamp_micros(), CaseIds::lowest());
         self.unsettled
             .range((Bound::Excluded(from), Bound::Unbounded))
-            .filter_map(|(_, a, id)| self.get(a, id))
+            .filter_map(|(_, ids)| self.get(ids.account_id(), ids.id()))
     }
 
     fn range<'a>(
@@ -321,21 +291,16 @@ impl Cases {
             None => Bound::Unbounded,
         };
         set.range((lower, Bound::Unbounded))
-            .filter_map(|(_, a, id)| self.get(a, id))
+            .filter_map(|(_, ids)| self.get(ids.account_id(), ids.id()))
     }
 }
 
 /// The unsettled-set entry of a case whose outlook was worked out for a later instant
 /// than its write (its timeline records instants after it).
-fn unsettled_key(rec: &CaseRecord) -> Option<(i64, Arc<str>, Arc<str>)> {
+fn unsettled_key(rec: &CaseRecord) -> Option<(i64, CaseIds)> {
     let o = rec.outlook?;
     // Worked out at its last recorded instant rather than at the write: that instant
     // was not past yet.
-    (o.settled <= rec.timeline.last_recorded()).then(|| {
-        (
-            o.settled.timestamp_micros(),
-            rec.account_id.clone(),
-            rec.id.clone(),
-        )
-    })
+    (o.settled <= rec.timeline.last_recorded())
+        .then(|| (o.settled.timestamp_micros(), rec.ids.clone()))
 }

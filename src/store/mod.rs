@@ -5,6 +5,7 @@
 //! memory and answers checks and deadlines from it. Writes go through [`Store::apply`] as a
 //! [`Change`], so every backend validates them the same way.
 
+mod case_record;
 pub mod cases;
 pub mod error;
 pub mod memory;

@@ -230,16 +230,22 @@ impl State {
     /// A stored case evaluated at `at` under the terms in force; `None` if it cannot be.
     pub fn evaluation_of(&self, rec: &CaseRecord, at: DateTime<Utc>) -> Option<CaseEvaluation> {
         let under = self
-            .case_terms(&rec.account_id, rec.timeline.opened_at)
+            .case_terms(&rec.account_id(), rec.timeline.opened_at())
             .ok()?;
-        evaluate_case(under.terms.as_ref(), under.calendar, &rec.timeline, at).ok()
+        evaluate_case(
+            under.terms.as_ref(),
+            under.calendar,
+            &rec.case_timeline(),
+            at,
+        )
+        .ok()
     }
 
     /// Puts a case in, with its outlook worked out (or takes it out, when resolved
     /// cases are not held here).
-    fn put_case_record(&mut self, mut rec: CaseRecord) {
+    pub(crate) fn put_case_record(&mut self, mut rec: CaseRecord) {
         if rec.resolved() && self.drop_resolved_cases {
-            self.cases.remove(&rec.account_id, &rec.id);
+            self.cases.remove(&rec.account_id(), &rec.id());
             return;
         }
         rec.outlook = self.outlook_of(&rec, Utc::now());
@@ -400,7 +406,7 @@ impl State {
                 }
                 self.put_case_record(write.record.clone());
                 let rec = self
-                    .case(&write.record.account_id, &write.record.id)
+                    .case(write.record.account_id(), write.record.id())
                     .cloned()
                     .unwrap_or(write.record);
                 Applied::Case(Box::new(rec))

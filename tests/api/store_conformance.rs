@@ -53,6 +53,6 @@ async fn postgres_store_conforms(_: PgPoolOptions, options: PgConnectOptions) {
         .await
         .unwrap()
         .expect("k1 persisted");
-    assert_eq!(k1.timeline.updates.len(), 3);
+    assert_eq!(k1.case_timeline().updates.len(), 3);
     let _ = Arc::clone(&reloaded);
 }

@@ -206,9 +206,9 @@ pub fn pb_case(
     at: DateTime<Utc>,
 ) -> pb::Case {
     pb::Case {
-        name: CaseName::new(&rec.account_id, &rec.id).to_string(),
-        external_reference: rec.external_reference.clone(),
-        timeline: Some(pb_timeline(&rec.timeline)),
+        name: CaseName::new(rec.account_id(), rec.id()).to_string(),
+        external_reference: rec.external_reference().to_owned(),
+        timeline: Some(pb_timeline(&rec.case_timeline())),
         state: if rec.resolved() {
             pb::CaseState::Resolved
         } else {

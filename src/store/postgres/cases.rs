@@ -2,8 +2,6 @@
 //! it was decided on), loading the open cases into the snapshot, and reading resolved
 //! cases through, one or a page in name order, since the snapshot holds only open ones.
 
-use std::sync::Arc;
-
 use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::types::Json;
 use sqlx::{Postgres, Row, Transaction};
@@ -57,7 +55,7 @@ pub(super) async fn write_case(
     expected: Option<i64>,
     read_through: bool,
 ) -> Result<(&'static str, String), WriteError> {
-    let name = Name::case(&rec.account_id, &rec.id);
+    let name = Name::case(&rec.account_id(), &rec.id());
     let done = match expected {
         None => sqlx::query(
             "insert into cases (account_id, id, external_reference, timeline, resolved_at, \
@@ -68,11 +66,11 @@ pub(super) async fn write_case(
              revision = $6, updated_at = $7 where account_id = $1 and id = $2 and revision = $8",
         ),
     }
-    .bind(&*rec.account_id)
-    .bind(&*rec.id)
-    .bind(&rec.external_reference)
-    .bind(Json(&rec.timeline))
-    .bind(rec.timeline.resolved_at)
+    .bind(&*rec.account_id())
+    .bind(&*rec.id())
+    .bind(&rec.external_reference())
+    .bind(Json(rec.case_timeline()))
+    .bind(rec.timeline.resolved_at())
     .bind(rec.meta.revision)
     .bind(rec.meta.updated_at)
     .bind(expected.unwrap_or_default())
@@ -80,7 +78,7 @@ pub(super) async fn write_case(
     .await
     .map_err(|e| db_error(e, &name))?;
     changed(done, read_through, &name)?;
-    Ok(("case", log_key(&rec.account_id, &rec.id)))
+    Ok(("case", log_key(&rec.account_id(), &rec.id())))
 }
 
 /// Deletes a case at revision `revision`.
@@ -109,18 +107,18 @@ fn case_record(r: &PgRow) -> Result<CaseRecord, StoreError> {
     let timeline: Json<CaseTimeline> = r
         .try_get("timeline")
         .map_err(|e| internal(&log_key(&account_id, &id), e))?;
-    Ok(CaseRecord {
-        account_id: Arc::from(account_id),
-        id: Arc::from(id),
-        external_reference: r.get("external_reference"),
-        timeline: timeline.0,
-        meta: Meta {
+    let external_reference: String = r.get("external_reference");
+    Ok(CaseRecord::new(
+        &account_id,
+        &id,
+        &external_reference,
+        &timeline.0,
+        Meta {
             revision: r.get("revision"),
             created_at: r.get("created_at"),
             updated_at: r.get("updated_at"),
         },
-        outlook: None,
-    })
+    ))
 }
 
 /// Streams every open case to `sink`.

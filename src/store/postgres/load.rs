@@ -82,8 +82,7 @@ pub(super) async fn load_all(pool: &PgPool) -> Result<(State, u64), StoreError> 
     // and calendars loaded above.
     state.drop_resolved_cases();
     super::cases::load_open_cases(&mut tx, |rec| {
-        let (account, id) = (rec.account_id.clone(), rec.id.clone());
-        state.put_case(&account, &id, Some(rec));
+        state.put_case_record(rec);
     })
     .await?;
     tx.commit().await.map_err(|e| db_failure(e, "database"))?;

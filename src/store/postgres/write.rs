@@ -213,7 +213,7 @@ pub(super) async fn write_prepared(
         } => {
             let rec = &write.record;
             if *unchanged {
-                return Ok(("case", cases::log_key(&rec.account_id, &rec.id)));
+                return Ok(("case", cases::log_key(rec.account_id(), rec.id())));
             }
             cases::write_case(tx, rec, write.expected, *read_through).await
         }
