@@ -42,28 +42,38 @@ impl CaseIds {
         CaseIds::of("", "")
     }
 
+    /// Where the account id ends and where the case id ends (the two NULs). Ids are
+    /// short, so a plain scan beats a general string search here.
+    fn ends(&self) -> (usize, usize) {
+        let b = self.0.as_bytes();
+        let nul = |from: usize| {
+            b.get(from..)
+                .and_then(|rest| rest.iter().position(|&c| c == 0))
+                .map_or(b.len(), |i| from + i)
+        };
+        let account = nul(0);
+        (account, nul(account + 1).max(account))
+    }
+
     /// `account \0 id`: what equality, order and hash look at.
-    fn key(&self) -> &str {
-        let first = self.0.find('\0').unwrap_or(self.0.len());
-        match self.0[first + 1..].find('\0') {
-            Some(second) => &self.0[..first + 1 + second],
-            None => &self.0,
-        }
+    fn key(&self) -> &[u8] {
+        &self.0.as_bytes()[..self.ends().1]
     }
 
     /// The account's id.
     pub fn account_id(&self) -> &str {
-        self.0.split('\0').next().unwrap_or_default()
+        self.0.get(..self.ends().0).unwrap_or_default()
     }
 
     /// The case's id within the account.
     pub fn id(&self) -> &str {
-        self.0.split('\0').nth(1).unwrap_or_default()
+        let (account, id) = self.ends();
+        self.0.get(account + 1..id).unwrap_or_default()
     }
 
     /// The caller's own reference for the case (may hold anything, NULs included).
     pub fn external_reference(&self) -> &str {
-        self.0.get(self.key().len() + 1..).unwrap_or_default()
+        self.0.get(self.ends().1 + 1..).unwrap_or_default()
     }
 }
 

@@ -94,6 +94,9 @@ pub struct Cases {
     resolved: BTreeSet<CaseIds>,
     /// How many cases are held.
     count: usize,
+    /// Loading many cases at once: per-account lists grow by doubling (instead of
+    /// exactly) until [`Cases::end_bulk`] trims them.
+    bulk: bool,
 }
 
 /// The [`DueKey`] of an open case.
@@ -162,7 +165,9 @@ impl Cases {
             Err(i) => {
                 // Exactly as long as needed: a doubling Vec per account would leave a
                 // third of the space of a million cases unused.
-                list.reserve_exact(1);
+                if !self.bulk {
+                    list.reserve_exact(1);
+                }
                 list.insert(i, rec);
                 None
             }
@@ -182,6 +187,17 @@ impl Cases {
         } else {
             self.resolved.insert(key.1);
         }
+    }
+
+    /// Starts loading many cases: lists grow without a reallocation per case.
+    pub fn begin_bulk(&mut self) {
+        self.bulk = true;
+    }
+
+    /// Ends a bulk load: every list trimmed to exactly its length.
+    pub fn end_bulk(&mut self) {
+        self.bulk = false;
+        self.by_account.values_mut().for_each(Vec::shrink_to_fit);
     }
 
     /// Resolved cases after the case `after` names (account id, case id), of `account`

@@ -26,6 +26,7 @@ use sqlx::types::Json;
 use tokio::sync::watch;
 
 mod cases;
+mod group;
 mod load;
 mod sql;
 mod write;
@@ -33,7 +34,6 @@ mod write;
 use super::cases::CaseRecord;
 use super::records::Revision;
 use super::request_ids::{Answer, Recorded, Render, RequestKey};
-use super::state::Prepared;
 use super::{Applied, Decide, Snapshot, Store, StoreError};
 use crate::domain::Contract;
 use crate::names::Name;
@@ -41,7 +41,6 @@ use load::{
     install_builtin_plans, load_accounts, load_all, load_calendars, load_contracts, load_plans,
 };
 use sql::{WriteError, db_error, db_failure, internal};
-use write::write_prepared;
 
 /// The migrations in `migrations/`, embedded at build time.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -94,6 +93,8 @@ pub struct PostgresStore {
     confirmed: Mutex<Instant>,
     /// Serialises catching up, so entities are applied in change-log order.
     sync: tokio::sync::Mutex<()>,
+    /// Decided writes, queued for the group commit.
+    jobs: tokio::sync::mpsc::UnboundedSender<group::Job>,
 }
 
 /// How the server uses its database.
@@ -165,6 +166,7 @@ impl PostgresStore {
             (settings.write_timeout.as_millis() * 4 / 5).clamp(1, i32::MAX as u128);
         let (applied_tx, _) = watch::channel(applied);
         let (writable, _) = watch::channel(true);
+        let (jobs, queued) = tokio::sync::mpsc::unbounded_channel();
         let store = Arc::new(PostgresStore {
             pool,
             statement_timeout: format!("{statement_timeout}ms"),
@@ -176,7 +178,9 @@ impl PostgresStore {
             writable,
             confirmed: Mutex::new(Instant::now()),
             sync: tokio::sync::Mutex::new(()),
+            jobs,
         });
+        tokio::spawn(group::run(Arc::downgrade(&store), queued));
         tokio::spawn(listen(Arc::downgrade(&store)));
         tokio::spawn(probe(Arc::downgrade(&store), probe_options));
         tokio::spawn(expire(Arc::downgrade(&store)));
@@ -350,23 +354,37 @@ impl PostgresStore {
         }
         let mut caught_up = false;
         for _ in 0..STALE_RETRIES {
-            let prepared = decide(&self.snapshot.read(), Utc::now())?;
+            let prepared = Arc::new(decide(&self.snapshot.read(), Utc::now())?);
             let answer = match once {
                 Some((key, render)) => Some((
-                    key,
+                    key.clone(),
                     render(prepared.applied()).map_err(|e| internal("rendering the answer", e))?,
                 )),
                 None => None,
             };
-            let recorded = answer.as_ref().map(|(key, bytes)| (*key, bytes.as_slice()));
             // Past an outage the write is abandoned at once (it may or may not have
             // committed, as with any write cut off by a failure; `request_id` makes the
             // retry safe).
-            let written = self
-                .while_up(async { Ok(self.write(&prepared, recorded).await) })
-                .await
-                .map_err(WriteError::Failed)
-                .and_then(|r| r);
+            let (reply, outcome) = tokio::sync::oneshot::channel();
+            let job = group::Job {
+                prepared: prepared.clone(),
+                once: answer.clone(),
+                reply,
+            };
+            let written = match self.jobs.send(job) {
+                Ok(()) => self
+                    .while_up(async {
+                        outcome.await.map_err(|_| {
+                            StoreError::Unavailable("the store's writer stopped".into())
+                        })
+                    })
+                    .await
+                    .map_err(WriteError::Failed)
+                    .and_then(|r| r),
+                Err(_) => Err(WriteError::Failed(StoreError::Unavailable(
+                    "the store's writer stopped".into(),
+                ))),
+            };
             match written {
                 Ok(id) => {
                     self.written.fetch_max(id, Ordering::SeqCst);
@@ -412,65 +430,6 @@ impl PostgresStore {
         })
         .await?;
         Ok(())
-    }
-
-    /// Writes prepared records in one transaction; returns the change-log id.
-    async fn write(
-        &self,
-        prepared: &Prepared,
-        once: Option<(&RequestKey, &[u8])>,
-    ) -> Result<u64, WriteError> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(|e| db_failure(e, "database"))?;
-        // Every statement below, the wait for the write lock included, is cancelled past
-        // the write timeout (for this transaction only).
-        sqlx::query("select set_config('statement_timeout', $1, true)")
-            .bind(&self.statement_timeout)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| db_failure(e, "database"))?;
-        sqlx::query("select pg_advisory_xact_lock($1)")
-            .bind(WRITE_LOCK)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| db_failure(e, "write lock"))?;
-        if let Some((request, answer)) = once {
-            // Writes are serialised by the lock above, so a concurrent attempt with the
-            // same id has committed by now: its row is here and this one writes nothing.
-            let done = sqlx::query(
-                "insert into request_ids (request_id, method, fingerprint, response) \
-                 values ($1::uuid, $2, $3, $4) \
-                 on conflict (request_id) do update set method = excluded.method, \
-                 fingerprint = excluded.fingerprint, response = excluded.response, \
-                 error_code = null, error_message = null, error_details = null, \
-                 created_at = now() \
-                 where request_ids.created_at < now() - interval '24 hours'",
-            )
-            .bind(request.id.to_string())
-            .bind(&request.method)
-            .bind(&request.fingerprint)
-            .bind(answer)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| db_failure(e, "request id"))?;
-            if done.rows_affected() == 0 {
-                return Err(WriteError::Failed(StoreError::Replayed));
-            }
-        }
-        let (entity, key) = write_prepared(&mut tx, prepared).await?;
-        let id: i64 =
-            sqlx::query("insert into change_log (entity, key) values ($1, $2) returning id")
-                .bind(entity)
-                .bind(&key)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| db_failure(e, &key))?
-                .get(0);
-        tx.commit().await.map_err(|e| db_failure(e, &key))?;
-        Ok(id as u64)
     }
 
     /// The contract revisions, read from Postgres (they are not kept in memory).

@@ -1,0 +1,168 @@
+//! Group commit: the writes that reach the store while a transaction is committing wait
+//! for it, then share the next transaction: one wait for the global write lock, one
+//! change-log insert and one WAL flush for up to [`MAX_GROUP`] writes instead of one each.
+//! Every write keeps the outcome it would have alone: when one of them fails in the
+//! group (its row changed, a constraint refused it, its request id was answered
+//! already), the transaction is rolled back, that write gets its own error, and the
+//! others go again without it. A failure of the transaction itself (an outage, the
+//! commit) is every member's.
+
+use std::sync::{Arc, Weak};
+
+use sqlx::Row;
+use tokio::sync::{mpsc, oneshot};
+
+use super::sql::{WriteError, db_failure};
+use super::write::write_prepared;
+use super::{PostgresStore, WRITE_LOCK};
+use crate::store::StoreError;
+use crate::store::request_ids::RequestKey;
+use crate::store::state::Prepared;
+
+/// The most writes one transaction takes.
+const MAX_GROUP: usize = 64;
+
+/// A decided write waiting for its transaction.
+#[derive(Debug)]
+pub(super) struct Job {
+    /// What to write.
+    pub(super) prepared: Arc<Prepared>,
+    /// The request id to record the answer under, with the answer, if any.
+    pub(super) once: Option<(RequestKey, Vec<u8>)>,
+    /// Where the outcome goes: the change-log id the write is visible at, or why it
+    /// was not written.
+    pub(super) reply: oneshot::Sender<Result<u64, WriteError>>,
+}
+
+/// Why a group's transaction did not commit.
+enum GroupError {
+    /// Member `i` failed on its own.
+    At(usize, WriteError),
+    /// The transaction failed as a whole.
+    Whole(StoreError),
+}
+
+/// The same failure again, for another member of the group it struck.
+fn again(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::Unavailable(why) => StoreError::Unavailable(why.clone()),
+        StoreError::WriteTimedOut { subject } => StoreError::WriteTimedOut {
+            subject: subject.clone(),
+        },
+        other => StoreError::Internal(other.to_string()),
+    }
+}
+
+/// Takes the writes queued on `jobs` and commits them in groups, until the store is
+/// gone.
+pub(super) async fn run(store: Weak<PostgresStore>, mut jobs: mpsc::UnboundedReceiver<Job>) {
+    while let Some(first) = jobs.recv().await {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        // A caller that gave up (its write timed out) was told the write failed: leave
+        // it unwritten.
+        group.retain(|j| !j.reply.is_closed());
+        let Some(store) = store.upgrade() else { return };
+        store.commit_group(group).await;
+    }
+}
+
+impl PostgresStore {
+    /// Commits `group`, each member answered with its own outcome.
+    async fn commit_group(&self, mut group: Vec<Job>) {
+        while !group.is_empty() {
+            let done = self
+                .while_up(async { Ok(self.write_group(&group).await) })
+                .await
+                .unwrap_or_else(|e| Err(GroupError::Whole(e)));
+            match done {
+                Ok(id) => {
+                    for job in group {
+                        let _ = job.reply.send(Ok(id));
+                    }
+                    return;
+                }
+                Err(GroupError::At(i, e)) => {
+                    let _ = group.remove(i).reply.send(Err(e));
+                }
+                Err(GroupError::Whole(e)) => {
+                    for job in group {
+                        let _ = job.reply.send(Err(WriteError::Failed(again(&e))));
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Writes every member of `group` in one transaction; returns the highest
+    /// change-log id it appended (each member is visible once the snapshot applied it).
+    async fn write_group(&self, group: &[Job]) -> Result<u64, GroupError> {
+        let whole = |what: &'static str| move |e| GroupError::Whole(db_failure(e, what));
+        let mut tx = self.pool.begin().await.map_err(whole("database"))?;
+        // Every statement below, the wait for the write lock included, is cancelled past
+        // the write timeout (for this transaction only).
+        sqlx::query("select set_config('statement_timeout', $1, true)")
+            .bind(&self.statement_timeout)
+            .execute(&mut *tx)
+            .await
+            .map_err(whole("database"))?;
+        // Change-log ids commit in order: the lock orders the transactions.
+        sqlx::query("select pg_advisory_xact_lock($1)")
+            .bind(WRITE_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(whole("write lock"))?;
+        let mut entities = Vec::with_capacity(group.len());
+        let mut keys = Vec::with_capacity(group.len());
+        for (i, job) in group.iter().enumerate() {
+            let at =
+                |e: sqlx::Error| GroupError::At(i, WriteError::Failed(db_failure(e, "request id")));
+            if let Some((request, answer)) = &job.once {
+                // Writes are serialised by the lock above, so an earlier attempt with the
+                // same id has committed by now: its row is here and this one writes nothing.
+                let done = sqlx::query(
+                    "insert into request_ids (request_id, method, fingerprint, response) \
+                     values ($1::uuid, $2, $3, $4) \
+                     on conflict (request_id) do update set method = excluded.method, \
+                     fingerprint = excluded.fingerprint, response = excluded.response, \
+                     error_code = null, error_message = null, error_details = null, \
+                     created_at = now() \
+                     where request_ids.created_at < now() - interval '24 hours'",
+                )
+                .bind(request.id.to_string())
+                .bind(&request.method)
+                .bind(&request.fingerprint)
+                .bind(answer)
+                .execute(&mut *tx)
+                .await
+                .map_err(at)?;
+                if done.rows_affected() == 0 {
+                    return Err(GroupError::At(i, WriteError::Failed(StoreError::Replayed)));
+                }
+            }
+            let (entity, key) = write_prepared(&mut tx, &job.prepared)
+                .await
+                .map_err(|e| GroupError::At(i, e))?;
+            entities.push(entity);
+            keys.push(key);
+        }
+        let ids = sqlx::query(
+            "insert into change_log (entity, key) \
+             select * from unnest($1::text[], $2::text[]) returning id",
+        )
+        .bind(&entities)
+        .bind(&keys)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(whole("change log"))?;
+        let last = ids.iter().map(|r| r.get::<i64, _>(0)).max().unwrap_or(0);
+        tx.commit().await.map_err(whole("commit"))?;
+        Ok(last as u64)
+    }
+}
