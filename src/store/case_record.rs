@@ -79,7 +79,7 @@ impl CaseIds {
 
 impl PartialEq for CaseIds {
     fn eq(&self, other: &CaseIds) -> bool {
-        self.key() == other.key()
+        self.cmp(other) == Ordering::Equal
     }
 }
 
@@ -92,9 +92,25 @@ impl PartialOrd for CaseIds {
 }
 
 impl Ord for CaseIds {
-    /// (account id, id) order: NUL sorts before every character an id may hold.
+    /// (account id, id) order: NUL sorts before every character an id may hold, so
+    /// comparing the whole texts orders them by their ids, unless the ids are equal and
+    /// only the references differ: that is when the texts first differ after the second
+    /// NUL. One pass over the common prefix (an index entry is compared often).
     fn cmp(&self, other: &CaseIds) -> Ordering {
-        self.key().cmp(other.key())
+        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
+        let mut nuls = 0;
+        for (x, y) in a.iter().zip(b) {
+            if x != y {
+                return x.cmp(y);
+            }
+            if *x == 0 {
+                nuls += 1;
+                if nuls == 2 {
+                    return Ordering::Equal;
+                }
+            }
+        }
+        a.len().cmp(&b.len())
     }
 }
 

@@ -76,6 +76,9 @@ pub fn due_position(t: Option<DateTime<Utc>>) -> i64 {
     t.map_or(NOTHING_DUE, |t| t.timestamp_micros())
 }
 
+/// The longest per-account list grown one record at a time.
+const EXACT_UP_TO: usize = 32;
+
 /// The cases a state holds, and the index of the open ones.
 #[derive(Debug, Default)]
 pub struct Cases {
@@ -94,9 +97,6 @@ pub struct Cases {
     resolved: BTreeSet<CaseIds>,
     /// How many cases are held.
     count: usize,
-    /// Loading many cases at once: per-account lists grow by doubling (instead of
-    /// exactly) until [`Cases::end_bulk`] trims them.
-    bulk: bool,
 }
 
 /// The [`DueKey`] of an open case.
@@ -164,8 +164,10 @@ impl Cases {
             Ok(i) => Some(std::mem::replace(&mut list[i], rec)),
             Err(i) => {
                 // Exactly as long as needed: a doubling Vec per account would leave a
-                // third of the space of a million cases unused.
-                if !self.bulk {
+                // third of the space of a million cases unused. Past a few dozen cases
+                // (an account with many open cases) it doubles, or every insert would
+                // copy the whole list.
+                if list.len() < EXACT_UP_TO {
                     list.reserve_exact(1);
                 }
                 list.insert(i, rec);
@@ -187,17 +189,6 @@ impl Cases {
         } else {
             self.resolved.insert(key.1);
         }
-    }
-
-    /// Starts loading many cases: lists grow without a reallocation per case.
-    pub fn begin_bulk(&mut self) {
-        self.bulk = true;
-    }
-
-    /// Ends a bulk load: every list trimmed to exactly its length.
-    pub fn end_bulk(&mut self) {
-        self.bulk = false;
-        self.by_account.values_mut().for_each(Vec::shrink_to_fit);
     }
 
     /// Resolved cases after the case `after` names (account id, case id), of `account`

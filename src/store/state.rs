@@ -187,11 +187,6 @@ impl State {
         &self.cases
     }
 
-    /// The cases held, to load many at once.
-    pub(crate) fn cases_mut(&mut self) -> &mut Cases {
-        &mut self.cases
-    }
-
     /// A tracked case by account and id, if this state holds it.
     pub fn case(&self, account_id: &str, id: &str) -> Option<&CaseRecord> {
         self.cases.get(account_id, id)

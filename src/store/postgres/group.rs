@@ -9,7 +9,7 @@
 
 use std::sync::{Arc, Weak};
 
-use sqlx::Row;
+use std::sync::atomic::Ordering;
 use tokio::sync::{mpsc, oneshot};
 
 use super::sql::{WriteError, db_failure};
@@ -81,9 +81,11 @@ impl PostgresStore {
                 .await
                 .unwrap_or_else(|e| Err(GroupError::Whole(e)));
             match done {
-                Ok(id) => {
+                Ok(ids) => {
+                    self.apply_own(&group, &ids).await;
+                    let last = ids.last().copied().unwrap_or(0) as u64;
                     for job in group {
-                        let _ = job.reply.send(Ok(id));
+                        let _ = job.reply.send(Ok(last));
                     }
                     return;
                 }
@@ -100,9 +102,53 @@ impl PostgresStore {
         }
     }
 
-    /// Writes every member of `group` in one transaction; returns the highest
-    /// change-log id it appended (each member is visible once the snapshot applied it).
-    async fn write_group(&self, group: &[Job]) -> Result<u64, GroupError> {
+    /// Puts a committed group of case writes into the snapshot as decided, instead of
+    /// reading each back (as catching up would), when nothing else was logged between
+    /// the snapshot's watermark and them. Anything else is left to catching up.
+    async fn apply_own(&self, group: &[Job], ids: &[i64]) {
+        let cases_only = group.iter().all(|j| {
+            matches!(
+                *j.prepared,
+                Prepared::Case { .. } | Prepared::DeleteCase { .. }
+            )
+        });
+        let Some(&last) = ids.last() else {
+            return;
+        };
+        if !cases_only || ids.len() != group.len() {
+            return;
+        }
+        let _guard = self.sync.lock().await;
+        let from = self.applied.load(Ordering::SeqCst) as i64;
+        if from >= last {
+            return;
+        }
+        let others: Result<i64, _> = sqlx::query_scalar(
+            "select count(*) from change_log where id > $1 and id <= $2 and id <> all($3)",
+        )
+        .bind(from)
+        .bind(last)
+        .bind(ids)
+        .fetch_one(&self.pool)
+        .await;
+        if others.ok() != Some(0) {
+            return;
+        }
+        {
+            let mut state = self.snapshot.write();
+            for (job, id) in group.iter().zip(ids) {
+                if *id > from {
+                    state.commit((*job.prepared).clone());
+                }
+            }
+        }
+        self.set_applied(last as u64);
+    }
+
+    /// Writes every member of `group` in one transaction; returns the change-log ids
+    /// it appended, one per member in order (each member is visible once the snapshot
+    /// applied its id).
+    async fn write_group(&self, group: &[Job]) -> Result<Vec<i64>, GroupError> {
         let whole = |what: &'static str| move |e| GroupError::Whole(db_failure(e, what));
         let mut tx = self.pool.begin().await.map_err(whole("database"))?;
         // Every statement below, the wait for the write lock included, is cancelled past
@@ -152,17 +198,20 @@ impl PostgresStore {
             entities.push(entity);
             keys.push(key);
         }
-        let ids = sqlx::query(
+        // Ids are drawn in the order the rows are produced, so sorted they are the
+        // members' ids in order.
+        let mut ids: Vec<i64> = sqlx::query_scalar(
             "insert into change_log (entity, key) \
-             select * from unnest($1::text[], $2::text[]) returning id",
+             select e, k from unnest($1::text[], $2::text[]) with ordinality as u(e, k, n) \
+             order by n returning id",
         )
         .bind(&entities)
         .bind(&keys)
         .fetch_all(&mut *tx)
         .await
         .map_err(whole("change log"))?;
-        let last = ids.iter().map(|r| r.get::<i64, _>(0)).max().unwrap_or(0);
+        ids.sort_unstable();
         tx.commit().await.map_err(whole("commit"))?;
-        Ok(last as u64)
+        Ok(ids)
     }
 }

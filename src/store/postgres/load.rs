@@ -81,12 +81,10 @@ pub(super) async fn load_all(pool: &PgPool) -> Result<(State, u64), StoreError> 
     // Resolved cases stay in Postgres; the open ones go last, evaluated under the terms
     // and calendars loaded above.
     state.drop_resolved_cases();
-    state.cases_mut().begin_bulk();
     super::cases::load_open_cases(&mut tx, |rec| {
         state.put_case_record(rec);
     })
     .await?;
-    state.cases_mut().end_bulk();
     tx.commit().await.map_err(|e| db_failure(e, "database"))?;
     Ok((state, applied as u64))
 }

@@ -390,7 +390,16 @@ impl PostgresStore {
                     self.written.fetch_max(id, Ordering::SeqCst);
                     // Best effort and bounded, so the answer goes out soon after the
                     // commit: the listener applies the write too if this does not.
-                    match tokio::time::timeout(ACK_CATCH_UP, self.catch_up()).await {
+                    let applied = self.applied.load(Ordering::SeqCst) >= id;
+                    match tokio::time::timeout(ACK_CATCH_UP, async {
+                        if applied {
+                            Ok(())
+                        } else {
+                            self.catch_up().await
+                        }
+                    })
+                    .await
+                    {
                         Ok(Ok(())) => {}
                         Ok(Err(e)) => tracing::warn!(error = %e, "catching up after a write"),
                         Err(_) => tracing::debug!("acknowledging before the snapshot caught up"),
