@@ -230,7 +230,7 @@ impl State {
     /// A stored case evaluated at `at` under the terms in force; `None` if it cannot be.
     pub fn evaluation_of(&self, rec: &CaseRecord, at: DateTime<Utc>) -> Option<CaseEvaluation> {
         let under = self
-            .case_terms(&rec.account_id(), rec.timeline.opened_at())
+            .case_terms(rec.account_id(), rec.timeline.opened_at())
             .ok()?;
         evaluate_case(
             under.terms.as_ref(),
@@ -245,7 +245,7 @@ impl State {
     /// cases are not held here).
     pub(crate) fn put_case_record(&mut self, mut rec: CaseRecord) {
         if rec.resolved() && self.drop_resolved_cases {
-            self.cases.remove(&rec.account_id(), &rec.id());
+            self.cases.remove(rec.account_id(), rec.id());
             return;
         }
         rec.outlook = self.outlook_of(&rec, Utc::now());

@@ -18,6 +18,7 @@ mod common;
 mod helpers;
 
 mod cases;
+mod group_commit;
 mod outages;
 mod replicas;
 mod writes;

@@ -2,6 +2,7 @@
 //! it was decided on), loading the open cases into the snapshot, and reading resolved
 //! cases through, one or a page in name order, since the snapshot holds only open ones.
 
+use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::types::Json;
 use sqlx::{Postgres, Row, Transaction};
@@ -55,7 +56,7 @@ pub(super) async fn write_case(
     expected: Option<i64>,
     read_through: bool,
 ) -> Result<(&'static str, String), WriteError> {
-    let name = Name::case(&rec.account_id(), &rec.id());
+    let name = Name::case(rec.account_id(), rec.id());
     let done = match expected {
         None => sqlx::query(
             "insert into cases (account_id, id, external_reference, timeline, resolved_at, \
@@ -66,9 +67,9 @@ pub(super) async fn write_case(
              revision = $6, updated_at = $7 where account_id = $1 and id = $2 and revision = $8",
         ),
     }
-    .bind(&*rec.account_id())
-    .bind(&*rec.id())
-    .bind(&rec.external_reference())
+    .bind(rec.account_id())
+    .bind(rec.id())
+    .bind(rec.external_reference())
     .bind(Json(rec.case_timeline()))
     .bind(rec.timeline.resolved_at())
     .bind(rec.meta.revision)
@@ -78,7 +79,43 @@ pub(super) async fn write_case(
     .await
     .map_err(|e| db_error(e, &name))?;
     changed(done, read_through, &name)?;
-    Ok(("case", log_key(&rec.account_id(), &rec.id())))
+    Ok(("case", log_key(rec.account_id(), rec.id())))
+}
+
+/// Creates every case of `recs` in one statement (a group commit's run of creates);
+/// returns their change-log keys, in order. A conflict does not say which case it is
+/// about: the caller writes them one by one to find out.
+pub(super) async fn insert_cases(
+    tx: &mut Transaction<'_, Postgres>,
+    recs: &[&CaseRecord],
+) -> Result<Vec<String>, sqlx::Error> {
+    let accounts: Vec<&str> = recs.iter().map(|r| r.account_id()).collect();
+    let ids: Vec<&str> = recs.iter().map(|r| r.id()).collect();
+    let references: Vec<&str> = recs.iter().map(|r| r.external_reference()).collect();
+    let timelines: Vec<Json<CaseTimeline>> = recs.iter().map(|r| Json(r.case_timeline())).collect();
+    let resolved: Vec<Option<DateTime<Utc>>> =
+        recs.iter().map(|r| r.timeline.resolved_at()).collect();
+    let revisions: Vec<i64> = recs.iter().map(|r| r.meta.revision).collect();
+    let created: Vec<DateTime<Utc>> = recs.iter().map(|r| r.meta.updated_at).collect();
+    sqlx::query(
+        "insert into cases (account_id, id, external_reference, timeline, resolved_at, \
+         revision, created_at, updated_at) \
+         select a, i, x, t, r, v, c, c from unnest($1::text[], $2::text[], $3::text[], \
+         $4::jsonb[], $5::timestamptz[], $6::bigint[], $7::timestamptz[]) as u(a, i, x, t, r, v, c)",
+    )
+    .bind(&accounts)
+    .bind(&ids)
+    .bind(&references)
+    .bind(&timelines)
+    .bind(&resolved)
+    .bind(&revisions)
+    .bind(&created)
+    .execute(&mut **tx)
+    .await?;
+    Ok(recs
+        .iter()
+        .map(|r| log_key(r.account_id(), r.id()))
+        .collect())
 }
 
 /// Deletes a case at revision `revision`.

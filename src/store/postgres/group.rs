@@ -12,6 +12,7 @@ use std::sync::{Arc, Weak};
 use std::sync::atomic::Ordering;
 use tokio::sync::{mpsc, oneshot};
 
+use super::cases;
 use super::sql::{WriteError, db_failure};
 use super::write::write_prepared;
 use super::{PostgresStore, WRITE_LOCK};
@@ -38,8 +39,24 @@ pub(super) struct Job {
 enum GroupError {
     /// Member `i` failed on its own.
     At(usize, WriteError),
+    /// A run of creates written in one statement failed: which member, one by one
+    /// will tell.
+    Run,
     /// The transaction failed as a whole.
     Whole(StoreError),
+}
+
+/// A member that creates a case and records no request id: consecutive ones are
+/// written in one statement.
+fn plain_create(job: &Job) -> Option<&crate::store::cases::CaseRecord> {
+    match &*job.prepared {
+        Prepared::Case {
+            write,
+            read_through: false,
+            unchanged: false,
+        } if write.expected.is_none() && job.once.is_none() => Some(&write.record),
+        _ => None,
+    }
 }
 
 /// The same failure again, for another member of the group it struck.
@@ -75,9 +92,10 @@ pub(super) async fn run(store: Weak<PostgresStore>, mut jobs: mpsc::UnboundedRec
 impl PostgresStore {
     /// Commits `group`, each member answered with its own outcome.
     async fn commit_group(&self, mut group: Vec<Job>) {
+        let mut runs = true;
         while !group.is_empty() {
             let done = self
-                .while_up(async { Ok(self.write_group(&group).await) })
+                .while_up(async { Ok(self.write_group(&group, runs).await) })
                 .await
                 .unwrap_or_else(|e| Err(GroupError::Whole(e)));
             match done {
@@ -92,6 +110,7 @@ impl PostgresStore {
                 Err(GroupError::At(i, e)) => {
                     let _ = group.remove(i).reply.send(Err(e));
                 }
+                Err(GroupError::Run) => runs = false,
                 Err(GroupError::Whole(e)) => {
                     for job in group {
                         let _ = job.reply.send(Err(WriteError::Failed(again(&e))));
@@ -145,10 +164,10 @@ impl PostgresStore {
         self.set_applied(last as u64);
     }
 
-    /// Writes every member of `group` in one transaction; returns the change-log ids
-    /// it appended, one per member in order (each member is visible once the snapshot
-    /// applied its id).
-    async fn write_group(&self, group: &[Job]) -> Result<Vec<i64>, GroupError> {
+    /// Writes every member of `group` in one transaction (consecutive creates in one
+    /// statement, with `runs`); returns the change-log ids it appended, one per member
+    /// in order (each member is visible once the snapshot applied its id).
+    async fn write_group(&self, group: &[Job], runs: bool) -> Result<Vec<i64>, GroupError> {
         let whole = |what: &'static str| move |e| GroupError::Whole(db_failure(e, what));
         let mut tx = self.pool.begin().await.map_err(whole("database"))?;
         // Every statement below, the wait for the write lock included, is cancelled past
@@ -166,7 +185,20 @@ impl PostgresStore {
             .map_err(whole("write lock"))?;
         let mut entities = Vec::with_capacity(group.len());
         let mut keys = Vec::with_capacity(group.len());
+        let mut run: Vec<&crate::store::cases::CaseRecord> = Vec::new();
         for (i, job) in group.iter().enumerate() {
+            if runs && let Some(rec) = plain_create(job) {
+                run.push(rec);
+                if group.get(i + 1).and_then(plain_create).is_none() {
+                    let written = cases::insert_cases(&mut tx, &run)
+                        .await
+                        .map_err(|_| GroupError::Run)?;
+                    entities.extend(written.iter().map(|_| "case"));
+                    keys.extend(written);
+                    run.clear();
+                }
+                continue;
+            }
             let at =
                 |e: sqlx::Error| GroupError::At(i, WriteError::Failed(db_failure(e, "request id")));
             if let Some((request, answer)) = &job.once {

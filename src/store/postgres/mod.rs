@@ -50,6 +50,8 @@ const CHANNEL: &str = "entitlements_changes";
 /// How long a read carrying a consistency token waits for the notification before it
 /// reads through to Postgres.
 const TOKEN_WAIT: Duration = Duration::from_millis(500);
+/// How many change-log rows catching up reads at a time.
+const CATCH_UP_PAGE: i64 = 1000;
 /// How often the listener checks the change log even without a notification.
 const HEARTBEAT: Duration = Duration::from_secs(1);
 /// How often a write retries after finding the snapshot stale.
@@ -248,24 +250,36 @@ impl PostgresStore {
 
     async fn catch_up_now(&self) -> Result<(), StoreError> {
         let _guard = self.sync.lock().await;
-        let from = self.applied.load(Ordering::SeqCst) as i64;
-        let rows = sqlx::query("select id, entity, key from change_log where id > $1 order by id")
+        let mut seen = BTreeSet::new();
+        loop {
+            let from = self.applied.load(Ordering::SeqCst) as i64;
+            // A page at a time: with the limit, the plan is a walk of the primary key
+            // from the watermark, whatever the size of the log (without it, a generic
+            // plan for `id > $1` scans and sorts the whole table).
+            let rows = sqlx::query(
+                "select id, entity, key from change_log where id > $1 order by id limit $2",
+            )
             .bind(from)
+            .bind(CATCH_UP_PAGE)
             .fetch_all(&self.pool)
             .await
             .map_err(|e| db_failure(e, "change log"))?;
-        let mut seen = BTreeSet::new();
-        let mut last = from;
-        for row in rows {
-            let id: i64 = row.get("id");
-            let entity: String = row.get("entity");
-            let key: String = row.get("key");
-            last = id;
-            if seen.insert((entity.clone(), key.clone())) {
-                self.reload(&entity, &key).await?;
+            let full = rows.len() as i64 == CATCH_UP_PAGE;
+            let mut last = from;
+            for row in rows {
+                let id: i64 = row.get("id");
+                let entity: String = row.get("entity");
+                let key: String = row.get("key");
+                last = id;
+                if seen.insert((entity.clone(), key.clone())) {
+                    self.reload(&entity, &key).await?;
+                }
+            }
+            self.set_applied(last as u64);
+            if !full {
+                break;
             }
         }
-        self.set_applied(last as u64);
         self.confirm();
         Ok(())
     }
