@@ -10,7 +10,7 @@
 use std::sync::{Arc, Weak};
 
 use std::sync::atomic::Ordering;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{MutexGuard, mpsc, oneshot};
 
 use super::cases;
 use super::sql::{WriteError, db_failure};
@@ -85,6 +85,7 @@ pub(super) async fn run(store: Weak<PostgresStore>, mut jobs: mpsc::UnboundedRec
         // it unwritten.
         group.retain(|j| !j.reply.is_closed());
         let Some(store) = store.upgrade() else { return };
+        tracing::trace!(writes = group.len(), "group commit");
         store.commit_group(group).await;
     }
 }
@@ -99,8 +100,8 @@ impl PostgresStore {
                 .await
                 .unwrap_or_else(|e| Err(GroupError::Whole(e)));
             match done {
-                Ok(ids) => {
-                    self.apply_own(&group, &ids).await;
+                Ok((ids, applying)) => {
+                    self.apply_own(&group, &ids, applying).await;
                     let last = ids.last().copied().unwrap_or(0) as u64;
                     for job in group {
                         let _ = job.reply.send(Ok(last));
@@ -124,7 +125,7 @@ impl PostgresStore {
     /// Puts a committed group of case writes into the snapshot as decided, instead of
     /// reading each back (as catching up would), when nothing else was logged between
     /// the snapshot's watermark and them. Anything else is left to catching up.
-    async fn apply_own(&self, group: &[Job], ids: &[i64]) {
+    async fn apply_own(&self, group: &[Job], ids: &[i64], _applying: MutexGuard<'_, ()>) {
         let cases_only = group.iter().all(|j| {
             matches!(
                 *j.prepared,
@@ -137,21 +138,25 @@ impl PostgresStore {
         if !cases_only || ids.len() != group.len() {
             return;
         }
-        let _guard = self.sync.lock().await;
         let from = self.applied.load(Ordering::SeqCst) as i64;
         if from >= last {
             return;
         }
-        let others: Result<i64, _> = sqlx::query_scalar(
-            "select count(*) from change_log where id > $1 and id <= $2 and id <> all($3)",
-        )
-        .bind(from)
-        .bind(last)
-        .bind(ids)
-        .fetch_one(&self.pool)
-        .await;
-        if others.ok() != Some(0) {
-            return;
+        // The group's ids following the watermark without a gap are nothing but the
+        // group's; otherwise the log says whether anything else is in between.
+        let follows = ids.first() == Some(&(from + 1)) && ids.windows(2).all(|w| w[1] == w[0] + 1);
+        if !follows {
+            let others: Result<i64, _> = sqlx::query_scalar(
+                "select count(*) from change_log where id > $1 and id <= $2 and id <> all($3)",
+            )
+            .bind(from)
+            .bind(last)
+            .bind(ids)
+            .fetch_one(&self.pool)
+            .await;
+            if others.ok() != Some(0) {
+                return;
+            }
         }
         {
             let mut state = self.snapshot.write();
@@ -166,21 +171,26 @@ impl PostgresStore {
 
     /// Writes every member of `group` in one transaction (consecutive creates in one
     /// statement, with `runs`); returns the change-log ids it appended, one per member
-    /// in order (each member is visible once the snapshot applied its id).
-    async fn write_group(&self, group: &[Job], runs: bool) -> Result<Vec<i64>, GroupError> {
+    /// in order (each member is visible once the snapshot applied its id), and the
+    /// right to apply them to the snapshot, taken before the commit so that the
+    /// listener, woken by the commit, does not read them back first.
+    async fn write_group(
+        &self,
+        group: &[Job],
+        runs: bool,
+    ) -> Result<(Vec<i64>, MutexGuard<'_, ()>), GroupError> {
         let whole = |what: &'static str| move |e| GroupError::Whole(db_failure(e, what));
-        let mut tx = self.pool.begin().await.map_err(whole("database"))?;
-        // Every statement below, the wait for the write lock included, is cancelled past
-        // the write timeout (for this transaction only).
-        sqlx::query("select set_config('statement_timeout', $1, true)")
-            .bind(&self.statement_timeout)
-            .execute(&mut *tx)
-            .await
-            .map_err(whole("database"))?;
-        // Change-log ids commit in order: the lock orders the transactions.
-        sqlx::query("select pg_advisory_xact_lock($1)")
-            .bind(WRITE_LOCK)
-            .execute(&mut *tx)
+        // One round trip: every statement after `set local`, the wait for the write lock
+        // included, is cancelled past the write timeout (for this transaction only; in a
+        // simple query each statement has its own timeout). Change-log ids commit in
+        // order: the lock orders the transactions.
+        let begin = format!(
+            "begin; set local statement_timeout = '{}'; select pg_advisory_xact_lock({WRITE_LOCK})",
+            self.statement_timeout
+        );
+        let mut tx = self
+            .pool
+            .begin_with(sqlx::AssertSqlSafe(begin))
             .await
             .map_err(whole("write lock"))?;
         let mut entities = Vec::with_capacity(group.len());
@@ -243,7 +253,8 @@ impl PostgresStore {
         .await
         .map_err(whole("change log"))?;
         ids.sort_unstable();
+        let applying = self.sync.lock().await;
         tx.commit().await.map_err(whole("commit"))?;
-        Ok(ids)
+        Ok((ids, applying))
     }
 }
