@@ -241,9 +241,15 @@ impl State {
         .ok()
     }
 
+    /// Replaces the cases held with `cases` (built apart, their outlooks worked out
+    /// against this state).
+    pub(crate) fn set_cases(&mut self, cases: Cases) {
+        self.cases = cases;
+    }
+
     /// Puts a case in, with its outlook worked out (or takes it out, when resolved
     /// cases are not held here).
-    pub(crate) fn put_case_record(&mut self, mut rec: CaseRecord) {
+    fn put_case_record(&mut self, mut rec: CaseRecord) {
         if rec.resolved() && self.drop_resolved_cases {
             self.cases.remove(rec.account_id(), rec.id());
             return;

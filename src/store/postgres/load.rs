@@ -16,6 +16,7 @@ use crate::domain::{
     Plan, PriorityTerms, SpecialDate,
 };
 use crate::names::Name;
+use crate::store::cases::{CaseRecord, Cases};
 use crate::store::records::{
     AccountRecord, CalendarRecord, ContractRecord, Meta, PlanRecord, Revision,
 };
@@ -79,15 +80,54 @@ pub(super) async fn load_all(pool: &PgPool) -> Result<(State, u64), StoreError> 
     })
     .await?;
     // Resolved cases stay in Postgres; the open ones go last, evaluated under the terms
-    // and calendars loaded above.
+    // and calendars loaded above. Two threads: this one reads and decodes the rows, a
+    // blocking one works out each case's outlook against the (by now settled) state and
+    // indexes it; a bounded queue between them keeps the rows in flight few.
     state.drop_resolved_cases();
-    super::cases::load_open_cases(&mut tx, |rec| {
-        state.put_case_record(rec);
+    let state = Arc::new(state);
+    let (batches, queued) = std::sync::mpsc::sync_channel::<Vec<CaseRecord>>(4);
+    let indexer = {
+        let state = state.clone();
+        tokio::task::spawn_blocking(move || {
+            let now = Utc::now();
+            let mut cases = Cases::default();
+            for batch in queued {
+                for mut rec in batch {
+                    rec.outlook = state.outlook_of(&rec, now);
+                    cases.put(rec);
+                }
+            }
+            cases
+        })
+    };
+    let mut batch = Vec::with_capacity(CASE_BATCH);
+    let read = super::cases::load_open_cases(&mut tx, |rec| {
+        batch.push(rec);
+        if batch.len() == CASE_BATCH {
+            // Blocks only while the indexer is behind; fails only if it died (its
+            // panic is reported below).
+            let _ = batches.send(std::mem::replace(
+                &mut batch,
+                Vec::with_capacity(CASE_BATCH),
+            ));
+        }
     })
-    .await?;
+    .await;
+    let _ = batches.send(batch);
+    drop(batches);
+    let cases = indexer
+        .await
+        .map_err(|e| internal("indexing the open cases", e))?;
+    read?;
     tx.commit().await.map_err(|e| db_failure(e, "database"))?;
+    let mut state =
+        Arc::into_inner(state).ok_or_else(|| internal("loading", "the state is still shared"))?;
+    state.set_cases(cases);
     Ok((state, applied as u64))
 }
+
+/// How many open cases go from the reader to the indexer at a time.
+const CASE_BATCH: usize = 1024;
 
 fn meta(r: &PgRow) -> Meta {
     Meta {

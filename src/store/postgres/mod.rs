@@ -368,7 +368,20 @@ impl PostgresStore {
         }
         let mut caught_up = false;
         for _ in 0..STALE_RETRIES {
-            let prepared = Arc::new(decide(&self.snapshot.read(), Utc::now())?);
+            let decided = decide(&self.snapshot.read(), Utc::now());
+            let prepared = match decided {
+                Ok(prepared) => Arc::new(prepared),
+                // A refusal that depends on stored state, decided on a snapshot that may be
+                // behind (another replica's write not applied yet): catch up once and
+                // decide again, so that a refusal reflects every write committed before
+                // it. Rules on the request alone (a domain error) need no catching up.
+                Err(e) if !caught_up && !matches!(e, StoreError::Domain(_)) => {
+                    caught_up = true;
+                    self.catch_up().await?;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             let answer = match once {
                 Some((key, render)) => Some((
                     key.clone(),
