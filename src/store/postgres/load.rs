@@ -16,7 +16,7 @@ use crate::domain::{
     Plan, PriorityTerms, SpecialDate,
 };
 use crate::names::Name;
-use crate::store::cases::{CaseRecord, Cases};
+use crate::store::cases::{CaseRecord, CasesLoad};
 use crate::store::records::{
     AccountRecord, CalendarRecord, ContractRecord, Meta, PlanRecord, Revision,
 };
@@ -90,14 +90,14 @@ pub(super) async fn load_all(pool: &PgPool) -> Result<(State, u64), StoreError> 
         let state = state.clone();
         tokio::task::spawn_blocking(move || {
             let now = Utc::now();
-            let mut cases = Cases::default();
+            let mut cases = CasesLoad::default();
             for batch in queued {
                 for mut rec in batch {
                     rec.outlook = state.outlook_of(&rec, now);
-                    cases.put(rec);
+                    cases.add(rec);
                 }
             }
-            cases
+            cases.finish()
         })
     };
     let mut batch = Vec::with_capacity(CASE_BATCH);
