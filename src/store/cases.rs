@@ -153,8 +153,30 @@ impl Cases {
         let open = !rec.resolved();
         let breached = rec.outlook.is_some_and(|o| o.breached);
         let unsettled = unsettled_key(&rec);
-        if let Some(old) = self.place(rec) {
-            self.unindex(&old);
+        let list = match self.by_account.get_mut(rec.account_id()) {
+            Some(list) => list,
+            None => self
+                .by_account
+                .entry(Arc::from(rec.account_id()))
+                .or_default(),
+        };
+        let old = match list.binary_search_by(|c| c.id().cmp(rec.id())) {
+            Ok(i) => Some(std::mem::replace(&mut list[i], rec)),
+            Err(i) => {
+                // Exactly as long as needed: a doubling Vec per account would leave a
+                // third of the space of a million cases unused. Past a few dozen cases
+                // (an account with many open cases) it doubles, or every insert would
+                // copy the whole list.
+                if list.len() < EXACT_UP_TO {
+                    list.reserve_exact(1);
+                }
+                list.insert(i, rec);
+                None
+            }
+        };
+        match old {
+            Some(old) => self.unindex(&old),
+            None => self.count += 1,
         }
         if open {
             if breached {
@@ -166,33 +188,6 @@ impl Cases {
             self.due.insert(key);
         } else {
             self.resolved.insert(key.1);
-        }
-    }
-
-    /// Puts `rec` in its account's list (replacing a case with its ids); returns the
-    /// case replaced.
-    fn place(&mut self, rec: CaseRecord) -> Option<CaseRecord> {
-        let list = match self.by_account.get_mut(rec.account_id()) {
-            Some(list) => list,
-            None => self
-                .by_account
-                .entry(Arc::from(rec.account_id()))
-                .or_default(),
-        };
-        match list.binary_search_by(|c| c.id().cmp(rec.id())) {
-            Ok(i) => Some(std::mem::replace(&mut list[i], rec)),
-            Err(i) => {
-                // Exactly as long as needed: a doubling Vec per account would leave a
-                // third of the space of a million cases unused. Past a few dozen cases
-                // (an account with many open cases) it doubles, or every insert would
-                // copy the whole list.
-                if list.len() < EXACT_UP_TO {
-                    list.reserve_exact(1);
-                }
-                list.insert(i, rec);
-                self.count += 1;
-                None
-            }
         }
     }
 
@@ -315,135 +310,4 @@ fn unsettled_key(rec: &CaseRecord) -> Option<(i64, CaseIds)> {
     // was not past yet.
     (o.settled <= rec.timeline.last_recorded())
         .then(|| (o.settled.timestamp_micros(), rec.ids.clone()))
-}
-
-/// Builds [`Cases`] from many cases at once (a load from Postgres): the indexes are
-/// sorted and built in one go at the end instead of taking one insert per case, which
-/// is faster and packs their nodes full.
-#[derive(Debug, Default)]
-pub struct CasesLoad {
-    /// The cases placed so far, their indexes empty.
-    cases: Cases,
-    /// The entries of [`Cases::due`], [`Cases::breached`], [`Cases::unsettled`] and
-    /// [`Cases::resolved`], unsorted.
-    due: Vec<DueKey>,
-    breached: Vec<DueKey>,
-    unsettled: Vec<(i64, CaseIds)>,
-    resolved: Vec<CaseIds>,
-}
-
-impl CasesLoad {
-    /// Adds a case (with its outlook worked out).
-    pub fn add(&mut self, rec: CaseRecord) {
-        if self.cases.get(rec.account_id(), rec.id()).is_some() {
-            // The same case twice: the later one wins, as with `Cases::put`.
-            self.due.retain(|k| k.1 != rec.ids);
-            self.breached.retain(|k| k.1 != rec.ids);
-            self.unsettled.retain(|k| k.1 != rec.ids);
-            self.resolved.retain(|k| *k != rec.ids);
-        }
-        let key = due_key(&rec);
-        if rec.resolved() {
-            self.resolved.push(key.1);
-        } else {
-            if rec.outlook.is_some_and(|o| o.breached) {
-                self.breached.push(key.clone());
-            }
-            if let Some(u) = unsettled_key(&rec) {
-                self.unsettled.push(u);
-            }
-            self.due.push(key);
-        }
-        self.cases.place(rec);
-    }
-
-    /// The cases, indexed.
-    pub fn finish(self) -> Cases {
-        fn set<K: Ord>(mut keys: Vec<K>) -> BTreeSet<K> {
-            keys.sort_unstable();
-            BTreeSet::from_iter(keys)
-        }
-        Cases {
-            due: set(self.due),
-            breached: set(self.breached),
-            unsettled: set(self.unsettled),
-            resolved: set(self.resolved),
-            ..self.cases
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::{CaseOutlook, CaseTimeline, Priority};
-    use crate::store::meta::Meta;
-
-    fn case(
-        account: &str,
-        id: &str,
-        due: Option<&str>,
-        breached: bool,
-        resolved: bool,
-    ) -> CaseRecord {
-        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
-        let opened = at("2026-01-05T09:00:00Z");
-        let timeline = CaseTimeline {
-            opened_at: opened,
-            priority: Priority::P2,
-            priority_changes: vec![],
-            pauses: vec![],
-            first_response_at: None,
-            updates: vec![],
-            resolved_at: resolved.then(|| at("2026-01-06T09:00:00Z")),
-        };
-        let mut rec = CaseRecord::new(account, id, "ref", &timeline, Meta::new(opened));
-        rec.outlook = Some(CaseOutlook {
-            settled: at("2026-01-07T00:00:00Z"),
-            next_due: due.map(at),
-            breached,
-            at_risk_from: None,
-            open: !resolved,
-        });
-        rec
-    }
-
-    fn listed(cases: &Cases) -> Vec<Vec<String>> {
-        let names = |it: &mut dyn Iterator<Item = &CaseRecord>| {
-            it.map(|c| format!("{}/{}", c.account_id(), c.id()))
-                .collect::<Vec<_>>()
-        };
-        vec![
-            names(&mut cases.open_after(None)),
-            names(&mut cases.breached_after(None)),
-            names(&mut cases.resolved_after(None, None)),
-            names(&mut cases.of_account("b").iter()),
-        ]
-    }
-
-    #[test]
-    fn a_load_indexes_exactly_as_one_put_after_another() {
-        let recs = vec![
-            case("b", "2", Some("2026-01-05T12:00:00Z"), false, false),
-            case("a", "9", None, true, false),
-            case("b", "1", Some("2026-01-05T10:00:00Z"), true, false),
-            case("a", "1", None, false, true),
-            case("c", "1", Some("2026-01-05T10:00:00Z"), false, false),
-            case("b", "3", None, false, false),
-        ];
-        let mut one_by_one = Cases::default();
-        let mut load = CasesLoad::default();
-        for r in &recs {
-            one_by_one.put(r.clone());
-            load.add(r.clone());
-        }
-        let loaded = load.finish();
-        assert_eq!(listed(&loaded), listed(&one_by_one));
-        assert_eq!(
-            listed(&loaded)[0],
-            ["b/1", "c/1", "b/2", "a/9", "b/3"],
-            "open cases in due order, nothing due last"
-        );
-        assert_eq!((loaded.len(), loaded.open_len()), (6, 5));
-    }
 }

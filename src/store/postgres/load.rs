@@ -16,7 +16,7 @@ use crate::domain::{
     Plan, PriorityTerms, SpecialDate,
 };
 use crate::names::Name;
-use crate::store::cases::{CaseRecord, CasesLoad};
+use crate::store::cases::{CaseRecord, Cases};
 use crate::store::records::{
     AccountRecord, CalendarRecord, ContractRecord, Meta, PlanRecord, Revision,
 };
@@ -90,14 +90,14 @@ pub(super) async fn load_all(pool: &PgPool) -> Result<(State, u64), StoreError> 
         let state = state.clone();
         tokio::task::spawn_blocking(move || {
             let now = Utc::now();
-            let mut cases = CasesLoad::default();
+            let mut cases = Cases::default();
             for batch in queued {
                 for mut rec in batch {
                     rec.outlook = state.outlook_of(&rec, now);
-                    cases.add(rec);
+                    cases.put(rec);
                 }
             }
-            cases.finish()
+            cases
         })
     };
     let mut batch = Vec::with_capacity(CASE_BATCH);
