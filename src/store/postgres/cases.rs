@@ -49,6 +49,12 @@ fn changed(
     }
 }
 
+/// A case's timeline as stored: JSON text (the column is `json`: see migration 0004).
+fn timeline_text(rec: &CaseRecord) -> Result<String, StoreError> {
+    serde_json::to_string(&rec.case_timeline())
+        .map_err(|e| internal(&log_key(rec.account_id(), rec.id()), e))
+}
+
 /// Writes a case (created, or replacing revision `expected`).
 pub(super) async fn write_case(
     tx: &mut Transaction<'_, Postgres>,
@@ -60,17 +66,17 @@ pub(super) async fn write_case(
     let done = match expected {
         None => sqlx::query(
             "insert into cases (account_id, id, external_reference, timeline, resolved_at, \
-             revision, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $7)",
+             revision, created_at, updated_at) values ($1, $2, $3, $4::json, $5, $6, $7, $7)",
         ),
         Some(_) => sqlx::query(
-            "update cases set external_reference = $3, timeline = $4, resolved_at = $5, \
+            "update cases set external_reference = $3, timeline = $4::json, resolved_at = $5, \
              revision = $6, updated_at = $7 where account_id = $1 and id = $2 and revision = $8",
         ),
     }
     .bind(rec.account_id())
     .bind(rec.id())
     .bind(rec.external_reference())
-    .bind(Json(rec.case_timeline()))
+    .bind(timeline_text(rec).map_err(WriteError::Failed)?)
     .bind(rec.timeline.resolved_at())
     .bind(rec.meta.revision)
     .bind(rec.meta.updated_at)
@@ -92,7 +98,11 @@ pub(super) async fn insert_cases(
     let accounts: Vec<&str> = recs.iter().map(|r| r.account_id()).collect();
     let ids: Vec<&str> = recs.iter().map(|r| r.id()).collect();
     let references: Vec<&str> = recs.iter().map(|r| r.external_reference()).collect();
-    let timelines: Vec<Json<CaseTimeline>> = recs.iter().map(|r| Json(r.case_timeline())).collect();
+    let timelines: Vec<String> = recs
+        .iter()
+        .map(|r| timeline_text(r))
+        .collect::<Result<_, _>>()
+        .map_err(|e| sqlx::Error::Encode(e.to_string().into()))?;
     let resolved: Vec<Option<DateTime<Utc>>> =
         recs.iter().map(|r| r.timeline.resolved_at()).collect();
     let revisions: Vec<i64> = recs.iter().map(|r| r.meta.revision).collect();
@@ -100,8 +110,8 @@ pub(super) async fn insert_cases(
     sqlx::query(
         "insert into cases (account_id, id, external_reference, timeline, resolved_at, \
          revision, created_at, updated_at) \
-         select a, i, x, t, r, v, c, c from unnest($1::text[], $2::text[], $3::text[], \
-         $4::jsonb[], $5::timestamptz[], $6::bigint[], $7::timestamptz[]) as u(a, i, x, t, r, v, c)",
+         select a, i, x, t::json, r, v, c, c from unnest($1::text[], $2::text[], $3::text[], \
+         $4::text[], $5::timestamptz[], $6::bigint[], $7::timestamptz[]) as u(a, i, x, t, r, v, c)",
     )
     .bind(&accounts)
     .bind(&ids)
