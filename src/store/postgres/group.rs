@@ -5,11 +5,12 @@
 //! group (its row changed, a constraint refused it, its request id was answered
 //! already), the transaction is rolled back, that write gets its own error, and the
 //! others go again without it. A failure of the transaction itself (an outage, the
-//! commit) is every member's.
-
-use std::sync::{Arc, Weak};
+//! commit) is every member's. A run of case creates is one statement; a committed group
+//! of case writes goes into the snapshot as decided, instead of being read back.
 
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
+
 use tokio::sync::{MutexGuard, mpsc, oneshot};
 
 use super::cases;
@@ -17,6 +18,7 @@ use super::sql::{WriteError, db_failure};
 use super::write::write_prepared;
 use super::{PostgresStore, WRITE_LOCK};
 use crate::store::StoreError;
+use crate::store::cases::CaseRecord;
 use crate::store::request_ids::RequestKey;
 use crate::store::state::Prepared;
 
@@ -48,7 +50,7 @@ enum GroupError {
 
 /// A member that creates a case and records no request id: consecutive ones are
 /// written in one statement.
-fn plain_create(job: &Job) -> Option<&crate::store::cases::CaseRecord> {
+fn plain_create(job: &Job) -> Option<&CaseRecord> {
     match &*job.prepared {
         Prepared::Case {
             write,
@@ -195,7 +197,7 @@ impl PostgresStore {
             .map_err(whole("write lock"))?;
         let mut entities = Vec::with_capacity(group.len());
         let mut keys = Vec::with_capacity(group.len());
-        let mut run: Vec<&crate::store::cases::CaseRecord> = Vec::new();
+        let mut run: Vec<&CaseRecord> = Vec::new();
         for (i, job) in group.iter().enumerate() {
             if runs && let Some(rec) = plain_create(job) {
                 run.push(rec);

@@ -1,11 +1,12 @@
 //! The Postgres store: Postgres is the source of truth, and every server keeps the whole
 //! state in its in-memory [`Snapshot`], so checks and deadlines never wait on the database.
 //!
-//! Writes are checked against the snapshot by [`State::prepare`] (the same rules as the
-//! memory store), then written in one transaction whose `where version = ...` clauses and
-//! constraints (unique names, the contract-overlap exclusion, the designated-contact limit
-//! trigger, foreign keys) refuse anything a stale snapshot let through; a stale write is
-//! retried after catching up. Each write appends to `change_log`, whose id is the write's
+//! Writes are decided against the snapshot by `app` (the same rules as the memory
+//! store), then written, with the others in flight (`group`), in one transaction whose
+//! `where version = ...` clauses and constraints (unique names, the contract-overlap
+//! exclusion, the designated-contact limit trigger, foreign keys) refuse anything a stale
+//! snapshot let through; a stale write is retried after catching up, and a refusal that
+//! depends on stored state is decided again after catching up once. Each write appends to `change_log`, whose id is the write's
 //! consistency token, and a trigger NOTIFYs every server; a listener task applies the
 //! changed entities to its snapshot, and reloads everything after a reconnect, since
 //! notifications sent while disconnected are lost. When Postgres is unreachable, reads go
