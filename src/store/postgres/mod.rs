@@ -6,10 +6,11 @@
 //! `where version = ...` clauses and constraints (unique names, the contract-overlap
 //! exclusion, the designated-contact limit trigger, foreign keys) refuse anything a stale
 //! snapshot let through; a stale write is retried after catching up, and a refusal that
-//! depends on stored state is decided again after catching up once. Each write appends to `change_log`, whose id is the write's
-//! consistency token, and a trigger NOTIFYs every server; a listener task applies the
-//! changed entities to its snapshot, and reloads everything after a reconnect, since
-//! notifications sent while disconnected are lost. When Postgres is unreachable, reads go
+//! depends on stored state is decided again after catching up once. Each write appends
+//! to `change_log`, whose id is the write's consistency token, and a trigger NOTIFYs
+//! every server; a listener task applies the changed entities to its snapshot, and
+//! reloads everything after a reconnect, since notifications sent while disconnected are
+//! lost. When Postgres is unreachable, reads go
 //! on from the snapshot, writes fail UNAVAILABLE and the write services report
 //! NOT_SERVING until it returns. An outage is seen within half a second by a probe on a
 //! connection of its own (never queued behind the pool), and every wait on Postgres a
