@@ -369,6 +369,7 @@ impl PostgresStore {
             return Err(StoreError::Unavailable("Postgres is unreachable".into()));
         }
         let mut caught_up = false;
+        let mut rechecked = false;
         for _ in 0..STALE_RETRIES {
             let decided = decide(&self.snapshot.read(), Utc::now());
             let prepared = match decided {
@@ -377,8 +378,8 @@ impl PostgresStore {
                 // behind (another replica's write not applied yet): catch up once and
                 // decide again, so that a refusal reflects every write committed before
                 // it. Rules on the request alone (a domain error) need no catching up.
-                Err(e) if !caught_up && !matches!(e, StoreError::Domain(_)) => {
-                    caught_up = true;
+                Err(e) if !rechecked && !matches!(e, StoreError::Domain(_)) => {
+                    rechecked = true;
                     self.catch_up().await?;
                     continue;
                 }
