@@ -112,7 +112,7 @@ mod tests {
     use chrono::{DateTime, Utc};
 
     use super::*;
-    use crate::domain::catalog::builtin_plans;
+    use crate::domain::catalog::builtin::builtin_plans;
     use crate::domain::contract::{ContractOverrides, ContractState};
 
     fn t(s: &str) -> DateTime<Utc> {

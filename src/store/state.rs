@@ -17,7 +17,7 @@ use super::records::{
 use crate::domain::entitlement::InForce;
 use crate::domain::{
     Calendar, CaseEvaluation, CaseOutlook, Completion, Contract, ContractAt, Terms,
-    catalog::builtin_plans, contract_at, evaluate_case,
+    catalog::builtin::builtin_plans, contract_at, evaluate_case,
 };
 use crate::names::Name;
 

@@ -5,7 +5,7 @@ pub(crate) use std::time::Duration;
 
 pub(crate) use chrono::{DateTime, NaiveDate, TimeDelta, Timelike, Utc, Weekday};
 pub(crate) use chrono_tz::Tz;
-pub(crate) use entitlements::domain::catalog::builtin_plans;
+pub(crate) use entitlements::domain::catalog::builtin::builtin_plans;
 pub(crate) use entitlements::domain::entitlement::{availability, check_benefit, explain_denial};
 pub(crate) use entitlements::domain::{
     AtRiskThresholds, AvailabilityReason, Benefit, BusinessClock, Calendar, CaseContext, CaseEvent,

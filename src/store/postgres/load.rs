@@ -10,7 +10,8 @@ use sqlx::types::Json;
 use sqlx::{Postgres, Row};
 
 use super::sql::{WEEKDAYS, WeeklyRow, db_error, db_failure, internal};
-use crate::domain::catalog::{BenefitSet, TermsTable, builtin_plans, terms_table};
+use crate::domain::catalog::builtin::builtin_plans;
+use crate::domain::catalog::{BenefitSet, TermsTable, terms_table};
 use crate::domain::{
     Calendar, ClosedDate, Completion, Contract, DateException, DesignatedContact, ObligationKind,
     Plan, PriorityTerms, SpecialDate,

@@ -16,7 +16,6 @@
 //! connection of its own (never queued behind the pool), and every wait on Postgres a
 //! write makes is abandoned the moment it is seen.
 
-use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -28,6 +27,7 @@ use sqlx::types::Json;
 use tokio::sync::watch;
 
 mod cases;
+mod catch_up;
 mod group;
 mod load;
 mod sql;
@@ -39,9 +39,7 @@ use super::request_ids::{Answer, Recorded, Render, RequestKey};
 use super::{Applied, Decide, Snapshot, Store, StoreError};
 use crate::domain::Contract;
 use crate::names::Name;
-use load::{
-    install_builtin_plans, load_accounts, load_all, load_calendars, load_contracts, load_plans,
-};
+use load::{install_builtin_plans, load_all};
 use sql::{WriteError, db_error, db_failure, internal};
 
 /// The migrations in `migrations/`, embedded at build time.
@@ -242,100 +240,6 @@ impl PostgresStore {
                 Err(StoreError::Unavailable("Postgres became unreachable".into()))
             }
         }
-    }
-
-    /// Applies every change logged after the snapshot's watermark, in order; fails at
-    /// once while Postgres is unreachable (the listener reloads everything on reconnect).
-    async fn catch_up(&self) -> Result<(), StoreError> {
-        self.while_up(self.catch_up_now()).await
-    }
-
-    async fn catch_up_now(&self) -> Result<(), StoreError> {
-        let _guard = self.sync.lock().await;
-        let mut seen = BTreeSet::new();
-        loop {
-            let from = self.applied.load(Ordering::SeqCst) as i64;
-            // A page at a time: with the limit, the plan is a walk of the primary key
-            // from the watermark, whatever the size of the log (without it, a generic
-            // plan for `id > $1` scans and sorts the whole table).
-            let rows = sqlx::query(
-                "select id, entity, key from change_log where id > $1 order by id limit $2",
-            )
-            .bind(from)
-            .bind(CATCH_UP_PAGE)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|e| db_failure(e, "change log"))?;
-            let full = rows.len() as i64 == CATCH_UP_PAGE;
-            let mut last = from;
-            for row in rows {
-                let id: i64 = row.get("id");
-                let entity: String = row.get("entity");
-                let key: String = row.get("key");
-                last = id;
-                if seen.insert((entity.clone(), key.clone())) {
-                    self.reload(&entity, &key).await?;
-                }
-            }
-            self.set_applied(last as u64);
-            if !full {
-                break;
-            }
-        }
-        self.confirm();
-        Ok(())
-    }
-
-    /// Reloads one entity from Postgres into the snapshot.
-    async fn reload(&self, entity: &str, key: &str) -> Result<(), StoreError> {
-        let mut conn = self
-            .pool
-            .acquire()
-            .await
-            .map_err(|e| db_failure(e, "database"))?;
-        let db = &mut *conn;
-        match entity {
-            "plan" => {
-                let rec = load_plans(db, Some(key)).await?.pop();
-                self.snapshot.write().put_plan(key, rec);
-            }
-            "calendar" => {
-                let rec = load_calendars(db, Some(key)).await?.pop();
-                self.snapshot.write().put_calendar(key, rec);
-            }
-            "account" => {
-                let mut rec = None;
-                load_accounts(db, Some(key), |a| rec = Some(a)).await?;
-                self.snapshot.write().put_account(key, rec);
-            }
-            "case" => {
-                let (account, id) = key
-                    .split_once('/')
-                    .ok_or_else(|| internal("change log", format!("bad case key {key}")))?;
-                let rec = cases::load_case(db, account, id).await?;
-                self.snapshot.write().put_case(account, id, rec);
-            }
-            "contract" => {
-                let (account, id) = key
-                    .split_once('/')
-                    .ok_or_else(|| internal("change log", format!("bad contract key {key}")))?;
-                let mut loaded = None;
-                load_contracts(db, Some((account, id)), |c| loaded = Some(c)).await?;
-                self.snapshot.write().put_contract(account, id, loaded);
-            }
-            other => return Err(internal("change log", format!("unknown entity {other}"))),
-        }
-        Ok(())
-    }
-
-    /// Replaces the whole snapshot from Postgres.
-    async fn reload_all(&self) -> Result<(), StoreError> {
-        let _guard = self.sync.lock().await;
-        let (state, applied) = load_all(&self.pool).await?;
-        *self.snapshot.write() = state;
-        self.set_applied(applied);
-        self.confirm();
-        Ok(())
     }
 
     /// Puts the contract's designated contact limit, from its terms in the snapshot,
