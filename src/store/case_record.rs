@@ -5,7 +5,6 @@
 //! [`CaseTimeline`] is rebuilt from it, exactly, whenever a case is evaluated or shown.
 
 use std::cmp::Ordering;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -14,7 +13,7 @@ use super::meta::{Etagged, Meta};
 use crate::domain::{CaseOutlook, CaseTimeline, Pause, Priority};
 
 /// A case's account id, id and external reference, in one shared allocation
-/// (`account \0 id \0 reference`; ids never hold a NUL). Equality, order and hash are
+/// (`account \0 id \0 reference`; ids never hold a NUL). Equality and order are
 /// those of (account id, id): the reference rides along.
 #[derive(Clone)]
 pub struct CaseIds(Arc<str>);
@@ -53,11 +52,6 @@ impl CaseIds {
         };
         let account = nul(0);
         (account, nul(account + 1).max(account))
-    }
-
-    /// `account \0 id`: what equality, order and hash look at.
-    fn key(&self) -> &[u8] {
-        &self.0.as_bytes()[..self.ends().1]
     }
 
     /// The account's id.
@@ -111,12 +105,6 @@ impl Ord for CaseIds {
             }
         }
         a.len().cmp(&b.len())
-    }
-}
-
-impl Hash for CaseIds {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.key().hash(state);
     }
 }
 
@@ -204,17 +192,9 @@ impl StoredTimeline {
         self.resolved_at
     }
 
-    /// The latest instant recorded (as [`CaseTimeline::last_recorded`]).
+    /// The latest instant recorded ([`CaseTimeline::last_recorded`], the one rule).
     pub fn last_recorded(&self) -> DateTime<Utc> {
-        let listed = self.entries.iter().flat_map(|e| match *e {
-            Entry::PriorityChange(at, _) | Entry::Update(at) => [Some(at), None],
-            Entry::Pause(start, end) => [Some(start), end],
-        });
-        [self.first_response_at, self.resolved_at]
-            .into_iter()
-            .chain(listed)
-            .flatten()
-            .fold(self.opened_at, DateTime::max)
+        self.to_timeline().last_recorded()
     }
 }
 

@@ -162,24 +162,28 @@ async fn each_row<T>(
 // switched to it every reload of one record scanned the whole table (a contract's
 // catch-up took 10 ms at 20,000 contracts and grew with them).
 
+/// The query `$select` for every row, or with `$one` (a `where` on the key) for the
+/// row of `key` when given.
+macro_rules! all_or_one {
+    ($select:literal, $one:literal, $key:expr) => {
+        match $key {
+            Some(key) => sqlx::query(concat!($select, $one)).bind(key),
+            None => sqlx::query($select),
+        }
+    };
+}
+
 /// Loads plans (all, or one).
 pub(super) async fn load_plans(
     db: &mut PgConnection,
     id: Option<&str>,
 ) -> Result<Vec<PlanRecord>, StoreError> {
-    macro_rules! select_plans {
-        ($rest:literal) => {
-            concat!(
-                "select id, display_name, built_in, benefits, terms, designated_contact_limit, \
-                 revision, created_at, updated_at from plans",
-                $rest
-            )
-        };
-    }
-    let query = match id {
-        Some(id) => sqlx::query(select_plans!(" where id = $1")).bind(id),
-        None => sqlx::query(select_plans!("")),
-    };
+    let query = all_or_one!(
+        "select id, display_name, built_in, benefits, terms, designated_contact_limit, \
+         revision, created_at, updated_at from plans",
+        " where id = $1",
+        id
+    );
     let mut plans = Vec::new();
     each_row(db, query, "plans", plan_record, |p| plans.push(p)).await?;
     Ok(plans)
@@ -213,19 +217,12 @@ pub(super) async fn load_calendars(
     db: &mut PgConnection,
     id: Option<&str>,
 ) -> Result<Vec<CalendarRecord>, StoreError> {
-    macro_rules! select_calendars {
-        ($rest:literal) => {
-            concat!(
-                "select id, display_name, time_zone, weekly_hours, closed_dates, special_dates, \
-                 revision, created_at, updated_at from calendars",
-                $rest
-            )
-        };
-    }
-    let query = match id {
-        Some(id) => sqlx::query(select_calendars!(" where id = $1")).bind(id),
-        None => sqlx::query(select_calendars!("")),
-    };
+    let query = all_or_one!(
+        "select id, display_name, time_zone, weekly_hours, closed_dates, special_dates, \
+         revision, created_at, updated_at from calendars",
+        " where id = $1",
+        id
+    );
     let mut calendars = Vec::new();
     each_row(db, query, "calendars", calendar_record, |c| {
         calendars.push(c)
@@ -262,19 +259,12 @@ pub(super) async fn load_accounts(
     id: Option<&str>,
     sink: impl FnMut(AccountRecord),
 ) -> Result<(), StoreError> {
-    macro_rules! select_accounts {
-        ($rest:literal) => {
-            concat!(
-                "select id, display_name, time_zone, calendar_id, revision, created_at, \
-                 updated_at from accounts",
-                $rest
-            )
-        };
-    }
-    let query = match id {
-        Some(id) => sqlx::query(select_accounts!(" where id = $1")).bind(id),
-        None => sqlx::query(select_accounts!("")),
-    };
+    let query = all_or_one!(
+        "select id, display_name, time_zone, calendar_id, revision, created_at, \
+         updated_at from accounts",
+        " where id = $1",
+        id
+    );
     each_row(db, query, "accounts", account_record, sink).await
 }
 
